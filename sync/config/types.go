@@ -1,0 +1,81 @@
+// Package config is the versioned JSON configuration of calsync: its model,
+// validation with one message per bad field, migrations from older schema
+// versions, and atomic saves that never lose the previous file.
+package config
+
+// CurrentVersion is the schema version this build writes.
+const CurrentVersion = 1
+
+// Config is the whole configuration file. Field names are a contract
+// (docs/config.md); secrets are never part of it.
+type Config struct {
+	Version         int       `json:"version"`
+	Connector       Connector `json:"connector"`
+	OneCloud        OneCloud  `json:"onecloud"`
+	Sync            Sync      `json:"sync"`
+	DefaultActivity string    `json:"defaultActivity"`
+	Rules           []Rule    `json:"rules"`
+	Users           []User    `json:"users"`
+}
+
+// Connector is the Microsoft 365 calendar connector, named as in OneCloud.
+type Connector struct {
+	Name          string `json:"name"`
+	TenantID      string `json:"tenantId"`
+	ClientID      string `json:"clientId"`
+	SyncUser      string `json:"syncUser"`
+	SecretExpires string `json:"secretExpires,omitempty"` // YYYY-MM-DD
+	AuthorityURL  string `json:"authorityURL,omitempty"`  // default DefaultAuthorityURL
+	GraphURL      string `json:"graphURL,omitempty"`      // default DefaultGraphURL
+}
+
+// OneCloud says where the OneCloud REST API is.
+type OneCloud struct {
+	BaseURL string `json:"baseURL"`
+}
+
+// Sync holds the polling settings as Go duration strings ("1m", "8h").
+type Sync struct {
+	Interval  string `json:"interval"`
+	Lookahead string `json:"lookahead"`
+}
+
+// Rule maps calendar events to a OneCloud presence.
+type Rule struct {
+	Scope    string `json:"scope"` // "organization" or "group:<id>"
+	Type     string `json:"type"`  // availability, subject, location, private
+	Match    string `json:"match"`
+	Activity string `json:"activity"`
+	Role     string `json:"role,omitempty"`
+}
+
+// User links a OneCloud user to the mailbox whose calendar drives it.
+type User struct {
+	OneCloudUser string `json:"onecloudUser"`
+	Mailbox      string `json:"mailbox"`
+	Enabled      bool   `json:"enabled"`
+}
+
+// Rule types.
+const (
+	TypeAvailability = "availability"
+	TypeSubject      = "subject"
+	TypeLocation     = "location"
+	TypePrivate      = "private"
+)
+
+// Scopes.
+const (
+	ScopeOrganization = "organization"
+	ScopeGroupPrefix  = "group:"
+)
+
+// Defaults for optional fields.
+const (
+	DefaultAuthorityURL = "https://login.microsoftonline.com"
+	DefaultGraphURL     = "https://graph.microsoft.com"
+	DefaultOneCloudURL  = "https://onecloud.setera.com/api"
+	DefaultInterval     = "1m"
+	DefaultLookahead    = "8h"
+	DefaultActivity     = "available"
+)
