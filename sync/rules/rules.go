@@ -1,0 +1,261 @@
+// Package rules turns a user's calendar into the OneCloud presence it should
+// show: it checks and compiles the admin's mapping rules and, for the events
+// in progress at an instant, picks the winning rule and the resulting
+// activity, role and until. It is pure: no I/O, no clock, no logging; the
+// engine brings the events, the user's groups and the time.
+//
+// Evaluation (docs/rules.md): the rules of the user's groups come first, then
+// the organization rules, each in config order; the first rule that matches
+// any event in progress (start <= now < end) wins. Subject and location rules
+// never look at a private event.
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/config"
+)
+
+// Set is a compiled rule list, safe for concurrent use (it is never modified
+// after Compile).
+type Set struct {
+	rules []rule // config order; rules[i].index == i
+	group []int  // indices of group-scoped rules, config order
+	org   []int  // indices of organization rules, config order
+}
+
+// rule is one config rule, checked and prepared for matching.
+type rule struct {
+	index    int
+	kind     string // one of the config.Type* constants
+	group    string // OneCloud group id; "" for an organization rule
+	status   calendar.Status
+	private  bool
+	text     string // the pattern as written, trimmed, for Describe
+	pattern  pattern
+	activity string
+	role     string
+}
+
+// Decision is the presence the rules want for one user at one instant.
+type Decision struct {
+	Rule     int    // index in the config's rules of the winning rule; -1 = default activity
+	Activity string // OneCloud activity id
+	Role     string // OneCloud role id; "" = leave the role as it is
+	// Until is the end of the latest-ending in-progress event that the
+	// winning rule matches; zero when the default applies.
+	Until time.Time
+	// Event is that event, pointing into the slice given to Decide; nil for
+	// the default. Callers must not show or log Subject/Location of an event
+	// with Private set.
+	Event *calendar.Event
+}
+
+// Compile checks the rules and prepares them for Decide, keeping config
+// order. Every bad field is reported, each naming its rule and field
+// ("rules[3].match: ..."), joined into one error.
+func Compile(rs []config.Rule) (*Set, error) {
+	s := &Set{rules: make([]rule, 0, len(rs))}
+	var errs []error
+	for i, cr := range rs {
+		r, rerrs := compileRule(i, cr)
+		errs = append(errs, rerrs...)
+		s.rules = append(s.rules, r)
+		if r.group != "" {
+			s.group = append(s.group, i)
+		} else {
+			s.org = append(s.org, i)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return s, nil
+}
+
+func compileRule(i int, cr config.Rule) (rule, []error) {
+	r := rule{
+		index:    i,
+		activity: strings.TrimSpace(cr.Activity),
+		role:     strings.TrimSpace(cr.Role),
+	}
+	var errs []error
+	fail := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("rules[%d].%s: %s", i, field, fmt.Sprintf(format, args...)))
+	}
+
+	scope := strings.TrimSpace(cr.Scope)
+	switch {
+	case strings.EqualFold(scope, config.ScopeOrganization):
+	case len(scope) >= len(config.ScopeGroupPrefix) &&
+		strings.EqualFold(scope[:len(config.ScopeGroupPrefix)], config.ScopeGroupPrefix):
+		r.group = strings.TrimSpace(scope[len(config.ScopeGroupPrefix):])
+		if r.group == "" {
+			fail("scope", "%q has no group id; expected %q", cr.Scope, "group:<OneCloud group id>")
+		}
+	default:
+		fail("scope", "unknown scope %q; expected %q or %q", cr.Scope, config.ScopeOrganization, "group:<OneCloud group id>")
+	}
+
+	match := strings.TrimSpace(cr.Match)
+	r.text = match
+	switch kind := strings.ToLower(strings.TrimSpace(cr.Type)); kind {
+	case config.TypeAvailability:
+		r.kind = kind
+		st, err := calendar.ParseStatus(match)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("rules[%d].match: %w", i, err))
+		}
+		r.status = st
+	case config.TypeSubject, config.TypeLocation:
+		r.kind = kind
+		// An empty pattern would match exactly the events whose text we
+		// cannot see (no Reviewer rights): surely not what was meant.
+		if match == "" {
+			fail("match", "empty %s pattern; expected text with optional * wildcards (\"*\" matches any %s)", kind, kind)
+		}
+		r.pattern = compilePattern(match)
+	case config.TypePrivate:
+		r.kind = kind
+		switch {
+		case strings.EqualFold(match, "true"):
+			r.private = true
+		case strings.EqualFold(match, "false"):
+			r.private = false
+		default:
+			fail("match", "%q is not a private flag; expected \"true\" or \"false\"", cr.Match)
+		}
+	default:
+		fail("type", "unknown rule type %q; expected one of %s, %s, %s, %s", cr.Type,
+			config.TypeAvailability, config.TypeSubject, config.TypeLocation, config.TypePrivate)
+	}
+
+	if r.activity == "" {
+		fail("activity", "empty; expected a OneCloud activity id")
+	}
+	return r, errs
+}
+
+// Len is the number of rules in the set.
+func (s *Set) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.rules)
+}
+
+// Decide picks the presence for one user at now. Rules of the user's groups
+// (scope "group:<id>" with id in groups) come first, then organization rules,
+// each in config order; the first rule that matches any event in progress
+// (start <= now < end) wins, and Until is the end of the latest-ending
+// in-progress event it matches. When no rule matches, the result is
+// defaultActivity with Rule -1, no role and a zero Until. A nil Set has no
+// rules.
+func (s *Set) Decide(events []calendar.Event, groups []string, now time.Time, defaultActivity string) Decision {
+	if s != nil {
+		for _, i := range s.group {
+			r := &s.rules[i]
+			if !slices.Contains(groups, r.group) {
+				continue
+			}
+			if d, ok := r.decide(events, now); ok {
+				return d
+			}
+		}
+		for _, i := range s.org {
+			if d, ok := s.rules[i].decide(events, now); ok {
+				return d
+			}
+		}
+	}
+	return Decision{Rule: -1, Activity: defaultActivity}
+}
+
+// decide applies one rule to the events in progress at now.
+func (r *rule) decide(events []calendar.Event, now time.Time) (Decision, bool) {
+	var last *calendar.Event
+	for k := range events {
+		e := &events[k]
+		if !e.InProgress(now) || !r.matches(e) {
+			continue
+		}
+		if last == nil || e.End.After(last.End) {
+			last = e
+		}
+	}
+	if last == nil {
+		return Decision{}, false
+	}
+	return Decision{Rule: r.index, Activity: r.activity, Role: r.role, Until: last.End, Event: last}, true
+}
+
+// matches reports whether the rule matches the event, whenever it happens.
+func (r *rule) matches(e *calendar.Event) bool {
+	switch r.kind {
+	case config.TypeAvailability:
+		// Graph statuses come parsed already; EqualFold only guards against
+		// a reader that passed "Busy" through unparsed.
+		return strings.EqualFold(string(e.Status), string(r.status))
+	case config.TypeSubject:
+		return !e.Private && r.pattern.match(e.Subject)
+	case config.TypeLocation:
+		return !e.Private && r.pattern.match(e.Location)
+	case config.TypePrivate:
+		return e.Private == r.private
+	}
+	return false
+}
+
+// NextChange returns the first event boundary (a start or end, strictly after
+// now) at which Decide's Activity or Role differs from what it is at now; ok
+// is false when nothing changes within the events given. A boundary where
+// only Until or the winning rule changes is not a change, so back-to-back
+// events that lead to the same presence cause no re-evaluation at the seam;
+// Decide at any instant still reports the current Until.
+func (s *Set) NextChange(events []calendar.Event, groups []string, now time.Time, defaultActivity string) (time.Time, bool) {
+	cur := s.Decide(events, groups, now, defaultActivity)
+	for _, b := range (calendar.Schedule{Events: events}).Boundaries(now) {
+		d := s.Decide(events, groups, b, defaultActivity)
+		if d.Activity != cur.Activity || d.Role != cur.Role {
+			return b, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// Describe says in one line what rule i does, for the CLI and the GUI, e.g.
+// `availability is busy -> meeting` or
+// `group sales: subject matches "*lunch*" -> lunch, role canteen`.
+// Rule -1 is the default activity. Subject/location patterns are the admin's
+// own text, never event text, so they are safe to show.
+func (s *Set) Describe(i int) string {
+	if i == -1 {
+		return "no rule matches -> default activity"
+	}
+	if i < 0 || i >= s.Len() {
+		return fmt.Sprintf("no rule %d", i)
+	}
+	r := &s.rules[i]
+	var b strings.Builder
+	if r.group != "" {
+		fmt.Fprintf(&b, "group %s: ", r.group)
+	}
+	switch r.kind {
+	case config.TypeAvailability:
+		fmt.Fprintf(&b, "availability is %s", r.status)
+	case config.TypeSubject, config.TypeLocation:
+		fmt.Fprintf(&b, "%s matches %q", r.kind, r.text)
+	case config.TypePrivate:
+		fmt.Fprintf(&b, "private is %t", r.private)
+	}
+	fmt.Fprintf(&b, " -> %s", r.activity)
+	if r.role != "" {
+		fmt.Fprintf(&b, ", role %s", r.role)
+	}
+	return b.String()
+}
