@@ -1,0 +1,188 @@
+// Package service makes calsync an OS service with
+// github.com/kardianos/service: it says how the service is defined on each OS
+// (Config), installs, removes, starts, stops and queries it (Control, Status),
+// runs the sync under the service manager or in a terminal with a clean,
+// bounded stop (Run), and builds the service's logger (NewLogger, OpenLogger).
+//
+// Who the service runs as decides where secrets can live, so it differs per
+// OS (docs/service.md explains it): a LocalSystem service on Windows, a
+// per-user LaunchAgent on macOS, a systemd user unit on Linux.
+package service
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	kservice "github.com/kardianos/service"
+)
+
+// Identity of the service, the same on every OS.
+const (
+	Name        = "calsync"
+	DisplayName = "OneCloud Calendar Sync"
+	Description = "Sets OneCloud telephone presence from Microsoft 365 calendars."
+)
+
+// DefaultStopTimeout bounds how long a stop waits for the sync to save its
+// state and return. It stays under the shortest grace period a service manager
+// gives before killing the process (launchd's ExitTimeOut, 20 s).
+const DefaultStopTimeout = 15 * time.Second
+
+// Values of the per-OS options, named so tests and docs agree with the code.
+const (
+	windowsRestartDelay = "10s"
+	windowsResetPeriod  = 86400 // seconds: the failure count is forgotten after a day
+	linuxRestart        = "on-failure"
+)
+
+// Params says what to install: for which OS, which binary, which config.
+type Params struct {
+	// GOOS is the OS the service is for: "windows", "darwin" or "linux".
+	// Config takes it as input so the definition for any OS can be inspected
+	// anywhere; Control and Run want runtime.GOOS.
+	GOOS string
+	// Executable is the absolute path of the calsync binary the service runs.
+	Executable string
+	// ConfigPath is the absolute path of config.json; the service gets it as
+	// --config, and its log and state files live next to it.
+	ConfigPath string
+	// StopTimeout bounds how long Run waits for the body after a stop; 0 means
+	// DefaultStopTimeout. Config ignores it.
+	StopTimeout time.Duration
+}
+
+// CurrentParams is Params for this OS and this binary (symlinks resolved, so
+// a link in a PATH directory installs the real file), with configPath as given.
+func CurrentParams(configPath string) (Params, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return Params{}, fmt.Errorf("find the calsync executable: %w", err)
+	}
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	return Params{GOOS: runtime.GOOS, Executable: exe, ConfigPath: configPath}, nil
+}
+
+// Validate reports what is wrong with p for controlling or running the
+// service on this machine.
+func (p Params) Validate() error {
+	var errs []error
+	if p.GOOS != runtime.GOOS {
+		errs = append(errs, fmt.Errorf("service params: GOOS is %q, but this is %s; the service can only be managed on the OS it runs on", p.GOOS, runtime.GOOS))
+	}
+	if !supportedOS(p.GOOS) {
+		errs = append(errs, fmt.Errorf("service params: GOOS %q is not supported, want windows, darwin or linux", p.GOOS))
+	}
+	if p.Executable == "" || !filepath.IsAbs(p.Executable) {
+		errs = append(errs, fmt.Errorf("service params: Executable %q must be the absolute path of the calsync binary", p.Executable))
+	}
+	if p.ConfigPath == "" || !filepath.IsAbs(p.ConfigPath) {
+		errs = append(errs, fmt.Errorf("service params: ConfigPath %q must be the absolute path of config.json", p.ConfigPath))
+	}
+	if p.StopTimeout < 0 {
+		errs = append(errs, fmt.Errorf("service params: StopTimeout %s must not be negative", p.StopTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+func supportedOS(goos string) bool {
+	return goos == "windows" || goos == "darwin" || goos == "linux"
+}
+
+func (p Params) stopTimeout() time.Duration {
+	if p.StopTimeout > 0 {
+		return p.StopTimeout
+	}
+	return DefaultStopTimeout
+}
+
+// Config is the service definition for p.GOOS. It is a pure function of p, so
+// tests can inspect the definition for every OS on any machine. The service
+// runs calsync itself as `calsync service run --config <ConfigPath>`.
+//
+//   - windows: a system service (LocalSystem: no UserName), automatic start
+//     delayed until boot has settled, restarted 10 s after a failure, the
+//     failure count reset after a day.
+//   - darwin: a per-user LaunchAgent (so the login keychain is readable),
+//     started at load and kept alive; launchd's stdout/stderr capture (where a
+//     crash trace lands) goes next to the config instead of the home folder.
+//   - linux: a systemd user unit (so the session's Secret Service is
+//     reachable), restarted on failure, wanted by default.target (the built-in
+//     template's multi-user.target does not exist in a user manager, so the
+//     unit would never start at login; see systemdUserUnit).
+//
+// An unsupported GOOS gets the common part only.
+func Config(p Params) *kservice.Config {
+	c := &kservice.Config{
+		Name:        Name,
+		DisplayName: DisplayName,
+		Description: Description,
+		Executable:  p.Executable,
+		Arguments:   []string{"service", "run", "--config", p.ConfigPath},
+	}
+	switch p.GOOS {
+	case "windows":
+		c.Option = kservice.KeyValue{
+			"StartType": "automatic",
+			// Delayed start: the engine copes with a network that is not up
+			// yet (it retries), but starting after boot has settled avoids a
+			// first poll that fails on Wi-Fi/VPN still connecting and keeps
+			// the boot itself quick. Cost: about two minutes after a reboot.
+			"DelayedAutoStart":       true,
+			"OnFailure":              "restart",
+			"OnFailureDelayDuration": windowsRestartDelay,
+			"OnFailureResetPeriod":   windowsResetPeriod,
+		}
+	case "darwin":
+		c.Option = kservice.KeyValue{
+			"UserService":  true,
+			"RunAtLoad":    true,
+			"KeepAlive":    true,
+			"LogDirectory": path.Dir(p.ConfigPath), // macOS paths use "/" whatever OS computes this
+		}
+	case "linux":
+		// No After=network-online.target: a user manager cannot see system
+		// units, so ordering on it would be a silent no-op. The engine retries
+		// until the network is there instead.
+		c.Option = kservice.KeyValue{
+			"UserService":   true,
+			"Restart":       linuxRestart,
+			"SystemdScript": systemdUserUnit,
+		}
+	}
+	return c
+}
+
+// systemdUserUnit replaces kardianos's built-in systemd template (rendered by
+// its own small engine: {{Key}}, {{Key | fn}}, {{range}}, {{if}}) for a user
+// unit:
+//   - WantedBy=default.target: the built-in multi-user.target exists only in
+//     the system manager, so `systemctl --user enable` would never start the
+//     unit at login or, with lingering, at boot;
+//   - RestartSec=10 like Windows (the built-in waits 120 s), and no start
+//     limit, so an unattended machine keeps retrying after a transient failure;
+//   - TimeoutStopSec=30 leaves room for the 15 s bounded stop;
+//   - no EnvironmentFile under /etc/sysconfig: a user unit has no business there.
+const systemdUserUnit = `[Unit]
+Description={{Description}}
+ConditionFileIsExecutable={{Path | cmdEscape}}
+StartLimitIntervalSec=0
+{{range Dependencies}}{{.}}
+{{end}}
+[Service]
+Type=simple
+ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}
+Restart={{Restart}}
+RestartSec=10
+TimeoutStopSec=30
+{{range EnvVars}}{{.}}
+{{end}}
+[Install]
+WantedBy=default.target
+`
