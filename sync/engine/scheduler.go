@@ -1,0 +1,354 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/calsync/calsync/sync/clock"
+)
+
+// Scheduler runs an Engine unattended. It polls Graph every interval and,
+// between polls, arms one timer for the earliest event boundary of any user;
+// when it fires, only the users concerned are decided again from the cached
+// schedules and written. Presence therefore changes at the second an event
+// starts or ends, whatever the poll interval.
+//
+// Polls run in their own goroutine, so a throttled or failing Graph (which
+// the client retries with Retry-After and backoff) never holds back the
+// boundaries of the schedules already known.
+type Scheduler struct {
+	eng      *Engine
+	clock    clock.Clock
+	interval time.Duration
+	maxSleep time.Duration
+	jumpTol  time.Duration
+	log      *slog.Logger
+
+	syncNow chan struct{}
+	pause   chan bool
+	hub     hub
+	// idle, when set (tests only), receives each time the loop is about to
+	// wait with no poll in flight, so simulated time advances only then.
+	idle chan<- struct{}
+
+	mu     sync.Mutex
+	status SchedulerStatus
+}
+
+// SchedulerOptions tune a Scheduler; the zero value is production behaviour.
+type SchedulerOptions struct {
+	Interval time.Duration // poll interval; default the config's sync.interval
+	Clock    clock.Clock   // nil: the engine's clock
+	Logger   *slog.Logger  // nil: the engine's logger
+	// MaxSleep caps one wait. A machine that sleeps does not advance Go's
+	// monotonic timers, so after a resume a long timer would fire late;
+	// waking at least this often notices the wall-clock jump. Default 15s.
+	MaxSleep time.Duration
+	// JumpTolerance is how far the wall clock may differ from where a wait
+	// should have ended before it counts as a jump. Default 2s.
+	JumpTolerance time.Duration
+}
+
+// SchedulerStatus is what the scheduler is doing, for the local API.
+type SchedulerStatus struct {
+	Paused       bool
+	Polling      bool
+	LastPoll     time.Time // start of the last successful poll
+	NextPoll     time.Time
+	NextBoundary time.Time // zero when no change is known
+	// Degraded says why the last poll failed ("" when it succeeded); the
+	// scheduler keeps applying boundaries from the schedules it has.
+	Degraded  string
+	LastError string // the last Apply-level error (config, OneCloud lists)
+	Polls     int
+	Applies   int
+}
+
+// NewScheduler returns a scheduler for eng; Run starts it.
+func NewScheduler(eng *Engine, opts SchedulerOptions) *Scheduler {
+	s := &Scheduler{
+		eng:      eng,
+		clock:    opts.Clock,
+		interval: opts.Interval,
+		maxSleep: opts.MaxSleep,
+		jumpTol:  opts.JumpTolerance,
+		log:      opts.Logger,
+		syncNow:  make(chan struct{}, 1),
+		pause:    make(chan bool, 1),
+	}
+	if s.clock == nil {
+		s.clock = eng.clock
+	}
+	if s.interval <= 0 {
+		s.interval = eng.cfg.Interval()
+	}
+	if s.maxSleep <= 0 {
+		s.maxSleep = 15 * time.Second
+	}
+	if s.jumpTol <= 0 {
+		s.jumpTol = 2 * time.Second
+	}
+	if s.log == nil {
+		s.log = eng.log
+	}
+	return s
+}
+
+// SyncNow asks for a poll at once. It never blocks; requests made while a
+// poll runs or is already requested are coalesced into it.
+func (s *Scheduler) SyncNow() {
+	select {
+	case s.syncNow <- struct{}{}:
+	default:
+	}
+}
+
+// Pause stops polling and writing until Resume; Resume polls at once.
+func (s *Scheduler) Pause() { s.setPaused(true) }
+
+// Resume undoes Pause.
+func (s *Scheduler) Resume() { s.setPaused(false) }
+
+func (s *Scheduler) setPaused(p bool) {
+	// Keep only the latest request: drain a pending one first.
+	select {
+	case <-s.pause:
+	default:
+	}
+	s.pause <- p
+}
+
+// Status returns a snapshot of the scheduler's state.
+func (s *Scheduler) Status() SchedulerStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
+}
+
+// Subscribe returns a channel of events and a function that ends the
+// subscription. A subscriber that falls behind loses events rather than
+// slowing the engine; buf is the channel's capacity.
+func (s *Scheduler) Subscribe(buf int) (<-chan Event, func()) { return s.hub.subscribe(buf) }
+
+func (s *Scheduler) update(fn func(*SchedulerStatus)) {
+	s.mu.Lock()
+	fn(&s.status)
+	s.mu.Unlock()
+}
+
+type pollResult struct {
+	rep PollReport
+	err error
+}
+
+// Run polls and applies until ctx ends. It returns ctx's error after any
+// poll in flight has finished, so the state is saved when it returns.
+func (s *Scheduler) Run(ctx context.Context) error {
+	var (
+		pollDone      = make(chan pollResult, 1)
+		polling       bool
+		pollRequested = true // poll at start
+		paused        bool
+		nextPoll      time.Time
+		failures      int
+		boundary      time.Time // next known change; zero if none
+		boundaryUsers []string
+		userErrs      = map[string]string{} // last error published per user
+	)
+	timer := s.clock.NewTimer(time.Hour)
+	defer timer.Stop()
+
+	refreshBoundary := func(now time.Time) {
+		var ok bool
+		boundary, boundaryUsers, ok = s.eng.NextBoundary(now)
+		if !ok {
+			boundary = time.Time{}
+		}
+		s.update(func(st *SchedulerStatus) { st.NextBoundary = boundary })
+	}
+	apply := func(users []string, now time.Time, reason string) {
+		rep, err := s.eng.Apply(ctx, users, now, false)
+		s.update(func(st *SchedulerStatus) {
+			st.Applies++
+			st.LastError = ""
+			if err != nil && ctx.Err() == nil {
+				st.LastError = err.Error()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("apply failed", "reason", reason, "err", err.Error())
+			s.hub.publish(Event{Type: EventError, Time: now, Message: err.Error()})
+		}
+		s.publishReport(rep, now, reason, userErrs)
+		refreshBoundary(now)
+	}
+	startPoll := func() {
+		polling, pollRequested = true, false
+		s.update(func(st *SchedulerStatus) { st.Polling = true })
+		s.hub.publish(Event{Type: EventSyncStarted, Time: s.clock.Now()})
+		go func() {
+			rep, err := s.eng.Poll(ctx)
+			pollDone <- pollResult{rep, err}
+		}()
+	}
+
+	for {
+		now := s.clock.Now()
+		if !paused && !polling && (pollRequested || !now.Before(nextPoll)) {
+			startPoll()
+		}
+
+		// Sleep until the earliest of: next poll, next boundary, maxSleep.
+		wake := now.Add(s.maxSleep)
+		if !paused && !polling && nextPoll.Before(wake) {
+			wake = nextPoll
+		}
+		if !paused && !boundary.IsZero() && boundary.Before(wake) {
+			wake = boundary
+		}
+		wait := max(wake.Sub(now), 0)
+		timer.Reset(wait)
+		s.update(func(st *SchedulerStatus) { st.NextPoll = nextPoll })
+		if s.idle != nil && !polling {
+			select {
+			case s.idle <- struct{}{}:
+			case <-ctx.Done():
+			}
+		}
+
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			if polling {
+				<-pollDone
+			}
+			return ctx.Err()
+
+		case r := <-pollDone:
+			polling = false
+			now = s.clock.Now()
+			if r.err != nil {
+				failures++
+				nextPoll = now.Add(s.retryDelay(failures))
+				s.log.Warn("calendar poll failed; applying known schedules", "failures", failures,
+					"retry_in", nextPoll.Sub(now).String(), "err", r.err.Error())
+				if s.Status().Degraded != r.err.Error() {
+					s.hub.publish(Event{Type: EventDegraded, Time: now, Message: r.err.Error()})
+				}
+				s.update(func(st *SchedulerStatus) {
+					st.Polling, st.Polls, st.Degraded = false, st.Polls+1, r.err.Error()
+				})
+			} else {
+				if failures > 0 {
+					s.log.Info("calendar poll recovered", "after_failures", failures)
+					s.hub.publish(Event{Type: EventRecovered, Time: now})
+				}
+				failures = 0
+				nextPoll = r.rep.At.Add(s.interval)
+				s.update(func(st *SchedulerStatus) {
+					st.Polling, st.Polls, st.Degraded, st.LastPoll = false, st.Polls+1, "", r.rep.At
+				})
+			}
+			if !paused {
+				// Every user, so that calendar edits, kept-manual users whose
+				// own until lapsed and earlier failed writes are caught up.
+				apply(nil, now, "poll")
+			}
+			s.hub.publish(Event{Type: EventSyncFinished, Time: now, Message: s.Status().Degraded})
+
+		case <-s.syncNow:
+			if !polling {
+				pollRequested = true
+			}
+
+		case p := <-s.pause:
+			if p == paused {
+				continue
+			}
+			paused = p
+			s.update(func(st *SchedulerStatus) { st.Paused = p })
+			if p {
+				s.log.Info("sync paused")
+				s.hub.publish(Event{Type: EventPaused, Time: s.clock.Now()})
+			} else {
+				s.log.Info("sync resumed")
+				s.hub.publish(Event{Type: EventResumed, Time: s.clock.Now()})
+				pollRequested = true
+			}
+
+		case <-timer.C():
+			woke := s.clock.Now()
+			if jump := woke.Sub(now.Add(wait)); jump > s.jumpTol || jump < -s.jumpTol {
+				// Sleep/resume or a clock change: the cached windows and
+				// the boundary cursor no longer describe the present.
+				s.log.Warn("wall clock jumped; polling again", "by", jump.Round(time.Second).String())
+				pollRequested = true
+				refreshBoundary(woke)
+				continue
+			}
+			if paused || boundary.IsZero() || woke.Before(boundary) {
+				continue
+			}
+			// Collect every user with a boundary in [boundary, woke]: a late
+			// wake-up must not skip a change that fell in between.
+			users := map[string]bool{}
+			for t, us := boundary, boundaryUsers; !t.IsZero() && !t.After(woke); {
+				for _, u := range us {
+					users[u] = true
+				}
+				var ok bool
+				t, us, ok = s.eng.NextBoundary(t)
+				if !ok {
+					break
+				}
+			}
+			list := make([]string, 0, len(users))
+			for _, u := range s.eng.Users() {
+				if users[u.OneCloudUser] {
+					list = append(list, u.OneCloudUser)
+				}
+			}
+			apply(list, woke, "boundary")
+		}
+	}
+}
+
+// retryDelay is the wait before the next poll after n consecutive failures:
+// 15s, 30s, 60s, ... capped at the poll interval, so an outage is noticed
+// to be over within one interval. (The clients already honour Retry-After
+// within one poll.)
+func (s *Scheduler) retryDelay(n int) time.Duration {
+	d := 15 * time.Second
+	for i := 1; i < n && d < s.interval; i++ {
+		d *= 2
+	}
+	return min(d, s.interval)
+}
+
+// publishReport turns an Apply's report into presence and error events. A
+// user's error is logged and published when it first appears or changes,
+// not on every cycle it persists.
+func (s *Scheduler) publishReport(rep Report, now time.Time, reason string, userErrs map[string]string) {
+	for _, u := range rep.Users {
+		if u.Action != ActionError {
+			delete(userErrs, u.OneCloudUser)
+		}
+		switch u.Action {
+		case ActionSet:
+			s.log.Info("presence set", "user", u.OneCloudUser, "activity", u.Activity, "role", u.Role,
+				"until", untilText(u.Until), "reason", reason)
+			s.hub.publish(Event{Type: EventPresence, Time: now, User: u})
+		case ActionKeptManual:
+			s.hub.publish(Event{Type: EventPresence, Time: now, User: u})
+		case ActionError:
+			if userErrs[u.OneCloudUser] == u.Error {
+				continue
+			}
+			userErrs[u.OneCloudUser] = u.Error
+			s.log.Warn("user not synced", "user", u.OneCloudUser, "err", u.Error)
+			s.hub.publish(Event{Type: EventUserError, Time: now, User: u, Message: u.Error})
+		}
+	}
+}

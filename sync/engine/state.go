@@ -1,0 +1,248 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/calsync/calsync/sync/atomicfile"
+)
+
+// StateVersion is the schema version of the state file this build writes.
+const StateVersion = 1
+
+// State is the content of the state file: per OneCloud user id, what this
+// program last did. It is a cache, not a source of truth. Losing it is safe:
+// with no record of a user, the next decision GETs the presence (one extra
+// read) and then
+//   - a presence that already satisfies desired is recorded, with no write;
+//   - the default or a lapsed presence is replaced, as always;
+//   - anything else is left alone (kept-manual), because without the record
+//     a presence we set cannot be told from one a person set. Every non-default
+//     presence we write carries an until (the end of its event), so such a
+//     leftover lapses by itself and is replaced at the first decision after
+//     its until. A lost state therefore never causes an overwrite of a person's
+//     choice; at worst it costs one GET per user, and leaves one of our own
+//     presences in place no longer than its own until.
+type State struct {
+	Version int                  `json:"version"`
+	Users   map[string]UserState `json:"users"`
+}
+
+// UserState is what the engine remembers about one OneCloud user.
+type UserState struct {
+	// Applied is the presence this program last wrote, or found already in
+	// place and equal to what it wanted. Zero: none (never, or a person has
+	// taken over since).
+	Applied AppliedPresence `json:"applied,omitzero"`
+	// Attempted is a write whose outcome is unknown (the PUT failed, maybe
+	// after the server applied it). Finding it in OneCloud later counts as
+	// our own presence, and while it is set the no-call shortcut is off.
+	Attempted AppliedPresence `json:"attempted,omitzero"`
+	// LastDesired is the desired presence at the last decision.
+	LastDesired Desired `json:"lastDesired,omitzero"`
+	// KeptManual says the last decision found a presence set by hand and
+	// left it. While desired stays LastDesired (and KeptUntil has not
+	// passed) the user is not asked again; at the next change, the presence
+	// is read and decided anew.
+	KeptManual bool `json:"keptManual,omitempty"`
+	// KeptUntil is the until of the presence kept by hand, if it had one:
+	// once it passes, that presence has lapsed and the user is read again
+	// even though desired has not changed.
+	KeptUntil time.Time `json:"keptUntil,omitzero"`
+	// LastAction is the outcome of the last decision that called OneCloud
+	// (set, unchanged, kept-manual, error); a decision that needed no call
+	// leaves it as it was.
+	LastAction Action `json:"lastAction,omitempty"`
+	// LastError says why the last decision failed; "" after a success.
+	LastError string `json:"lastError,omitempty"`
+	// ChangedAt is when any of the above last changed.
+	ChangedAt time.Time `json:"changedAt,omitzero"`
+}
+
+// AppliedPresence is a presence the engine wrote (or tried to), with when.
+// Note is kept for status screens; it takes no part in comparisons.
+type AppliedPresence struct {
+	Activity string    `json:"activity"`
+	Role     string    `json:"role"`
+	Note     string    `json:"note,omitempty"`
+	Until    time.Time `json:"until,omitzero"`
+	At       time.Time `json:"at,omitzero"`
+}
+
+// IsZero reports whether there is no presence recorded.
+func (p AppliedPresence) IsZero() bool { return p.Activity == "" }
+
+// Store is the state, loaded from and saved to one file. It is safe for
+// concurrent use.
+type Store struct {
+	path string
+	log  *slog.Logger
+
+	saveMu sync.Mutex // serializes saves, so an older snapshot never lands after a newer one
+
+	mu    sync.Mutex
+	users map[string]UserState
+	dirty bool
+}
+
+// OpenStore loads the state file at path. A missing file is an empty state.
+// A file that cannot be understood (corrupt, torn by a tool, written by a
+// newer calsync) is renamed to path+".bak", a warning is logged, and the
+// state starts empty: see State for why that is safe. Only a file that exists
+// but cannot be read is an error. path "" keeps the state in memory.
+func OpenStore(path string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{path: path, log: log, users: map[string]UserState{}}
+	if path == "" {
+		return s, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state file: %w", err)
+	}
+	st, perr := parseState(data)
+	if perr != nil {
+		bak := path + ".bak"
+		if rerr := os.Rename(path, bak); rerr != nil {
+			log.Warn("state file unreadable; starting with empty state (could not move it aside)",
+				"path", path, "problem", perr.Error(), "renameError", rerr.Error())
+		} else {
+			log.Warn("state file unreadable; moved aside, starting with empty state (costs one presence read per user)",
+				"path", path, "movedTo", bak, "problem", perr.Error())
+		}
+		return s, nil
+	}
+	s.users = st.Users
+	return s, nil
+}
+
+// parseState checks the file's shape and version.
+func parseState(data []byte) (State, error) {
+	var st State
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&st); err != nil {
+		return State{}, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if dec.More() {
+		return State{}, errors.New("data after the JSON object")
+	}
+	switch {
+	case st.Version == 0:
+		return State{}, errors.New("version: missing")
+	case st.Version > StateVersion:
+		return State{}, fmt.Errorf("version: %d is newer than this calsync understands (%d)", st.Version, StateVersion)
+	case st.Version < 0:
+		return State{}, fmt.Errorf("version: %d is not valid", st.Version)
+	}
+	if st.Users == nil {
+		st.Users = map[string]UserState{}
+	}
+	for id := range st.Users {
+		if id == "" {
+			return State{}, errors.New("users: an entry has an empty user id")
+		}
+	}
+	return st, nil
+}
+
+// Path is the state file's path ("" for in-memory state).
+func (s *Store) Path() string { return s.path }
+
+// User returns the state of one user; ok is false when there is none.
+func (s *Store) User(id string) (st UserState, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok = s.users[id]
+	return st, ok
+}
+
+// Update changes one user's state with fn. It marks the state for saving,
+// and stamps ChangedAt with now, only if something really changed, so that a
+// steady calendar never rewrites the file.
+func (s *Store) Update(id string, now time.Time, fn func(*UserState)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.users[id]
+	next := old
+	fn(&next)
+	next.ChangedAt = old.ChangedAt
+	if sameState(old, next) {
+		return
+	}
+	next.ChangedAt = now.UTC()
+	s.users[id] = next
+	s.dirty = true
+}
+
+// sameState compares two states by their JSON form, which is what is saved:
+// time zones and monotonic readings do not count.
+func sameState(a, b UserState) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
+
+// Snapshot returns a copy of the whole state.
+func (s *Store) Snapshot() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	users := make(map[string]UserState, len(s.users))
+	for id, u := range s.users {
+		users[id] = u // UserState holds only values: the copy is deep
+	}
+	return State{Version: StateVersion, Users: users}
+}
+
+// Dirty reports whether there are changes not yet saved.
+func (s *Store) Dirty() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dirty
+}
+
+// Save writes the state atomically (0600) if it changed since the last
+// save. In-memory stores do nothing.
+func (s *Store) Save() error {
+	if s.path == "" {
+		return nil
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+
+	s.mu.Lock()
+	if !s.dirty {
+		s.mu.Unlock()
+		return nil
+	}
+	st := State{Version: StateVersion, Users: s.users}
+	data, err := json.MarshalIndent(st, "", "  ")
+	s.dirty = false
+	s.mu.Unlock()
+	if err != nil {
+		s.markDirty()
+		return fmt.Errorf("encode state: %w", err)
+	}
+	if err := atomicfile.WriteFile(s.path, append(data, '\n'), 0o600); err != nil {
+		s.markDirty()
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) markDirty() {
+	s.mu.Lock()
+	s.dirty = true
+	s.mu.Unlock()
+}

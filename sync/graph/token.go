@@ -1,0 +1,138 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+	"golang.org/x/oauth2/microsoft"
+
+	"github.com/calsync/calsync/sync/retry"
+)
+
+// refreshMargin is how long before expiry a token is replaced, so a
+// request never leaves with a token that dies in flight.
+const refreshMargin = time.Minute
+
+// tokenCache holds the app token and fetches a new one only near expiry:
+// about one token request per hour however often the engine polls. Expiry
+// is kept on the client's clock, so a fake clock drives it in tests.
+type tokenCache struct {
+	c    *Client
+	conf clientcredentials.Config
+	// sem serialises fetching; a channel so that waiting respects ctx.
+	sem chan struct{}
+	// guarded by sem
+	token  string
+	expiry time.Time
+}
+
+func newTokenCache(c *Client) *tokenCache {
+	tokenURL := c.opts.AuthorityURL + "/" + c.opts.TenantID + "/oauth2/v2.0/token"
+	if c.opts.AuthorityURL == DefaultAuthorityURL {
+		tokenURL = microsoft.AzureADEndpoint(c.opts.TenantID).TokenURL
+	}
+	return &tokenCache{
+		c: c,
+		conf: clientcredentials.Config{
+			ClientID:     c.opts.ClientID,
+			ClientSecret: c.opts.ClientSecret,
+			TokenURL:     tokenURL,
+			Scopes:       []string{c.opts.GraphURL + "/.default"},
+			AuthStyle:    oauth2.AuthStyleInParams,
+		},
+		sem: make(chan struct{}, 1),
+	}
+}
+
+// get returns a valid access token, fetching one (a single attempt) when
+// none is cached or it is about to expire. Errors are *Error, wrapped in
+// retry.Transient when a retry may help.
+func (t *tokenCache) get(ctx context.Context) (string, error) {
+	select {
+	case t.sem <- struct{}{}:
+	case <-ctx.Done():
+		return "", &Error{Kind: KindCanceled, Message: ctx.Err().Error(), Err: ctx.Err()}
+	}
+	defer func() { <-t.sem }()
+	now := t.c.clock.Now()
+	if t.token != "" && now.Before(t.expiry) {
+		return t.token, nil
+	}
+	t.c.tokenRequests.Add(1)
+	tok, err := t.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, t.c.http))
+	if err != nil {
+		e := classifyTokenError(err, t.c.redact)
+		if e.Kind == KindCanceled && ctx.Err() != nil {
+			e.Err = ctx.Err()
+		}
+		switch e.Kind {
+		case KindNetwork, KindUnavailable, KindThrottled:
+			return "", retry.Transient(e, 0)
+		}
+		return "", e
+	}
+	if tok.AccessToken == "" {
+		return "", &Error{Kind: KindBadResponse, Message: "the token endpoint answered without an access_token",
+			Remedy: remedy(KindBadResponse, "", "")}
+	}
+	lifetime := tokenLifetime(tok)
+	margin := min(refreshMargin, lifetime/2)
+	t.token, t.expiry = tok.AccessToken, now.Add(lifetime-margin)
+	t.c.log.Debug("obtained access token", "expiresIn", lifetime.Round(time.Second))
+	return t.token, nil
+}
+
+// tokenLifetime reads expires_in from the response; oauth2 turns it into a
+// wall-clock Expiry, which a fake clock cannot use.
+func tokenLifetime(tok *oauth2.Token) time.Duration {
+	switch v := tok.Extra("expires_in").(type) {
+	case float64:
+		if v > 0 {
+			return time.Duration(v) * time.Second
+		}
+	case string:
+		var secs int64
+		if _, err := fmt.Sscan(v, &secs); err == nil && secs > 0 {
+			return time.Duration(secs) * time.Second
+		}
+	}
+	if !tok.Expiry.IsZero() {
+		if d := time.Until(tok.Expiry); d > 0 {
+			return d
+		}
+	}
+	// Entra's app tokens live 60-90 minutes; assume the short end.
+	return time.Hour
+}
+
+// invalidate drops the cached token if it is still the one Graph refused.
+func (t *tokenCache) invalidate(token string) {
+	t.sem <- struct{}{}
+	defer func() { <-t.sem }()
+	if t.token == token {
+		t.token = ""
+	}
+}
+
+// Token obtains an access token now (or confirms the cached one), retrying
+// transient failures; `calsync check` uses it. The error is an *Error.
+func (c *Client) Token(ctx context.Context) error {
+	if e := c.obtainToken(ctx); e != nil {
+		return e
+	}
+	return nil
+}
+
+func (c *Client) obtainToken(ctx context.Context) *Error {
+	err := c.retry.Do(ctx, func(ctx context.Context, _ int) error {
+		_, err := c.tokens.get(ctx)
+		return err
+	})
+	if err == nil {
+		return nil
+	}
+	return asError(err, c.redact)
+}
