@@ -55,7 +55,8 @@ func sameUntil(a, b time.Time) bool {
 const maxRun = 64
 
 // decide evaluates the rules for a user at now and extends Until over the
-// run of following events that keep the same activity and role.
+// run of following events that keep the same activity and role, up to the
+// next change.
 func (e *Engine) decide(events []calendar.Event, groups []string, now time.Time) (rules.Decision, Desired) {
 	d := e.rules.Decide(events, groups, now, e.defaultActivity)
 	until := d.Until
@@ -65,6 +66,15 @@ func (e *Engine) decide(events []calendar.Event, groups []string, now time.Time)
 			break
 		}
 		until = next.Until
+	}
+	// Never promise past the next change of activity or role: an
+	// overlapping event of another rule may take over before the run ends.
+	// This also keeps until constant between changes, so boundaries that
+	// change nothing cause no write.
+	if !until.IsZero() {
+		if next, ok := e.rules.NextChange(events, groups, now, e.defaultActivity); ok && next.Before(until) {
+			until = next
+		}
 	}
 	want := Desired{Activity: d.Activity, Role: d.Role}
 	if !until.IsZero() {

@@ -1,0 +1,356 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/clock"
+	"github.com/calsync/calsync/sync/onecloud"
+	"github.com/calsync/calsync/sync/rules"
+)
+
+// timedWrite is a successful PUT and the simulated instant it happened.
+type timedWrite struct {
+	at       time.Time
+	activity string
+}
+
+// recordingOneCloud stamps every successful PUT with the fake clock's time.
+type recordingOneCloud struct {
+	*fakeOneCloud
+	clk    *clock.Fake
+	mu     sync.Mutex
+	writes map[string][]timedWrite
+}
+
+func (r *recordingOneCloud) PutPresence(ctx context.Context, id string, p onecloud.Presence, etag string) (onecloud.Presence, string, error) {
+	got, tag, err := r.fakeOneCloud.PutPresence(ctx, id, p, etag)
+	if err == nil {
+		r.mu.Lock()
+		r.writes[id] = append(r.writes[id], timedWrite{r.clk.Now(), p.Activity})
+		r.mu.Unlock()
+	}
+	return got, tag, err
+}
+
+// randomWeek builds a working week of calendars: meetings between 07:00 and
+// 19:00, overlaps and back-to-back runs, lunches by subject, private
+// appointments, and now and then an all-day or multi-day out of office.
+func randomWeek(rng *rand.Rand, start time.Time, days int) []calendar.Event {
+	var evs []calendar.Event
+	for d := range days {
+		day := start.AddDate(0, 0, d)
+		if rng.IntN(15) == 0 {
+			n := 1 + rng.IntN(3)
+			evs = append(evs, calendar.Event{Start: day, End: day.AddDate(0, 0, n), Status: calendar.OOF, Subject: "Holiday"})
+			continue
+		}
+		for range rng.IntN(7) {
+			s := day.Add(7*time.Hour + time.Duration(rng.IntN(144))*5*time.Minute)
+			e := s.Add(time.Duration(1+rng.IntN(18)) * 5 * time.Minute)
+			ev := calendar.Event{Start: s, End: e, Status: calendar.Busy, Subject: "Meeting"}
+			switch rng.IntN(8) {
+			case 0:
+				ev.Subject = "Team lunch"
+				ev.Status = calendar.Free
+			case 1:
+				ev.Private, ev.Subject = true, ""
+			case 2:
+				ev.Status = calendar.Tentative
+			case 3:
+				// back-to-back with the previous event
+				if len(evs) > 0 {
+					last := evs[len(evs)-1]
+					ev.Start, ev.End = last.End, last.End.Add(e.Sub(s))
+				}
+			}
+			evs = append(evs, ev)
+		}
+	}
+	return evs
+}
+
+// expectedTransitions is the reference model: walking every boundary of a
+// user's calendar, the instants at which the desired activity changes.
+func expectedTransitions(set *rules.Set, evs []calendar.Event, from, to time.Time, def string) []timedWrite {
+	var out []timedWrite
+	prev := def
+	times := calendar.Schedule{Events: evs}.Boundaries(from.Add(-time.Nanosecond))
+	for _, t := range times {
+		if t.After(to) {
+			break
+		}
+		act := set.Decide(evs, nil, t, def).Activity
+		if act != prev {
+			out = append(out, timedWrite{t, act})
+			prev = act
+		}
+	}
+	return out
+}
+
+// TestSchedulerSimulatedWeek runs 200 users through 7 simulated days with a
+// 10-minute poll interval: every presence write must happen at the exact
+// instant of an event boundary (to the nanosecond, so to the second), never
+// at a poll, and the sequence of writes must equal the reference model's.
+func TestSchedulerSimulatedWeek(t *testing.T) {
+	const users, days = 200, 7
+	start := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) // a Monday
+	end := start.AddDate(0, 0, days)
+	rng := rand.New(rand.NewPCG(1, 2))
+
+	cfg := testConfig()
+	cfg.Sync.Interval = "10m"
+	g := newFakeGraph()
+	clk := clock.NewFake(start)
+	oc := &recordingOneCloud{fakeOneCloud: newFakeOneCloud(), clk: clk, writes: map[string][]timedWrite{}}
+	calendars := map[string][]calendar.Event{}
+	for i := range users {
+		id := fmt.Sprint(1000 + i)
+		mb := fmt.Sprintf("user%d@contoso.test", i)
+		cfg.Users = append(cfg.Users, user(id, mb))
+		calendars[id] = randomWeek(rng, start, days)
+		g.set(mb, calendars[id]...)
+		oc.presence[id] = onecloud.Presence{Activity: "available"}
+	}
+	eng, err := New(cfg, Deps{Schedules: g, OneCloud: oc, Catalog: oc}, Options{Clock: clk, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle := make(chan struct{})
+	s := NewScheduler(eng, SchedulerOptions{MaxSleep: 24 * time.Hour})
+	s.idle = idle
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+
+	for {
+		<-idle
+		next, ok := clk.Next()
+		if !ok || next.After(end) {
+			break
+		}
+		clk.Set(next)
+	}
+	cancel()
+	<-done
+
+	set, err := rules.Compile(cfg.Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	transitions := 0
+	for i := range users {
+		id := fmt.Sprint(1000 + i)
+		want := expectedTransitions(set, calendars[id], start, clk.Now(), "available")
+		transitions += len(want)
+		// A write that keeps the activity updates until (an overlapping
+		// meeting extends it); it must still happen at a boundary.
+		var got []timedWrite
+		bounds := calendar.Schedule{Events: calendars[id]}.Boundaries(start.Add(-time.Nanosecond))
+		for _, w := range oc.writes[id] {
+			if !slices.ContainsFunc(bounds, w.at.Equal) {
+				t.Errorf("user %s written at %v, which is no event boundary", id, w.at)
+			}
+			if len(got) == 0 || got[len(got)-1].activity != w.activity {
+				got = append(got, w)
+			}
+		}
+		if !slices.EqualFunc(got, want, func(a, b timedWrite) bool { return a.at.Equal(b.at) && a.activity == b.activity }) {
+			t.Errorf("user %s writes differ from the model\n got: %v\nwant: %v", id, got, want)
+		}
+		if final := set.Decide(calendars[id], nil, clk.Now(), "available").Activity; oc.get(id).Activity != final {
+			t.Errorf("user %s ends as %q, model says %q", id, oc.get(id).Activity, final)
+		}
+	}
+	st := s.Status()
+	t.Logf("%d users, %d days: %d transitions written at their boundaries, %d polls, %d applies", users, days, transitions, st.Polls, st.Applies)
+	if transitions < users*days {
+		t.Fatalf("only %d transitions: the random calendars are too thin to test anything", transitions)
+	}
+	if wantPolls := days * 24 * 6; st.Polls < wantPolls-1 || st.Polls > wantPolls+1 {
+		t.Errorf("polls = %d, want about %d (one per 10 minutes)", st.Polls, wantPolls)
+	}
+}
+
+// TestSchedulerEditPickedUpAtNextPoll: a meeting added while the scheduler
+// sleeps is written at the next poll, not before and not later.
+func TestSchedulerEditPickedUpAtNextPoll(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	cfg := testConfig(user("1001", "a@contoso.test"))
+	cfg.Sync.Interval = "1m"
+	g := newFakeGraph()
+	clk := clock.NewFake(start)
+	oc := &recordingOneCloud{fakeOneCloud: newFakeOneCloud(), clk: clk, writes: map[string][]timedWrite{}}
+	oc.presence["1001"] = onecloud.Presence{Activity: "available"}
+	eng, err := New(cfg, Deps{Schedules: g, OneCloud: oc, Catalog: oc}, Options{Clock: clk, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle := make(chan struct{})
+	s := NewScheduler(eng, SchedulerOptions{MaxSleep: time.Hour})
+	s.idle = idle
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+
+	<-idle // first poll done at 09:00
+	clk.Set(start.Add(30 * time.Second))
+	// The meeting started at 09:00 but was only just entered.
+	g.set("a@contoso.test", ev(calendar.Busy, start, start.Add(time.Hour)))
+	if next, _ := clk.Next(); !next.Equal(start.Add(time.Minute)) {
+		t.Fatalf("next wake-up at %v, want the 09:01 poll", next)
+	}
+	clk.Set(start.Add(time.Minute))
+	<-idle // polled and applied
+	got := oc.writes["1001"]
+	if len(got) != 1 || !got[0].at.Equal(start.Add(time.Minute)) || got[0].activity != "meeting" {
+		t.Fatalf("writes = %v, want meeting at 09:01", got)
+	}
+}
+
+// TestSchedulerKeepsApplyingWhenPollsFail: with Graph down, the boundaries
+// of the schedules already known are still applied on time, and the
+// scheduler reports itself degraded until a poll succeeds.
+func TestSchedulerKeepsApplyingWhenPollsFail(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	cfg := testConfig(user("1001", "a@contoso.test"))
+	g := newFakeGraph()
+	g.set("a@contoso.test", ev(calendar.Busy, start.Add(2*time.Hour), start.Add(3*time.Hour)))
+	clk := clock.NewFake(start)
+	oc := &recordingOneCloud{fakeOneCloud: newFakeOneCloud(), clk: clk, writes: map[string][]timedWrite{}}
+	oc.presence["1001"] = onecloud.Presence{Activity: "available"}
+	eng, err := New(cfg, Deps{Schedules: g, OneCloud: oc, Catalog: oc}, Options{Clock: clk, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle := make(chan struct{})
+	s := NewScheduler(eng, SchedulerOptions{MaxSleep: time.Hour})
+	s.idle = idle
+	events, unsubscribe := s.Subscribe(1000)
+	defer unsubscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+
+	<-idle
+	g.mu.Lock()
+	g.fail = errNetwork
+	g.mu.Unlock()
+	for clk.Now().Before(start.Add(3*time.Hour + time.Minute)) {
+		next, _ := clk.Next()
+		clk.Set(next)
+		<-idle
+	}
+	if s.Status().Degraded == "" {
+		t.Fatal("status not degraded while every poll fails")
+	}
+	got := oc.writes["1001"]
+	want := []timedWrite{{start.Add(2 * time.Hour), "meeting"}, {start.Add(3 * time.Hour), "available"}}
+	if !slices.EqualFunc(got, want, func(a, b timedWrite) bool { return a.at.Equal(b.at) && a.activity == b.activity }) {
+		t.Fatalf("writes = %v, want %v", got, want)
+	}
+	g.mu.Lock()
+	g.fail = nil
+	g.mu.Unlock()
+	s.SyncNow()
+	<-idle // polled and applied
+	if d := s.Status().Degraded; d != "" {
+		t.Fatalf("still degraded after a good poll: %s", d)
+	}
+	var degraded, recovered int
+	for len(events) > 0 {
+		switch (<-events).Type {
+		case EventDegraded:
+			degraded++
+		case EventRecovered:
+			recovered++
+		}
+	}
+	if degraded != 1 || recovered != 1 {
+		t.Fatalf("degraded events = %d, recovered = %d; want 1 and 1 (once per outage, not per retry)", degraded, recovered)
+	}
+}
+
+// TestSchedulerClockJumpRepolls: when the wall clock jumps (resume from
+// sleep), the scheduler polls again at once instead of trusting its cache.
+func TestSchedulerClockJumpRepolls(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	cfg := testConfig(user("1001", "a@contoso.test"))
+	cfg.Sync.Interval = "10m"
+	g := newFakeGraph()
+	clk := clock.NewFake(start)
+	oc := newFakeOneCloud()
+	oc.presence["1001"] = onecloud.Presence{Activity: "available"}
+	eng, err := New(cfg, Deps{Schedules: g, OneCloud: oc, Catalog: oc}, Options{Clock: clk, Location: time.UTC,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle := make(chan struct{})
+	s := NewScheduler(eng, SchedulerOptions{MaxSleep: 15 * time.Second})
+	s.idle = idle
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	<-idle
+	if g.callCount() != 1 {
+		t.Fatalf("polls at start = %d", g.callCount())
+	}
+	// The machine slept for three hours; a meeting began meanwhile.
+	g.set("a@contoso.test", ev(calendar.Busy, start.Add(2*time.Hour), start.Add(4*time.Hour)))
+	clk.Set(start.Add(3 * time.Hour))
+	<-idle // the jump is noticed, polled and applied
+	if g.callCount() != 2 {
+		t.Fatalf("polls after the jump = %d, want 2", g.callCount())
+	}
+	if got := oc.get("1001").Activity; got != "meeting" {
+		t.Fatalf("presence after resume = %q, want meeting", got)
+	}
+}
+
+// TestSchedulerPauseStopsWrites: while paused nothing is polled or written;
+// resume polls at once and catches up.
+func TestSchedulerPauseStopsWrites(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	cfg := testConfig(user("1001", "a@contoso.test"))
+	g := newFakeGraph()
+	g.set("a@contoso.test", ev(calendar.Busy, start.Add(time.Minute), start.Add(9*time.Hour)))
+	clk := clock.NewFake(start)
+	oc := newFakeOneCloud()
+	oc.presence["1001"] = onecloud.Presence{Activity: "available"}
+	eng, err := New(cfg, Deps{Schedules: g, OneCloud: oc, Catalog: oc}, Options{Clock: clk, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle := make(chan struct{})
+	s := NewScheduler(eng, SchedulerOptions{MaxSleep: time.Hour})
+	s.idle = idle
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	<-idle
+	s.Pause()
+	<-idle
+	for range 3 { // three hours pass: the paused loop only wakes to check the clock
+		next, _ := clk.Next()
+		clk.Set(next)
+		<-idle
+	}
+	if _, puts := oc.calls(); puts != 0 || g.callCount() != 1 || !s.Status().Paused {
+		t.Fatalf("while paused: puts %d, polls %d, paused %v", puts, g.callCount(), s.Status().Paused)
+	}
+	s.Resume()
+	<-idle // polled and applied
+	if got := oc.get("1001").Activity; got != "meeting" || g.callCount() != 2 {
+		t.Fatalf("after resume: %q after %d polls", got, g.callCount())
+	}
+}
+
