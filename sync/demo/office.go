@@ -1,0 +1,171 @@
+// Package demo runs calsync on its emulators with a seeded office, so a
+// newcomer sees presence follow calendars live without any Microsoft 365 or
+// OneCloud account (`calsync demo`).
+package demo
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/emulator"
+	"github.com/calsync/calsync/sync/secrets"
+)
+
+// oneCloudToken is the demo OneCloud API token; it lives only in the demo's
+// in-memory keyring and the emulator.
+const oneCloudToken = "demo-onecloud-token-7f3a9c"
+
+// Person is one member of the seeded office.
+type Person struct {
+	ID      string // OneCloud user id
+	Name    string
+	Mailbox string
+	Story   string // what the demo shows with this person
+}
+
+// Office is both emulators, seeded, with a configuration and an in-memory
+// keyring pointing at them.
+type Office struct {
+	Graph      *emulator.Graph
+	OneCloud   *emulator.OneCloud
+	Config     *config.Config
+	ConfigPath string
+	Secrets    *secrets.Store
+	People     []Person
+	// PrivateSubject is the subject of the seeded private appointment; it
+	// must never appear in any output (tests grep for it).
+	PrivateSubject string
+
+	dir  string
+	stop []func()
+}
+
+// Close stops the emulators and removes the demo's files.
+func (o *Office) Close() {
+	for _, s := range o.stop {
+		s()
+	}
+	if o.dir != "" {
+		os.RemoveAll(o.dir)
+	}
+}
+
+// Name returns a person's name by OneCloud id.
+func (o *Office) Name(id string) string {
+	for _, p := range o.People {
+		if p.ID == id {
+			return p.Name
+		}
+	}
+	return id
+}
+
+// NewOffice starts both emulators on loopback ports and seeds an office
+// around now: a meeting in progress, one starting within a minute, lunch
+// found by its subject, a private appointment, an all-day out of office, a
+// mailbox that does not exist, and a presence a person set by hand. The
+// configuration (saved in a fresh temporary directory) and the keyring
+// point at the emulators.
+func NewOffice(ctx context.Context, now time.Time) (*Office, error) {
+	o := &Office{PrivateSubject: "Dentist - Dr. Moretti, Via Roma 12"}
+	o.Graph = emulator.NewGraph(emulator.GraphOptions{})
+	o.OneCloud = emulator.NewOneCloud(emulator.OneCloudOptions{Token: oneCloudToken})
+	graphURL, stopGraph := o.Graph.Start()
+	oneCloudURL, stopOneCloud := o.OneCloud.Start()
+	o.stop = append(o.stop, stopGraph, stopOneCloud)
+
+	now = now.UTC().Truncate(time.Second)
+	at := func(d time.Duration) time.Time { return now.Add(d) }
+	midnight := now.Truncate(24 * time.Hour)
+	type seed struct {
+		person Person
+		events []calendar.Event
+		hidden bool // mailbox unknown to Microsoft 365
+	}
+	seeds := []seed{
+		{Person{"1001", "Mario Rossi", "mario.rossi@contoso.it", "in a meeting until 40 minutes from now"},
+			[]calendar.Event{{Start: at(-20 * time.Minute), End: at(40 * time.Minute), Status: calendar.Busy, Subject: "Budget review", Location: "Sala Verdi"}}, false},
+		{Person{"1002", "Giulia Bianchi", "giulia.bianchi@contoso.it", "a meeting starts 45 seconds after the demo starts"},
+			[]calendar.Event{{Start: at(45 * time.Second), End: at(30 * time.Minute), Status: calendar.Busy, Subject: "Customer call"}}, false},
+		{Person{"1003", "Luca Verdi", "luca.verdi@contoso.it", "lunch, found by the subject \"Team lunch\""},
+			[]calendar.Event{{Start: at(-10 * time.Minute), End: at(50 * time.Minute), Status: calendar.Free, Subject: "Team lunch", Location: "Trattoria"}}, false},
+		{Person{"1004", "Anna Neri", "anna.neri@contoso.it", "a private appointment: busy, its text never leaves Microsoft 365"},
+			[]calendar.Event{{Start: at(-5 * time.Minute), End: at(55 * time.Minute), Status: calendar.Busy, Private: true, Subject: o.PrivateSubject, Location: "Via Roma 12"}}, false},
+		{Person{"1005", "Paolo Russo", "paolo.russo@contoso.it", "out of office all day"},
+			[]calendar.Event{{Start: midnight, End: midnight.Add(24 * time.Hour), Status: calendar.OOF, Subject: "Holiday"}}, false},
+		{Person{"1006", "Sara Conti", "sara.conti@contoso.it", "her mailbox does not exist in Microsoft 365: reported, others unaffected"},
+			nil, true},
+		{Person{"1007", "Marco Gallo", "marco.gallo@contoso.it", "his meeting ends 90 seconds after the demo starts"},
+			[]calendar.Event{{Start: at(-30 * time.Minute), End: at(90 * time.Second), Status: calendar.Busy, Subject: "Stand-up"}}, false},
+		{Person{"1008", "Elena Costa", "elena.costa@contoso.it", "working elsewhere: business trip"},
+			[]calendar.Event{{Start: at(-2 * time.Hour), End: at(6 * time.Hour), Status: calendar.WorkingElsewhere, Subject: "Milan office"}}, false},
+		{Person{"1009", "Francesca Ricci", "francesca.ricci@contoso.it", "back-to-back meetings in 2 and 3 minutes: one change, no flicker at the seam"},
+			[]calendar.Event{
+				{Start: at(2 * time.Minute), End: at(3 * time.Minute), Status: calendar.Busy, Subject: "Interview 1"},
+				{Start: at(3 * time.Minute), End: at(4 * time.Minute), Status: calendar.Busy, Subject: "Interview 2"},
+			}, false},
+		{Person{"1010", "Davide Marino", "davide.marino@contoso.it", "set himself Sick by hand: his meeting never overwrites it"},
+			[]calendar.Event{{Start: at(-15 * time.Minute), End: at(45 * time.Minute), Status: calendar.Busy, Subject: "Planning"}}, false},
+	}
+
+	cfg := config.Default()
+	cfg.Connector = config.Connector{
+		Name:         "Demo office (emulated Microsoft 365)",
+		TenantID:     emulator.GraphDefaultTenantID,
+		ClientID:     emulator.GraphDefaultClientID,
+		SyncUser:     emulator.GraphDefaultSyncUser,
+		AuthorityURL: graphURL,
+		GraphURL:     graphURL,
+	}
+	cfg.OneCloud.BaseURL = oneCloudURL
+	for _, s := range seeds {
+		o.People = append(o.People, s.person)
+		first, _, _ := strings.Cut(s.person.Name, " ")
+		if err := o.OneCloud.AddUser(emulator.OneCloudUser{ID: s.person.ID, Username: first, Name: s.person.Name, Email: s.person.Mailbox}); err != nil {
+			o.Close()
+			return nil, fmt.Errorf("seed OneCloud user %s: %w", s.person.ID, err)
+		}
+		if !s.hidden {
+			o.Graph.SetCalendar(s.person.Mailbox, s.events)
+		}
+		cfg.Users = append(cfg.Users, config.User{OneCloudUser: s.person.ID, Mailbox: s.person.Mailbox, Enabled: true})
+	}
+	o.OneCloud.SetGroups(
+		emulator.OneCloudGroup{ID: "sales", Name: "Sales", Members: []string{"1001", "1002", "1003"}},
+		emulator.OneCloudGroup{ID: "support", Name: "Support", Members: []string{"1007", "1009", "1010"}},
+	)
+	if err := o.OneCloud.SetPresenceByHand("1010", emulator.OneCloudPresence{Activity: "sick", Role: "office"}); err != nil {
+		o.Close()
+		return nil, fmt.Errorf("seed the presence set by hand: %w", err)
+	}
+	o.Config = cfg
+
+	dir, err := os.MkdirTemp("", "calsync-demo-")
+	if err != nil {
+		o.Close()
+		return nil, fmt.Errorf("create the demo directory: %w", err)
+	}
+	o.dir = dir
+	o.ConfigPath = dir + string(os.PathSeparator) + "config.json"
+	if err := config.Save(o.ConfigPath, cfg); err != nil {
+		o.Close()
+		return nil, fmt.Errorf("save the demo configuration: %w", err)
+	}
+
+	// The demo keyring lives in memory: the demo never touches the real one.
+	o.Secrets = secrets.New(secrets.Options{Backend: &secrets.Memory{}, Getenv: func(string) string { return "" }})
+	if err := o.Secrets.Set(ctx, secrets.Graph, emulator.GraphDefaultClientSecret); err != nil {
+		o.Close()
+		return nil, fmt.Errorf("store the demo Graph secret: %w", err)
+	}
+	if err := o.Secrets.Set(ctx, secrets.OneCloud, oneCloudToken); err != nil {
+		o.Close()
+		return nil, fmt.Errorf("store the demo OneCloud token: %w", err)
+	}
+	return o, nil
+}

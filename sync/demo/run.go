@@ -1,0 +1,144 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"text/tabwriter"
+	"time"
+
+	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/setup"
+)
+
+// Options tune a headless demo run.
+type Options struct {
+	Out      io.Writer     // where presence changes are printed
+	Logger   *slog.Logger  // engine logs; nil: discard
+	Duration time.Duration // 0: until ctx ends
+	// Interval is the poll interval; default 1m, to show that presence
+	// changes at event boundaries, not at polls.
+	Interval time.Duration
+	// OnOffice, when set, is called once the office is running (the
+	// desktop demo opens its window on it).
+	OnOffice func(*Office)
+}
+
+// RunHeadless starts the seeded office, runs the real engine against it and
+// prints every presence change as it happens, until ctx ends or Duration
+// passes.
+func RunHeadless(ctx context.Context, opts Options) error {
+	if opts.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
+		defer cancel()
+	}
+	start := time.Now()
+	office, err := NewOffice(ctx, start)
+	if err != nil {
+		return err
+	}
+	defer office.Close()
+
+	eng, err := setup.Engine(ctx, office.Config, setup.Options{ConfigPath: office.ConfigPath, Secrets: office.Secrets, Logger: opts.Logger})
+	if err != nil {
+		return fmt.Errorf("start the demo engine: %w", err)
+	}
+	sched := engine.NewScheduler(eng, engine.SchedulerOptions{Interval: opts.Interval, Logger: opts.Logger})
+	events, unsubscribe := sched.Subscribe(256)
+	defer unsubscribe()
+
+	w := opts.Out
+	fmt.Fprintf(w, "OneCloud Calendar Sync demo: an emulated office of %d people (no account needed).\n", len(office.People))
+	fmt.Fprintf(w, "Microsoft 365 emulator at %s, OneCloud emulator at %s.\n\n", office.Config.Connector.GraphURL, office.Config.OneCloud.BaseURL)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, p := range office.People {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.ID, p.Name, p.Story)
+	}
+	tw.Flush()
+	interval := opts.Interval
+	if interval <= 0 {
+		interval = office.Config.Interval()
+	}
+	fmt.Fprintf(w, "\nPresence changes at the second an event starts or ends; polls run every %s. Ctrl-C ends the demo.\n\n", interval)
+	if opts.OnOffice != nil {
+		opts.OnOffice(office)
+	}
+
+	runDone := make(chan error, 1)
+	go func() { runDone <- sched.Run(ctx) }()
+
+	// Part-way through, someone books a new meeting: the next poll picks it
+	// up and presence flips at its start.
+	edit := time.NewTimer(100 * time.Second)
+	defer edit.Stop()
+	syncs := 0
+	for {
+		select {
+		case err := <-runDone:
+			fmt.Fprintf(w, "\nDemo over: %d polls; presence written %d times.\n", sched.Status().Polls, len(office.OneCloud.Writes()))
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		case <-edit.C:
+			s := time.Now().UTC().Truncate(time.Second).Add(50 * time.Second)
+			office.Graph.AddEvent("marco.gallo@contoso.it", calendar.Event{Start: s, End: s.Add(10 * time.Minute), Status: calendar.Busy, Subject: "Supplier call"})
+			fmt.Fprintf(w, "%s  [calendar] Marco Gallo booked a call from %s to %s: the next poll picks it up\n",
+				clockText(time.Now()), clockText(s), clockText(s.Add(10*time.Minute)))
+		case ev, ok := <-events:
+			if !ok {
+				continue
+			}
+			if line := describe(ev, office); line != "" {
+				fmt.Fprintln(w, line)
+			}
+			if ev.Type == engine.EventSyncFinished {
+				syncs++
+				if syncs == 1 {
+					fmt.Fprintf(w, "%s  first sync done; now waiting for the next event boundary\n", clockText(ev.Time))
+				}
+			}
+		}
+	}
+}
+
+// describe renders one scheduler event as a line; "" for events the demo
+// does not show. It prints only the presence and the action: a private
+// event's text is never part of an Event.
+func describe(ev engine.Event, office *Office) string {
+	ts := clockText(ev.Time)
+	u := ev.User
+	switch ev.Type {
+	case engine.EventPresence:
+		name := office.Name(u.OneCloudUser)
+		switch u.Action {
+		case engine.ActionSet:
+			return fmt.Sprintf("%s  %-16s -> %s", ts, name, presenceText(u))
+		case engine.ActionKeptManual:
+			return fmt.Sprintf("%s  %-16s kept as set by hand (calendar says %s)", ts, name, presenceText(u))
+		}
+	case engine.EventUserError:
+		return fmt.Sprintf("%s  %-16s not synced: %s", ts, office.Name(u.OneCloudUser), ev.Message)
+	case engine.EventError, engine.EventDegraded:
+		return fmt.Sprintf("%s  problem: %s", ts, ev.Message)
+	case engine.EventRecovered:
+		return fmt.Sprintf("%s  recovered", ts)
+	}
+	return ""
+}
+
+func presenceText(u engine.UserReport) string {
+	s := u.Activity
+	if u.Role != "" {
+		s += " (role " + u.Role + ")"
+	}
+	if !u.Until.IsZero() {
+		s += " until " + clockText(u.Until)
+	}
+	return s
+}
+
+func clockText(t time.Time) string { return t.Local().Format("15:04:05") }

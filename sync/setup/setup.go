@@ -1,0 +1,163 @@
+// Package setup builds the running parts of calsync - the Graph reader, the
+// OneCloud client and the engine - from a configuration and the secret
+// store, the same way for the CLI, the service and the demo.
+package setup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/calsync/calsync/sync/check"
+	"github.com/calsync/calsync/sync/clock"
+	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/graph"
+	"github.com/calsync/calsync/sync/onecloud"
+	"github.com/calsync/calsync/sync/secrets"
+)
+
+// Options are the process-wide inputs every part shares.
+type Options struct {
+	ConfigPath string         // state.json and friends live next to it; "" keeps state in memory
+	Secrets    *secrets.Store // required
+	HTTPClient *http.Client   // nil: each client's default
+	Clock      clock.Clock    // nil: the real clock
+	Logger     *slog.Logger   // nil: discard
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
+}
+
+// MissingSecretError says which secret is not set and how to set it.
+type MissingSecretError struct {
+	Name secrets.Name
+	Err  error
+}
+
+func (e *MissingSecretError) Error() string {
+	return fmt.Sprintf("the %s is not set (%v); store it with: calsync secret set %s", e.Name.Description(), e.Err, e.Name)
+}
+
+func (e *MissingSecretError) Unwrap() error { return e.Err }
+
+// Secret reads one secret, turning "not found" into a MissingSecretError.
+func Secret(ctx context.Context, store *secrets.Store, name secrets.Name) (string, error) {
+	v, _, err := store.Get(ctx, name)
+	if err != nil {
+		return "", &MissingSecretError{Name: name, Err: err}
+	}
+	return v, nil
+}
+
+// Graph builds the Microsoft 365 reader for cfg's connector.
+func Graph(ctx context.Context, cfg *config.Config, o Options) (*graph.Client, error) {
+	secret, err := Secret(ctx, o.Secrets, secrets.Graph)
+	if err != nil {
+		return nil, err
+	}
+	c, err := graph.New(graph.Options{
+		TenantID:     cfg.Connector.TenantID,
+		ClientID:     cfg.Connector.ClientID,
+		ClientSecret: secret,
+		SyncUser:     cfg.Connector.SyncUser,
+		AuthorityURL: cfg.AuthorityURL(),
+		GraphURL:     cfg.GraphURL(),
+		HTTPClient:   o.HTTPClient,
+		Clock:        o.Clock,
+		Logger:       o.logger(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up the Microsoft 365 reader: %w", err)
+	}
+	return c, nil
+}
+
+// OneCloud builds the OneCloud client for cfg.
+func OneCloud(ctx context.Context, cfg *config.Config, o Options) (*onecloud.Client, error) {
+	token, err := Secret(ctx, o.Secrets, secrets.OneCloud)
+	if err != nil {
+		return nil, err
+	}
+	c, err := onecloud.New(onecloud.Options{
+		BaseURL:    cfg.OneCloud.BaseURL,
+		Token:      token,
+		HTTPClient: o.HTTPClient,
+		Clock:      o.Clock,
+		Logger:     o.logger(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up the OneCloud client: %w", err)
+	}
+	return c, nil
+}
+
+// Engine builds the engine over both clients, with its state file next to
+// the configuration.
+func Engine(ctx context.Context, cfg *config.Config, o Options) (*engine.Engine, error) {
+	g, err := Graph(ctx, cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	oc, err := OneCloud(ctx, cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	var statePath string
+	if o.ConfigPath != "" {
+		statePath = config.SiblingPath(o.ConfigPath, config.StateFileName)
+	}
+	e, err := engine.New(cfg, engine.Deps{Schedules: g, OneCloud: oc, Catalog: oc}, engine.Options{
+		StatePath: statePath,
+		Clock:     o.Clock,
+		Logger:    o.logger(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up the engine: %w", err)
+	}
+	return e, nil
+}
+
+// CheckDeps gathers what `calsync check` and the GUI's Test connection need:
+// the Graph secret (or why it is missing) and a OneCloud probe that lists
+// activities with the stored token.
+func CheckDeps(ctx context.Context, cfg *config.Config, cfgErr error, o Options) check.Deps {
+	d := check.Deps{Config: cfg, ConfigErr: cfgErr, HTTPClient: o.HTTPClient, Clock: o.Clock, Logger: o.logger()}
+	d.Secret, d.SecretErr = Secret(ctx, o.Secrets, secrets.Graph)
+	if cfg == nil {
+		return d
+	}
+	d.OneCloud = func(ctx context.Context) error {
+		oc, err := OneCloud(ctx, cfg, o)
+		if err != nil {
+			return err
+		}
+		acts, err := oc.Activities(ctx)
+		if err != nil {
+			return oneCloudError{err}
+		}
+		if len(acts) == 0 {
+			return errors.New("OneCloud answered with no activities: rules cannot be mapped")
+		}
+		return nil
+	}
+	return d
+}
+
+// oneCloudError gives a OneCloud failure the remedy `calsync check` prints.
+type oneCloudError struct{ error }
+
+func (e oneCloudError) Unwrap() error { return e.error }
+
+func (e oneCloudError) Remedy() string {
+	if onecloud.IsAuth(e.error) {
+		return "OneCloud refused the API token: create a new token in the OneCloud portal, then run: calsync secret set onecloud"
+	}
+	return "check onecloud.baseURL in the configuration and that this computer can reach it"
+}
