@@ -72,8 +72,10 @@ else
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$(MINGW_CC) $(GO) build ./app/...
 endif
 
-bench: ## run every engine benchmark once
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./sync/...
+bench: ## regenerate the figures of docs/benchmarks.md (about two minutes; the idle one waits a minute)
+	$(GO) test -run '^$$' -bench BenchmarkGetSchedules1000 -benchtime 5x ./sync/graph/
+	$(GO) test -run '^$$' -bench 'BoundaryLatency|MemoryAfterSimulatedHour|IdleCPU' -benchtime 1x ./sync/engine/
+	$(GO) test -run '^$$' -bench 'Decide|Match' ./sync/rules/
 
 clean: ## remove build output
 	rm -rf $(BIN)
