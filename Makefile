@@ -47,6 +47,8 @@ test: ## what CI runs: OS packages, gofmt, vet, race tests with a real keychain,
 
 test-race: ## go test -race ./... against a real Secret Service (private D-Bus session + gnome-keyring)
 	.ci/with-keyring.sh $(GO) test -race ./...
+	$(MAKE) --no-print-directory build
+	.ci/with-keyring.sh .ci/secret-smoke.sh $(BIN)/calsync
 
 vet: ## go vet ./... (and the pure-Go engine for windows and darwin)
 	$(GO) vet ./...

@@ -42,7 +42,8 @@ type MissingSecretError struct {
 }
 
 func (e *MissingSecretError) Error() string {
-	return fmt.Sprintf("the %s is not set (%v); store it with: calsync secret set %s", e.Name.Description(), e.Err, e.Name)
+	// The store's error already says where it looked and what to run.
+	return fmt.Sprintf("the %s is missing: %v", e.Name.Description(), e.Err)
 }
 
 func (e *MissingSecretError) Unwrap() error { return e.Err }

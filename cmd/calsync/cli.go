@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// Exit codes, a contract documented in README.md.
+const (
+	exitOK         = 0
+	exitFailure    = 1 // an unexpected error (I/O, a bug)
+	exitUsage      = 2 // bad usage or configuration: the message names the file and field
+	exitSomeFailed = 3 // some users could not be synced
+	exitNoneSynced = 4 // nothing could be synced (auth, network)
+)
+
+// exitError carries an exit code up to run.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+func usageErrorf(format string, args ...any) error {
+	return withCode(exitUsage, fmt.Errorf(format, args...))
+}
+
+// env is what commands need from the process, injectable for tests.
+type env struct {
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	getenv     func(string) string
+	stdinIsTTY func() bool
+}
+
+func newEnv() *env {
+	return &env{
+		stdin:      os.Stdin,
+		stdout:     os.Stdout,
+		stderr:     os.Stderr,
+		getenv:     os.Getenv,
+		stdinIsTTY: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+	}
+}
+
+// command is one node of the command tree.
+type command struct {
+	name  string
+	args  string // argument synopsis for help
+	short string // one line for the parent's list
+	long  string // paragraph for its own --help
+	// flags registers the command's flags; the returned func runs it with
+	// the remaining positional arguments.
+	flags func(fs *flag.FlagSet, g *globals) func(ctx context.Context, e *env, args []string) error
+	subs  []*command
+}
+
+// globals are the flags every command accepts.
+type globals struct {
+	config string
+}
+
+func (g *globals) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.config, "config", g.config, "configuration `file` (default: $CALSYNC_CONFIG, else the OS config dir)")
+}
+
+func rootCommand() *command {
+	return &command{
+		name:  "calsync",
+		short: "OneCloud Calendar Sync",
+		long: "OneCloud Calendar Sync sets each person's OneCloud telephone presence from their\n" +
+			"Microsoft 365 calendar. With no command it opens the desktop application.",
+		flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
+			return func(ctx context.Context, e *env, args []string) error { return runGUI(ctx, e, g) }
+		},
+		subs: []*command{
+			demoCommand(),
+			syncCommand(),
+			checkCommand(),
+			secretCommand(),
+			rulesCommand(),
+			serviceCommand(),
+			versionCommand(),
+		},
+	}
+}
+
+// run executes args against the command tree and returns the exit code.
+func run(ctx context.Context, args []string, e *env) int {
+	err := dispatch(ctx, rootCommand(), nil, &globals{}, args, e)
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "calsync: %v\n", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return exitFailure
+}
+
+func dispatch(ctx context.Context, c *command, path []string, g *globals, args []string, e *env) error {
+	path = append(path, c.name)
+	fs := flag.NewFlagSet(strings.Join(path, " "), flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	g.register(fs)
+	var runFn func(context.Context, *env, []string) error
+	if c.flags != nil {
+		runFn = c.flags(fs, g)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(e.stdout, c, path, fs)
+			return flag.ErrHelp
+		}
+		return usageErrorf("%s: %v (see %s --help)", strings.Join(path, " "), err, strings.Join(path, " "))
+	}
+	rest := fs.Args()
+	if len(rest) > 0 && len(c.subs) > 0 {
+		for _, s := range c.subs {
+			if s.name == rest[0] {
+				return dispatch(ctx, s, path, g, rest[1:], e)
+			}
+		}
+		if runFn == nil || c.name != "calsync" {
+			return usageErrorf("%s: unknown command %q; expected one of %s", strings.Join(path, " "), rest[0], subNames(c))
+		}
+		return usageErrorf("unknown command %q; expected one of %s (see calsync --help)", rest[0], subNames(c))
+	}
+	if runFn == nil {
+		if len(c.subs) > 0 {
+			return usageErrorf("%s: missing command; expected one of %s", strings.Join(path, " "), subNames(c))
+		}
+		return usageErrorf("%s: nothing to run", strings.Join(path, " "))
+	}
+	return runFn(ctx, e, rest)
+}
+
+func subNames(c *command) string {
+	var names []string
+	for _, s := range c.subs {
+		names = append(names, s.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func printHelp(w io.Writer, c *command, path []string, fs *flag.FlagSet) {
+	synopsis := strings.Join(path, " ")
+	if len(c.subs) > 0 {
+		synopsis += " [command]"
+	}
+	if c.args != "" {
+		synopsis += " " + c.args
+	}
+	fmt.Fprintf(w, "Usage: %s\n\n", synopsis)
+	if c.long != "" {
+		fmt.Fprintf(w, "%s\n\n", c.long)
+	} else if c.short != "" {
+		fmt.Fprintf(w, "%s.\n\n", c.short)
+	}
+	if len(c.subs) > 0 {
+		fmt.Fprintln(w, "Commands:")
+		for _, s := range c.subs {
+			fmt.Fprintf(w, "  %-10s %s\n", s.name, s.short)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "Flags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// noArgs rejects positional arguments for commands that take none.
+func noArgs(path string, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("%s: unexpected argument %q (see %s --help)", path, args[0], path)
+	}
+	return nil
+}

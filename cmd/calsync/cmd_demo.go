@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/calsync/calsync/app"
+	"github.com/calsync/calsync/sync/demo"
+)
+
+func demoCommand() *command {
+	return &command{
+		name:  "demo",
+		short: "run calsync on built-in emulators of Microsoft 365 and OneCloud (no account needed)",
+		long: "Starts emulators of Entra ID / Microsoft Graph and of OneCloud with a seeded office of ten\n" +
+			"people, runs the real engine against them with an in-memory keyring, and prints every presence\n" +
+			"change as it happens. With a display it also opens the calsync window on the demo office.",
+		flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
+			headless := fs.Bool("headless", false, "print presence changes only; open no window")
+			duration := fs.Duration("duration", 0, "end the demo after this long (default: run until Ctrl-C)")
+			verbose := fs.Bool("verbose", false, "also print the engine's log on standard error")
+			return func(ctx context.Context, e *env, args []string) error {
+				if err := noArgs("calsync demo", args); err != nil {
+					return err
+				}
+				if *duration < 0 {
+					return usageErrorf("calsync demo: --duration must not be negative")
+				}
+				level := slog.LevelWarn
+				if *verbose {
+					level = slog.LevelInfo
+				}
+				opts := demo.Options{
+					Out:      e.stdout,
+					Logger:   slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level})),
+					Duration: *duration,
+				}
+				if *headless || !hasDisplay(e) {
+					if !*headless {
+						fmt.Fprintln(e.stderr, "calsync demo: no display found; running headless")
+					}
+					return demo.RunHeadless(ctx, opts)
+				}
+				return runDesktopDemo(ctx, e, opts)
+			}
+		},
+	}
+}
+
+// runDesktopDemo runs the headless demo in the background and opens the
+// window on the demo office's configuration and keyring.
+func runDesktopDemo(ctx context.Context, e *env, opts demo.Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := make(chan *demo.Office, 1)
+	opts.OnOffice = func(o *demo.Office) { ready <- o }
+	done := make(chan error, 1)
+	go func() { done <- demo.RunHeadless(ctx, opts) }()
+	select {
+	case err := <-done:
+		return err
+	case o := <-ready:
+		guiErr := app.Run(localStatus{path: o.ConfigPath, secrets: o.Secrets})
+		cancel()
+		select {
+		case err := <-done:
+			if guiErr != nil {
+				return guiErr
+			}
+			return err
+		case <-time.After(20 * time.Second):
+			return guiErr
+		}
+	}
+}
+
+func hasDisplay(e *env) bool {
+	return e.getenv("DISPLAY") != "" || e.getenv("WAYLAND_DISPLAY") != "" || displayAlwaysPresent
+}

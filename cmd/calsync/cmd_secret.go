@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/calsync/calsync/sync/secrets"
+)
+
+func secretCommand() *command {
+	return &command{
+		name:  "secret",
+		short: "store the Graph client secret or OneCloud API token in the OS keychain",
+		long: "Secrets live only in the OS keychain (service \"calsync\"), never in the configuration.\n" +
+			"Without a keychain, CALSYNC_GRAPH_SECRET and CALSYNC_ONECLOUD_TOKEN are read instead\n" +
+			"(the keychain wins when both are set).",
+		subs: []*command{
+			{
+				name:  "set",
+				args:  "graph|onecloud",
+				short: "read a secret from standard input (no echo) and store it",
+				long: "Reads the value from standard input: typed without echo on a terminal, or piped:\n" +
+					"  calsync secret set graph < secret.txt\n" +
+					"graph is the Entra app's client secret Value (not its Secret ID); onecloud is the OneCloud API token.",
+				flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
+					return func(ctx context.Context, e *env, args []string) error {
+						if len(args) != 1 {
+							return usageErrorf("calsync secret set: expected exactly one secret name (graph or onecloud)")
+						}
+						name, err := secrets.ParseName(args[0])
+						if err != nil {
+							return withCode(exitUsage, fmt.Errorf("calsync secret set: %w", err))
+						}
+						value, err := secrets.ReadValue(e.stdin, e.stdinIsTTY(), e.stderr)
+						if err != nil {
+							return withCode(exitUsage, fmt.Errorf("read %s secret from standard input: %w", name, err))
+						}
+						if err := newSecretStore(e).Set(ctx, name, value); err != nil {
+							err = fmt.Errorf("store %s secret: %w", name, err)
+							// A bad value is bad input (2); a failing keychain is not.
+							if errors.Is(err, secrets.ErrInvalidValue) || errors.Is(err, secrets.ErrTooBig) {
+								return withCode(exitUsage, err)
+							}
+							return err
+						}
+						fmt.Fprintf(e.stdout, "%s secret stored in the system keychain\n", name)
+						return nil
+					}
+				},
+			},
+			{
+				name:  "status",
+				short: "say which secrets are set (never their values)",
+				flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
+					return func(ctx context.Context, e *env, args []string) error {
+						if err := noArgs("calsync secret status", args); err != nil {
+							return err
+						}
+						tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+						fmt.Fprintln(tw, "SECRET\tSTATE\tSOURCE\tNOTE")
+						missing := false
+						for _, st := range newSecretStore(e).Status(ctx) {
+							state := "set"
+							if !st.Set {
+								state = "missing"
+								missing = true
+							}
+							fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.Name, state, orDash(string(st.Source)), st.Err)
+						}
+						tw.Flush()
+						if missing {
+							fmt.Fprintln(e.stdout, "\nSet a missing secret with: calsync secret set graph|onecloud")
+						}
+						return nil
+					}
+				},
+			},
+		},
+	}
+}
+
+func newSecretStore(e *env) *secrets.Store {
+	return secrets.New(secrets.Options{Getenv: e.getenv})
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
