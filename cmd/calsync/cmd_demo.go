@@ -29,7 +29,7 @@ func demoCommand() *command {
 				if *duration < 0 {
 					return usageErrorf("calsync demo: --duration must not be negative")
 				}
-				level := slog.LevelWarn
+				level := slog.LevelError
 				if *verbose {
 					level = slog.LevelInfo
 				}

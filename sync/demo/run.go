@@ -136,9 +136,18 @@ func presenceText(u engine.UserReport) string {
 		s += " (role " + u.Role + ")"
 	}
 	if !u.Until.IsZero() {
-		s += " until " + clockText(u.Until)
+		s += " until " + untilText(u.Until, time.Now())
 	}
 	return s
+}
+
+// untilText shows the time, and the day too when it is not today.
+func untilText(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04:05")
+	}
+	return t.Format("Mon 2 Jan 15:04")
 }
 
 func clockText(t time.Time) string { return t.Local().Format("15:04:05") }

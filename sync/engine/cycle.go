@@ -334,7 +334,7 @@ func (e *Engine) applyUser(ctx context.Context, u config.User, now time.Time, dr
 	}
 	fail := func(err error, desired *Desired) UserReport {
 		rep.Action, rep.Error = ActionError, err.Error()
-		e.log.Warn("user not synced", "user", id, "err", rep.Error)
+		e.log.Debug("user not synced", "user", id, "err", rep.Error)
 		record(func(s *UserState) {
 			if desired != nil {
 				s.LastDesired = *desired
