@@ -1,0 +1,150 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/graph"
+	"github.com/calsync/calsync/sync/localapi"
+)
+
+// Status reports the service at a glance and one row per enabled user. It
+// makes no network call: the rows come from the engine's state (what was
+// applied, the last error), its cached schedules (what the calendar says now,
+// the next change) and the OneCloud directory read when the engine started
+// (names).
+func (d *Daemon) Status(context.Context) (localapi.Status, error) {
+	return d.status(), nil
+}
+
+func (d *Daemon) status() localapi.Status {
+	g, cfg, reasons, paused := d.current()
+	now := d.clock.Now()
+	st := localapi.Status{Version: d.opts.Version, Paused: paused, Users: []localapi.UserStatus{}}
+	if g != nil {
+		cfg = g.cfg
+	}
+	if cfg != nil {
+		if exp, ok := cfg.SecretExpiry(); ok {
+			st.SecretExpiresWarning = graph.SecretExpiryWarning(exp, now)
+		}
+	}
+	if g == nil {
+		st.State = localapi.StateError
+		st.Errors = reasons
+		if cfg != nil {
+			for _, u := range cfg.EnabledUsers() {
+				st.Users = append(st.Users, localapi.UserStatus{OneCloudUser: u.OneCloudUser, Name: d.dir.name(u.OneCloudUser), Mailbox: u.Mailbox})
+			}
+		}
+		return st
+	}
+
+	ss := g.sched.Status()
+	st.Syncing = ss.Polling
+	st.LastSync = utc(ss.LastPoll)
+	if !paused {
+		st.NextSync = utc(ss.NextPoll)
+	}
+	st.Degraded = ss.Degraded
+	if ss.LastError != "" {
+		st.Errors = append(st.Errors, ss.LastError)
+	}
+
+	state := g.eng.State()
+	userErrors := 0
+	for _, v := range g.eng.UserViews(now) {
+		us := state.Users[v.OneCloudUser]
+		row := localapi.UserStatus{
+			OneCloudUser:  v.OneCloudUser,
+			Name:          d.dir.name(v.OneCloudUser),
+			Mailbox:       v.Mailbox,
+			LastApplied:   appliedPresence(us.Applied),
+			LastAppliedAt: utc(us.Applied.At),
+			Calendar:      v.Calendar,
+			NextChange:    utc(v.NextChange),
+			NextActivity:  v.NextActivity,
+			LastError:     us.LastError,
+		}
+		row.Current = g.currentPresence(v.OneCloudUser, us)
+		if row.LastError == "" {
+			row.LastError = v.CalendarError
+		}
+		if row.LastError != "" {
+			userErrors++
+			st.Errors = append(st.Errors, fmt.Sprintf("user %s: %s", userLabel(row.Name, row.OneCloudUser), row.LastError))
+		}
+		st.Users = append(st.Users, row)
+	}
+	st.Progress = localapi.Progress{Total: len(st.Users), Done: len(st.Users)}
+	if st.Syncing {
+		st.Progress.Done = 0
+	}
+
+	switch {
+	case ss.LastError != "":
+		st.State = localapi.StateError
+	case paused:
+		st.State = localapi.StatePaused
+	case ss.Polling:
+		st.State = localapi.StateSyncing
+	case ss.Degraded != "" || userErrors > 0:
+		st.State = localapi.StateDegraded
+	default:
+		st.State = localapi.StateOK
+	}
+	return st
+}
+
+// currentPresence is what OneCloud shows for a user as far as calsync knows
+// without asking: the presence it applied (or found already right), or, for
+// a presence a person set and calsync kept, what the observer last read.
+func (g *generation) currentPresence(id string, us engine.UserState) localapi.Presence {
+	if !us.Applied.IsZero() {
+		return appliedPresence(us.Applied)
+	}
+	g.obsMu.Lock()
+	defer g.obsMu.Unlock()
+	return g.current[id].p
+}
+
+func appliedPresence(a engine.AppliedPresence) localapi.Presence {
+	return localapi.Presence{Activity: a.Activity, Role: a.Role, Until: utc(a.Until)}
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func userLabel(name, id string) string {
+	if name == "" || name == id {
+		return id
+	}
+	return fmt.Sprintf("%s (%s)", id, name)
+}
+
+// publishStatus sends the fresh status to every event subscriber.
+func (d *Daemon) publishStatus() {
+	st := d.status()
+	d.hub.publish(localapi.Event{Type: localapi.EventStatus, Time: d.now(), Status: &st})
+}
+
+// loadConfig reads the configuration file as far as it can be read: the
+// config (nil when there is none or it cannot be decoded) and what is wrong
+// with it (nil when it is valid).
+func (d *Daemon) loadConfig() (*config.Config, error) {
+	cfg, err := config.Load(d.opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	if verr := cfg.Validate(); verr != nil {
+		return cfg, verr
+	}
+	return cfg, nil
+}
