@@ -353,4 +353,3 @@ func TestSchedulerPauseStopsWrites(t *testing.T) {
 		t.Fatalf("after resume: %q after %d polls", got, g.callCount())
 	}
 }
-
