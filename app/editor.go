@@ -1,0 +1,133 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/localapi"
+)
+
+// ConfigEditor holds the configuration being edited in the window. Screens
+// change Draft through Update and listen with OnChange; nothing reaches the
+// service until Save, which the service validates with the same code as the
+// CLI. A failed save keeps the draft, so nothing the admin typed is lost.
+type ConfigEditor struct {
+	b localapi.Backend
+
+	mu        sync.Mutex
+	draft     *config.Config
+	saved     []byte // the configuration as last loaded or saved
+	listeners []func(*config.Config)
+}
+
+// NewConfigEditor returns an editor over b; call Load before use.
+func NewConfigEditor(b localapi.Backend) *ConfigEditor {
+	return &ConfigEditor{b: b, draft: config.Default()}
+}
+
+// Load reads the service's configuration into the draft, dropping edits.
+func (e *ConfigEditor) Load(ctx context.Context) error {
+	data, err := e.b.Config(ctx)
+	if err != nil {
+		return fmt.Errorf("read the configuration from the service: %w", err)
+	}
+	cfg, err := config.Decode(data)
+	if err != nil {
+		return fmt.Errorf("read the configuration from the service: %w", err)
+	}
+	e.mu.Lock()
+	e.draft, e.saved = cfg, data
+	e.mu.Unlock()
+	e.notify()
+	return nil
+}
+
+// Draft returns a copy of the configuration being edited.
+func (e *ConfigEditor) Draft() *config.Config {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.draft.Clone()
+}
+
+// Update changes the draft and tells the listeners.
+func (e *ConfigEditor) Update(fn func(*config.Config)) {
+	e.mu.Lock()
+	fn(e.draft)
+	e.mu.Unlock()
+	e.notify()
+}
+
+// Dirty reports whether the draft differs from what the service has.
+func (e *ConfigEditor) Dirty() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	data, err := config.Marshal(e.draft)
+	if err != nil {
+		return true
+	}
+	return !jsonEqual(data, e.saved)
+}
+
+// Validate checks the draft with the configuration's own rules; it returns
+// the field errors (empty when valid).
+func (e *ConfigEditor) Validate() []config.FieldError {
+	if err := e.Draft().Validate(); err != nil {
+		if ve, ok := err.(config.ValidationErrors); ok {
+			return ve
+		}
+		return []config.FieldError{{Field: "", Message: err.Error()}}
+	}
+	return nil
+}
+
+// Save sends the draft to the service. Field errors from the service come
+// back as localapi.FieldErrors(err); the draft stays as it is either way.
+func (e *ConfigEditor) Save(ctx context.Context) error {
+	e.mu.Lock()
+	data, err := config.Marshal(e.draft)
+	e.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("prepare the configuration: %w", err)
+	}
+	if err := e.b.PutConfig(ctx, data); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.saved = data
+	e.mu.Unlock()
+	e.notify()
+	return nil
+}
+
+// Revert drops the edits and reloads the service's configuration.
+func (e *ConfigEditor) Revert(ctx context.Context) error { return e.Load(ctx) }
+
+// OnChange registers fn, called (on the caller's goroutine) with a copy of
+// the draft after every change, load and save.
+func (e *ConfigEditor) OnChange(fn func(*config.Config)) {
+	e.mu.Lock()
+	e.listeners = append(e.listeners, fn)
+	e.mu.Unlock()
+}
+
+func (e *ConfigEditor) notify() {
+	e.mu.Lock()
+	ls := append([]func(*config.Config){}, e.listeners...)
+	e.mu.Unlock()
+	for _, fn := range ls {
+		fn(e.Draft())
+	}
+}
+
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return string(xa) == string(ya)
+}
