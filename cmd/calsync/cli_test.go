@@ -18,7 +18,11 @@ import (
 
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/daemon"
 	"github.com/calsync/calsync/sync/emulator"
+	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/secrets"
+	"log/slog"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -778,5 +782,46 @@ func TestSecretSetAndStatus(t *testing.T) {
 		if strings.Contains(out, value) || strings.Contains(out, value[:12]) {
 			t.Errorf("the secret value was printed: %q", out)
 		}
+	}
+}
+
+// TestSecretSetHandsOverToRunningService: with the service listening next
+// to the configuration, `secret set` gives the value to the service (which
+// stores it in its own keychain) instead of this user's keychain.
+func TestSecretSetHandsOverToRunningService(t *testing.T) {
+	keyring.MockInit()
+	t.Cleanup(keyring.MockInit)
+	dir, err := os.MkdirTemp("", "cs") // short: unix socket paths are limited
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cfgPath := filepath.Join(dir, "config.json")
+	serviceStore := secrets.New(secrets.Options{Backend: &secrets.Memory{}, Getenv: func(string) string { return "" }})
+	d := daemon.New(daemon.Options{ConfigPath: cfgPath, Secrets: serviceStore, Logger: slog.New(slog.DiscardHandler)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.ListenAndRun(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	client := localapi.NewClient(d.SocketPath())
+	for i := 0; ; i++ {
+		if _, err := client.SecretStatus(ctx); err == nil {
+			break
+		} else if i > 200 {
+			t.Fatalf("service never answered: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	const value = "Hh7~handed.over-Value_0123456789abcdef"
+	r := runCLI(t, map[string]string{"CALSYNC_CONFIG": cfgPath}, value+"\n", "secret", "set", "graph")
+	if r.code != exitOK || !strings.Contains(r.stdout, "handed to the running calsync service") || strings.Contains(r.stdout+r.stderr, value) {
+		t.Fatalf("secret set with a running service: %s", r)
+	}
+	if got, _, err := serviceStore.Get(ctx, secrets.Graph); err != nil || got != value {
+		t.Errorf("service store holds %q, %v", got, err)
+	}
+	if _, err := keyring.Get("calsync", "graph-client-secret"); err == nil {
+		t.Error("the value also went to this user's keychain")
 	}
 }

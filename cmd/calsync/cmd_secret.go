@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/secrets"
 )
 
@@ -37,6 +39,17 @@ func secretCommand() *command {
 						value, err := secrets.ReadValue(e.stdin, e.stdinIsTTY(), e.stderr)
 						if err != nil {
 							return withCode(exitUsage, fmt.Errorf("read %s secret from standard input: %w", name, err))
+						}
+						// A running service owns the secrets it uses (on Windows it runs as
+						// LocalSystem and cannot read this user's keychain): hand the value
+						// over so it stores it and restarts its sync with it.
+						handed, err := handSecretToService(ctx, g, e, name, value)
+						if err != nil {
+							return err
+						}
+						if handed {
+							fmt.Fprintf(e.stdout, "%s secret handed to the running calsync service, which stored it in its keychain\n", name)
+							return nil
 						}
 						if err := newSecretStore(e).Set(ctx, name, value); err != nil {
 							err = fmt.Errorf("store %s secret: %w", name, err)
@@ -80,6 +93,28 @@ func secretCommand() *command {
 			},
 		},
 	}
+}
+
+// handSecretToService gives the secret to the service over the local API.
+// It reports false, without error, when no service is listening.
+func handSecretToService(ctx context.Context, g *globals, e *env, name secrets.Name, value string) (bool, error) {
+	path, err := configPath(g, e)
+	if err != nil {
+		return false, err
+	}
+	client := localapi.NewClient(config.SiblingPath(path, config.SocketFileName))
+	err = client.SetSecret(ctx, string(name), value)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, localapi.ErrNotRunning):
+		return false, nil
+	case errors.Is(err, localapi.ErrAccessDenied):
+		return false, fmt.Errorf("the calsync service is running but refused this user: run this command as the user the service runs as (on Windows, from an elevated prompt): %w", err)
+	case len(localapi.FieldErrors(err)) > 0:
+		return false, withCode(exitUsage, fmt.Errorf("the calsync service refused the %s secret: %w", name, err))
+	}
+	return false, fmt.Errorf("hand the %s secret to the calsync service: %w", name, err)
 }
 
 func newSecretStore(e *env) *secrets.Store {
