@@ -389,17 +389,16 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 		observe:   make(chan struct{}, 1),
 		current:   map[string]observedPresence{},
 	}
-	g.sched = engine.NewScheduler(eng, d.opts.SchedulerOptions)
 	runCtx, cancel := context.WithCancel(ctx)
 	g.cancel = cancel
-
 	d.mu.Lock()
 	paused := d.paused
+	// A pause survives the restart without a poll in between.
+	schedOpts := d.opts.SchedulerOptions
+	schedOpts.Paused = paused
+	g.sched = engine.NewScheduler(eng, schedOpts)
 	d.cur, d.cfg, d.reasons = g, cfg, nil
 	d.mu.Unlock()
-	if paused {
-		g.sched.Pause()
-	}
 
 	// Subscribe before Run, so the first sync-started is not missed.
 	events, unsubscribe := g.sched.Subscribe(256)

@@ -29,6 +29,7 @@ type Scheduler struct {
 	syncNow chan struct{}
 	pause   chan bool
 	hub     hub
+	paused  bool // initial state
 	// idle, when set (tests only), receives each time the loop is about to
 	// wait with no poll in flight, so simulated time advances only then.
 	idle chan<- struct{}
@@ -49,6 +50,8 @@ type SchedulerOptions struct {
 	// JumpTolerance is how far the wall clock may differ from where a wait
 	// should have ended before it counts as a jump. Default 2s.
 	JumpTolerance time.Duration
+	// Paused starts the scheduler paused: no poll until Resume.
+	Paused bool
 }
 
 // SchedulerStatus is what the scheduler is doing, for the local API.
@@ -77,6 +80,8 @@ func NewScheduler(eng *Engine, opts SchedulerOptions) *Scheduler {
 		log:      opts.Logger,
 		syncNow:  make(chan struct{}, 1),
 		pause:    make(chan bool, 1),
+		paused:   opts.Paused,
+		status:   SchedulerStatus{Paused: opts.Paused},
 	}
 	if s.clock == nil {
 		s.clock = eng.clock
@@ -149,8 +154,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	var (
 		pollDone      = make(chan pollResult, 1)
 		polling       bool
-		pollRequested = true // poll at start
-		paused        bool
+		paused        = s.paused
+		pollRequested = !paused // poll at start, unless paused
 		nextPoll      time.Time
 		failures      int
 		boundary      time.Time // next known change; zero if none
