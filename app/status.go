@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -10,166 +13,527 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/calsync/calsync/sync/clock"
+	"github.com/calsync/calsync/sync/localapi"
 )
 
-// Backend is what the GUI needs from the engine. The local API client will implement it; tests
-// use fakes.
-type Backend interface {
-	// Status reports the configuration and which secrets are available.
-	Status(ctx context.Context) (Status, error)
-}
+// Backend is the local API as the GUI sees it; *localapi.Client implements it.
+type Backend = localapi.Backend
 
-// Status is the engine's view of its set-up.
-type Status struct {
-	ConfigPath   string   // the config file in use
-	ConfigErrors []string // validation errors, one per bad field; empty when the config is valid
-	Secrets      []SecretState
-}
+// Status is the service's status as the local API reports it.
+type Status = localapi.Status
 
-// SecretState says whether a secret is available and from where - never its value.
-type SecretState struct {
-	Name   string // "graph" (client secret) or "onecloud" (API token)
-	Set    bool
-	Source string // where it comes from, e.g. "keychain" or "environment"; empty when not set
-}
+const (
+	// statusCallTimeout bounds one backend call so a hung service can't leave the screen loading.
+	statusCallTimeout = 10 * time.Second
+	// statusLogLines is how many recent service log lines the log view keeps.
+	statusLogLines = 200
+	// statusMinBackoff and statusMaxBackoff bound the wait between attempts to reach the service's
+	// event stream: quick after a restart, gentle while no service is installed.
+	statusMinBackoff = time.Second
+	statusMaxBackoff = 30 * time.Second
+)
 
-// statusTimeout bounds one Status call so a hung service can't leave the screen loading forever.
-const statusTimeout = 10 * time.Second
+// errStatusStreamEnded is what the screen reports when the service closes its event stream,
+// which it does when it stops.
+var errStatusStreamEnded = errors.New("the service closed its event stream")
 
-// StatusScreen shows the config path, whether the config is valid (with its errors), and which
-// secrets are stored. It fetches on Reload, which its Refresh button also calls.
+// StatusScreen shows the service's status: last and next sync, progress, problems, a row per
+// user and the recent log. It follows the service's event stream (Start) rather than polling;
+// while the service cannot be reached it says so and reconnects with backoff.
 type StatusScreen struct {
 	widget.BaseWidget
 
-	// OnLoaded, if set, runs on the UI goroutine after each reload has been shown.
-	OnLoaded func(Status, error)
+	// OnLoaded, if set, runs on the UI goroutine after each status has been shown, and with a
+	// non-nil error when the service cannot be reached. Hook the tray and notifications here.
+	OnLoaded func(localapi.Status, error)
+	// Clock times the reconnection backoff; nil means the real clock. Set it before Start.
+	Clock clock.Clock
 
-	backend     Backend
-	configPath  *widget.Label
-	configState *widget.Label
-	configErrs  *fyne.Container
-	secrets     *fyne.Container
-	loadErr     *widget.Label
-	refresh     *widget.Button
+	backend localapi.Backend
+
+	// UI state, touched only on the UI goroutine.
+	status   localapi.Status
+	logLines []string
+
+	state      *widget.Label
+	lastSync   *widget.Label
+	nextSync   *widget.Label
+	progress   *widget.ProgressBar
+	notRunning *widget.Label
+	problems   *fyne.Container
+	actionErr  *widget.Label
+	syncNow    *widget.Button
+	pause      *widget.Button
+	table      *widget.Table
+	logs       *widget.List
 }
 
-// NewStatusScreen builds the status screen on b. It shows nothing fetched until Reload is called.
-func NewStatusScreen(b Backend) *StatusScreen {
+// NewStatusScreen builds the status screen on b. It shows nothing until Start (or Reload) runs.
+func NewStatusScreen(b localapi.Backend) *StatusScreen {
 	s := &StatusScreen{
-		backend:     b,
-		configPath:  widget.NewLabel("-"),
-		configState: widget.NewLabel("-"),
-		configErrs:  container.NewVBox(),
-		secrets:     container.NewVBox(),
-		loadErr:     widget.NewLabel(""),
+		backend:    b,
+		state:      widget.NewLabelWithStyle(lang.L("Connecting to the service..."), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		lastSync:   widget.NewLabel("-"),
+		nextSync:   widget.NewLabel("-"),
+		progress:   widget.NewProgressBar(),
+		notRunning: widget.NewLabel(""),
+		problems:   container.NewVBox(),
+		actionErr:  widget.NewLabel(""),
 	}
-	s.configPath.Wrapping = fyne.TextWrapBreak
-	s.loadErr.Importance = widget.DangerImportance
-	s.loadErr.Wrapping = fyne.TextWrapWord
-	s.loadErr.Hide()
-	s.refresh = widget.NewButton(lang.L("Refresh"), s.Reload)
+	s.progress.Hide()
+	s.notRunning.Importance = widget.DangerImportance
+	s.notRunning.Wrapping = fyne.TextWrapWord
+	s.notRunning.Hide()
+	s.actionErr.Importance = widget.DangerImportance
+	s.actionErr.Wrapping = fyne.TextWrapWord
+	s.actionErr.Hide()
+	s.syncNow = widget.NewButton(lang.L("Sync now"), s.SyncNow)
+	s.pause = widget.NewButton(lang.L("Pause"), s.togglePause)
+	s.syncNow.Disable()
+	s.pause.Disable()
+	s.table = s.newUserTable()
+	s.logs = widget.NewList(
+		func() int { return len(s.logLines) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= 0 && id < len(s.logLines) {
+				o.(*widget.Label).SetText(s.logLines[id])
+			}
+		},
+	)
 	s.ExtendBaseWidget(s)
 	return s
 }
 
-// CreateRenderer lays the screen out: the facts in a scrolling form, Refresh at the bottom.
+// CreateRenderer lays the screen out: the summary and buttons on top, the users table and the
+// log below in a split.
 func (s *StatusScreen) CreateRenderer() fyne.WidgetRenderer {
 	form := widget.NewForm(
-		widget.NewFormItem(lang.L("Configuration file"), s.configPath),
-		widget.NewFormItem(lang.L("Configuration"), container.NewVBox(s.configState, s.configErrs)),
-		widget.NewFormItem(lang.L("Secrets"), s.secrets),
+		widget.NewFormItem(lang.L("Last sync"), s.lastSync),
+		widget.NewFormItem(lang.L("Next sync"), s.nextSync),
 	)
-	body := container.NewVScroll(container.NewVBox(form, s.loadErr))
-	buttons := container.NewHBox(layout.NewSpacer(), s.refresh)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, buttons, nil, nil, body))
+	buttons := container.NewHBox(s.syncNow, s.pause, layout.NewSpacer())
+	top := container.NewVBox(s.state, s.notRunning, s.problems, form, s.progress, buttons, s.actionErr)
+	logBox := container.NewBorder(widget.NewLabelWithStyle(lang.L("Service log"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, s.logs)
+	split := container.NewVSplit(s.table, logBox)
+	split.Offset = 0.65
+	return widget.NewSimpleRenderer(container.NewBorder(top, nil, nil, nil, split))
 }
 
-// Reload fetches the status in the background and shows it; call it on the UI goroutine.
-// Refresh is disabled while a fetch is running.
-func (s *StatusScreen) Reload() {
-	s.refresh.Disable()
-	s.configState.SetText(lang.L("Loading..."))
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
-		defer cancel()
-		st, err := s.backend.Status(ctx)
-		fyne.Do(func() {
-			s.show(st, err)
-			s.refresh.Enable()
-			if s.OnLoaded != nil {
-				s.OnLoaded(st, err)
+// statusColumns are the user table's headings, in order.
+func statusColumns() []string {
+	return []string{lang.L("Name"), lang.L("Mailbox"), lang.L("OneCloud presence"), lang.L("Calendar"), lang.L("Next change"), lang.L("Last error")}
+}
+
+// statusColumnWidths fit typical content; the table scrolls sideways for longer text.
+var statusColumnWidths = [...]float32{160, 220, 150, 150, 170, 260}
+
+func (s *StatusScreen) newUserTable() *widget.Table {
+	t := widget.NewTableWithHeaders(
+		func() (int, int) { return len(s.status.Users), len(statusColumnWidths) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			l.SetText(s.cellText(id.Row, id.Col))
+			imp := widget.MediumImportance
+			if id.Col == 5 && l.Text != "" {
+				imp = widget.DangerImportance
 			}
-		})
+			if l.Importance != imp {
+				l.Importance = imp
+				l.Refresh()
+			}
+		},
+	)
+	t.ShowHeaderColumn = false
+	t.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if cols := statusColumns(); id.Row < 0 && id.Col >= 0 && id.Col < len(cols) {
+			o.(*widget.Label).SetText(cols[id.Col])
+		}
+	}
+	for i, w := range statusColumnWidths {
+		t.SetColumnWidth(i, w)
+	}
+	return t
+}
+
+// cellText is what the users table shows in a cell; call it on the UI goroutine.
+func (s *StatusScreen) cellText(row, col int) string {
+	if row < 0 || row >= len(s.status.Users) {
+		return ""
+	}
+	u := s.status.Users[row]
+	switch col {
+	case 0:
+		if u.Name != "" {
+			return u.Name
+		}
+		return u.OneCloudUser
+	case 1:
+		return u.Mailbox
+	case 2:
+		return statusPresenceText(u.Current)
+	case 3:
+		return u.Calendar
+	case 4:
+		if u.NextChange.IsZero() {
+			return ""
+		}
+		when := statusTimeText(u.NextChange, time.Now())
+		if u.NextActivity == "" {
+			return when
+		}
+		return u.NextActivity + " " + lang.L("at") + " " + when
+	case 5:
+		return u.LastError
+	}
+	return ""
+}
+
+// statusPresenceText shows a presence as "activity / role until 15:00".
+func statusPresenceText(p localapi.Presence) string {
+	out := p.Activity
+	if p.Role != "" {
+		out += " / " + p.Role
+	}
+	if !p.Until.IsZero() && out != "" {
+		out += " " + lang.L("until") + " " + statusTimeText(p.Until, time.Now())
+	}
+	return out
+}
+
+// statusTimeText formats t in local time: just the clock time today, with the date otherwise.
+func statusTimeText(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if t.Year() == now.Year() && t.YearDay() == now.YearDay() {
+		return t.Format("15:04")
+	}
+	return t.Format("Mon 2 Jan 15:04")
+}
+
+// Start follows the service's event stream in the background until ctx ends: it shows the
+// status on connecting, on every status event and after presence or sync events, and appends
+// log events to the log view. When the service cannot be reached or closes the stream, the
+// screen says the service is not running and tries again after 1s, 2s, 4s ... up to 30s.
+func (s *StatusScreen) Start(ctx context.Context) {
+	go s.follow(ctx)
+}
+
+func (s *StatusScreen) follow(ctx context.Context) {
+	clk := clock.OrReal(s.Clock)
+	backoff := statusMinBackoff
+	for ctx.Err() == nil {
+		events, err := s.backend.Subscribe(ctx)
+		if err == nil {
+			// Subscribe first, then read: nothing that happens in between is missed.
+			if s.fetch(ctx) {
+				backoff = statusMinBackoff
+			}
+			err = s.consume(ctx, events)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.showDown(err)
+		if clock.Sleep(ctx, clk, backoff) != nil {
+			return
+		}
+		backoff = min(backoff*2, statusMaxBackoff)
+	}
+}
+
+// consume handles events until the stream ends. Events that say "something changed" without
+// carrying the new status cause one Status call, however many of them arrive together.
+func (s *StatusScreen) consume(ctx context.Context, events <-chan localapi.Event) error {
+	for {
+		var ev localapi.Event
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok = <-events:
+			if !ok {
+				return errStatusStreamEnded
+			}
+		}
+		refetch := s.handle(ev)
+		// Take whatever else is already queued before fetching, so a burst of presence changes
+		// costs one Status call.
+	drain:
+		for {
+			select {
+			case ev, ok = <-events:
+				if !ok {
+					return errStatusStreamEnded
+				}
+				if s.handle(ev) {
+					refetch = true
+				}
+			default:
+				break drain
+			}
+		}
+		if refetch {
+			s.fetchStatus(ctx)
+		}
+	}
+}
+
+// handle shows what an event carries and reports whether the status must be fetched.
+func (s *StatusScreen) handle(ev localapi.Event) (refetch bool) {
+	switch ev.Type {
+	case localapi.EventStatus, localapi.EventSyncStarted, localapi.EventSyncFinished:
+		if ev.Status != nil {
+			st := *ev.Status
+			fyne.Do(func() { s.show(st, nil) })
+			return false
+		}
+		return true
+	case localapi.EventPresence:
+		return true
+	case localapi.EventLog:
+		if ev.Message != "" {
+			fyne.Do(func() { s.appendLogs(ev.Message) })
+		}
+	case localapi.EventError:
+		if ev.Message != "" {
+			line := lang.L("Service error") + ": " + ev.Message
+			fyne.Do(func() { s.appendLogs(line) })
+		}
+	}
+	return false
+}
+
+// fetch reads the recent log and the status; it reports whether the status came through.
+func (s *StatusScreen) fetch(ctx context.Context) bool {
+	s.fetchLogs(ctx)
+	return s.fetchStatus(ctx)
+}
+
+func (s *StatusScreen) fetchLogs(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, statusCallTimeout)
+	defer cancel()
+	lines, err := s.backend.Logs(ctx, statusLogLines)
+	if err != nil {
+		return // the log view is a convenience; the status says whether the service works
+	}
+	fyne.Do(func() { s.setLogs(lines) })
+}
+
+func (s *StatusScreen) fetchStatus(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, statusCallTimeout)
+	defer cancel()
+	st, err := s.backend.Status(ctx)
+	if err != nil {
+		err = fmt.Errorf("read status: %w", err)
+	}
+	fyne.Do(func() { s.show(st, err) })
+	return err == nil
+}
+
+// Reload fetches the status and the recent log once, in the background. Start keeps the screen
+// current by itself; Reload is for a refresh after an action.
+func (s *StatusScreen) Reload() {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*statusCallTimeout)
+		defer cancel()
+		s.fetch(ctx)
 	}()
 }
 
-func (s *StatusScreen) show(st Status, err error) {
+func (s *StatusScreen) showDown(err error) {
+	if err == nil {
+		err = errStatusStreamEnded
+	}
+	fyne.Do(func() { s.show(localapi.Status{}, err) })
+}
+
+// show puts a status, or the reason there is none, on screen; UI goroutine only.
+func (s *StatusScreen) show(st localapi.Status, err error) {
 	if err != nil {
-		s.loadErr.SetText(lang.L("Could not read the status from the service") + ": " + err.Error())
-		s.loadErr.Show()
-		s.configState.Importance = widget.MediumImportance
-		s.configState.SetText(lang.L("Unknown"))
+		s.state.SetText(lang.L("Service not running"))
+		s.notRunning.SetText(lang.L("The calsync service is not running or cannot be reached; retrying. Start it on the Service tab.") +
+			"\n" + err.Error())
+		s.notRunning.Show()
+		s.progress.Hide()
+		s.syncNow.Disable()
+		s.pause.Disable()
+		if s.OnLoaded != nil {
+			s.OnLoaded(st, err)
+		}
 		return
 	}
-	s.loadErr.Hide()
+	s.notRunning.Hide()
+	s.status = st
 
-	path := st.ConfigPath
-	if path == "" {
-		path = lang.L("(none)")
-	}
-	s.configPath.SetText(path)
-
-	if n := len(st.ConfigErrors); n == 0 {
-		s.configState.SetText(lang.L("Valid"))
-		s.configState.Importance = widget.SuccessImportance
+	s.state.SetText(statusStateText(st))
+	s.lastSync.SetText(statusWhenText(st.LastSync, lang.L("never")))
+	s.nextSync.SetText(statusWhenText(st.NextSync, lang.L("not planned")))
+	if st.Syncing && st.Progress.Total > 0 {
+		s.progress.Max = float64(st.Progress.Total)
+		s.progress.SetValue(float64(min(st.Progress.Done, st.Progress.Total)))
+		s.progress.Show()
 	} else {
-		s.configState.SetText(lang.L("Problems found: {{.Count}}", map[string]any{"Count": n}))
-		s.configState.Importance = widget.DangerImportance
+		s.progress.Hide()
 	}
-	s.configState.Refresh()
-	objs := make([]fyne.CanvasObject, 0, len(st.ConfigErrors))
-	for _, e := range st.ConfigErrors {
-		l := widget.NewLabel(e)
-		l.Wrapping = fyne.TextWrapWord
-		objs = append(objs, l)
-	}
-	s.configErrs.Objects = objs
-	s.configErrs.Refresh()
+	s.problems.Objects = statusProblemLabels(st)
+	s.problems.Refresh()
 
-	objs = make([]fyne.CanvasObject, 0, len(st.Secrets))
-	for _, sec := range st.Secrets {
-		l := widget.NewLabel(secretTitle(sec.Name) + ": " + secretStateText(sec))
-		if !sec.Set {
-			l.Importance = widget.WarningImportance
-		}
-		objs = append(objs, l)
+	if st.Syncing {
+		s.syncNow.Disable()
+	} else {
+		s.syncNow.Enable()
 	}
-	s.secrets.Objects = objs
-	s.secrets.Refresh()
+	if st.Paused {
+		s.pause.SetText(lang.L("Resume"))
+	} else {
+		s.pause.SetText(lang.L("Pause"))
+	}
+	s.pause.Enable()
+	s.table.Refresh()
+	if s.OnLoaded != nil {
+		s.OnLoaded(st, nil)
+	}
 }
 
-// secretTitle names a secret as the admin knows it.
-func secretTitle(name string) string {
-	switch name {
-	case "graph":
-		return lang.L("Microsoft Graph client secret")
-	case "onecloud":
-		return lang.L("OneCloud API token")
-	}
-	return name
-}
-
-// secretStateText says where a secret is stored. Status carries no values, so none can leak here.
-func secretStateText(s SecretState) string {
+func statusStateText(st localapi.Status) string {
 	switch {
-	case !s.Set:
-		return lang.L("not set")
-	case s.Source == "keychain":
-		return lang.L("stored in the system keychain")
-	case s.Source == "environment":
-		return lang.L("from an environment variable")
-	case s.Source != "":
-		return fmt.Sprintf("%s (%s)", lang.L("set"), s.Source)
+	case st.Paused || st.State == localapi.StatePaused:
+		return lang.L("Paused")
+	case st.Syncing || st.State == localapi.StateSyncing:
+		return lang.L("Syncing...")
+	case st.State == localapi.StateError:
+		return lang.L("Not syncing: see the errors below")
+	case st.State == localapi.StateDegraded:
+		return lang.L("Syncing with problems")
 	}
-	return lang.L("set")
+	return lang.L("Sync is working")
+}
+
+func statusWhenText(t time.Time, zero string) string {
+	if t.IsZero() {
+		return zero
+	}
+	return statusTimeText(t, time.Now())
+}
+
+// statusProblemLabels are the things the admin must see first: errors, the degraded mode and
+// an expiring client secret.
+func statusProblemLabels(st localapi.Status) []fyne.CanvasObject {
+	var out []fyne.CanvasObject
+	add := func(text string, imp widget.Importance) {
+		l := widget.NewLabel(text)
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = imp
+		out = append(out, l)
+	}
+	for _, e := range st.Errors {
+		add(lang.L("Error")+": "+e, widget.DangerImportance)
+	}
+	if st.Degraded != "" {
+		add(lang.L("Degraded")+": "+st.Degraded, widget.WarningImportance)
+	}
+	if st.SecretExpiresWarning != "" {
+		add(st.SecretExpiresWarning, widget.WarningImportance)
+	}
+	if n := statusFailedUsers(st); n > 0 {
+		add(lang.L("Users with errors: {{.Count}}", map[string]any{"Count": n}), widget.WarningImportance)
+	}
+	return out
+}
+
+func statusFailedUsers(st localapi.Status) int {
+	n := 0
+	for _, u := range st.Users {
+		if u.LastError != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *StatusScreen) setLogs(lines []string) {
+	s.logLines = slices.Clone(lines)
+	s.trimLogs()
+}
+
+func (s *StatusScreen) appendLogs(lines ...string) {
+	for _, l := range lines {
+		s.logLines = append(s.logLines, strings.TrimRight(l, "\r\n"))
+	}
+	s.trimLogs()
+}
+
+func (s *StatusScreen) trimLogs() {
+	if n := len(s.logLines); n > statusLogLines {
+		s.logLines = slices.Clone(s.logLines[n-statusLogLines:])
+	}
+	s.logs.Refresh()
+	if n := len(s.logLines); n > 0 {
+		s.logs.ScrollToBottom()
+	}
+}
+
+// SyncNow asks the service for a sync at once; the stream then shows its progress. Safe to use
+// as the tray's Sync now action.
+func (s *StatusScreen) SyncNow() {
+	s.act(lang.L("Could not start a sync"), s.backend.SyncNow)
+}
+
+// Pause stops the service's syncing until Resume; for the tray's Pause action.
+func (s *StatusScreen) Pause() {
+	s.act(lang.L("Could not pause"), s.backend.Pause)
+}
+
+// Resume restarts a paused service's syncing; for the tray's Resume action.
+func (s *StatusScreen) Resume() {
+	s.act(lang.L("Could not resume"), s.backend.Resume)
+}
+
+// TrayActions are the tray menu's actions driven by this screen, with open and quit from the
+// caller (show the window, quit the GUI).
+func (s *StatusScreen) TrayActions(open, quit func()) TrayActions {
+	return TrayActions{SyncNow: s.SyncNow, Pause: s.Pause, Resume: s.Resume, Open: open, Quit: quit}
+}
+
+func (s *StatusScreen) togglePause() {
+	if s.status.Paused {
+		s.Resume()
+	} else {
+		s.Pause()
+	}
+}
+
+// act runs a backend action in the background and shows its failure inline. On success it
+// reads the status once, in case the service's own status event is slow to come.
+func (s *StatusScreen) act(failure string, call func(context.Context) error) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), statusCallTimeout)
+		defer cancel()
+		err := call(ctx)
+		fyne.Do(func() {
+			if err != nil {
+				s.actionErr.SetText(failure + ": " + err.Error())
+				s.actionErr.Show()
+				return
+			}
+			s.actionErr.Hide()
+		})
+		if err == nil {
+			s.fetchStatus(ctx)
+		}
+	}()
 }

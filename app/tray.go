@@ -1,10 +1,13 @@
 package app
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/calsync/calsync/assets"
+	"github.com/calsync/calsync/sync/localapi"
 )
 
 // Health is the overall state the tray icon shows.
@@ -14,8 +17,8 @@ type Health int
 const (
 	HealthOK      Health = iota // synced, nothing to report
 	HealthSyncing               // a sync is running
-	HealthWarning               // some users failed, the secret expires soon, sync is paused, set-up incomplete
-	HealthError                 // nothing can sync: auth failure, service not running, invalid config
+	HealthWarning               // some users failed, the secret expires soon, sync is paused or degraded
+	HealthError                 // nothing syncs: auth failure, config error, service not running
 )
 
 // TrayState is what the tray shows.
@@ -40,18 +43,18 @@ func TrayMenu(state TrayState, actions TrayActions) *fyne.Menu {
 	status := fyne.NewMenuItem(trayStatusLine(state), nil)
 	status.Disabled = true
 
-	syncNow := item(lang.L("Sync now"), actions.SyncNow)
+	syncNow := trayItem(lang.L("Sync now"), actions.SyncNow)
 	// One sync at a time: the service would only queue a second one.
 	if state.Health == HealthSyncing {
 		syncNow.Disabled = true
 	}
 
-	pause := item(lang.L("Pause"), actions.Pause)
+	pause := trayItem(lang.L("Pause"), actions.Pause)
 	if state.Paused {
-		pause = item(lang.L("Resume"), actions.Resume)
+		pause = trayItem(lang.L("Resume"), actions.Resume)
 	}
 
-	quit := item(lang.L("Quit"), actions.Quit)
+	quit := trayItem(lang.L("Quit"), actions.Quit)
 	quit.IsQuit = true // so Fyne does not add a second Quit of its own
 
 	return fyne.NewMenu(lang.L("OneCloud Calendar Sync"),
@@ -59,13 +62,13 @@ func TrayMenu(state TrayState, actions TrayActions) *fyne.Menu {
 		fyne.NewMenuItemSeparator(),
 		syncNow,
 		pause,
-		item(lang.L("Open..."), actions.Open),
+		trayItem(lang.L("Open..."), actions.Open),
 		fyne.NewMenuItemSeparator(),
 		quit,
 	)
 }
 
-func item(label string, action func()) *fyne.MenuItem {
+func trayItem(label string, action func()) *fyne.MenuItem {
 	it := fyne.NewMenuItem(label, action)
 	it.Disabled = action == nil
 	return it
@@ -107,19 +110,123 @@ func trayAsset(h Health) assets.Tray {
 	return assets.TrayError
 }
 
-// TrayStateOf derives the tray state from a status fetch: no answer or an invalid config means
-// nothing syncs (error); a missing secret means set-up is incomplete (warning).
-func TrayStateOf(st Status, err error) TrayState {
-	switch {
-	case err != nil:
-		return TrayState{Health: HealthError, Summary: lang.L("Service not reachable")}
-	case len(st.ConfigErrors) > 0:
-		return TrayState{Health: HealthError, Summary: lang.L("Configuration has errors")}
+// trayMeetingActivity is the OneCloud activity the tray's summary counts.
+const trayMeetingActivity = "meeting"
+
+// traySummaryMax keeps an error text in the tray's status line to one readable line.
+const traySummaryMax = 90
+
+// TrayStateFromStatus derives the tray state from the service's status, or from the error of
+// reaching it. Error: the service is not running, or it cannot sync at all (auth failure,
+// config error). Syncing: a sync runs. Warning: paused, degraded, some users failed, or the
+// client secret expires soon. OK otherwise.
+func TrayStateFromStatus(st localapi.Status, err error) TrayState {
+	if err != nil {
+		return TrayState{Health: HealthError, Summary: lang.L("Service not running")}
 	}
-	for _, s := range st.Secrets {
-		if !s.Set {
-			return TrayState{Health: HealthWarning, Summary: secretTitle(s.Name) + " " + lang.L("not set")}
+	paused := st.Paused || st.State == localapi.StatePaused
+	if st.State == localapi.StateError || trayAuthFailure(st.Errors) {
+		line := lang.L("Not syncing")
+		if len(st.Errors) > 0 {
+			line += ": " + trayShorten(st.Errors[0])
+		}
+		return TrayState{Health: HealthError, Summary: line, Paused: paused}
+	}
+	if st.Syncing || st.State == localapi.StateSyncing {
+		line := lang.L("Syncing...")
+		if st.Progress.Total > 0 {
+			line = lang.L("Syncing... {{.Done}} of {{.Total}} users", map[string]any{"Done": st.Progress.Done, "Total": st.Progress.Total})
+		}
+		return TrayState{Health: HealthSyncing, Summary: line, Paused: paused}
+	}
+
+	var warnings []string
+	if paused {
+		warnings = append(warnings, lang.L("paused"))
+	}
+	if failed := statusFailedUsers(st); failed > 0 {
+		warnings = append(warnings, lang.L("{{.Count}} with errors", map[string]any{"Count": failed}))
+	}
+	if len(st.Errors) > 0 {
+		warnings = append(warnings, trayShorten(st.Errors[0]))
+	}
+	if st.Degraded != "" || st.State == localapi.StateDegraded {
+		warnings = append(warnings, lang.L("degraded"))
+	}
+	if st.SecretExpiresWarning != "" {
+		warnings = append(warnings, lang.L("client secret expires soon"))
+	}
+	line := traySyncLine(st)
+	if len(warnings) > 0 {
+		return TrayState{Health: HealthWarning, Summary: line + " - " + strings.Join(warnings, " - "), Paused: paused}
+	}
+	return TrayState{Health: HealthOK, Summary: line}
+}
+
+// traySyncLine is "Synced 14:02 - 23 users - 4 in a meeting" (local time).
+func traySyncLine(st localapi.Status) string {
+	meeting := 0
+	for _, u := range st.Users {
+		if strings.EqualFold(u.Current.Activity, trayMeetingActivity) {
+			meeting++
 		}
 	}
-	return TrayState{Health: HealthOK}
+	data := map[string]any{"Users": len(st.Users), "Meeting": meeting}
+	var line string
+	if st.LastSync.IsZero() {
+		line = lang.L("Not synced yet - {{.Users}} users", data)
+	} else {
+		data["Time"] = st.LastSync.Local().Format("15:04")
+		line = lang.L("Synced {{.Time}} - {{.Users}} users", data)
+	}
+	if meeting > 0 {
+		line += " - " + lang.L("{{.Meeting}} in a meeting", data)
+	}
+	return line
+}
+
+// trayAuthFailure spots errors that stop every sync: Entra sign-in (AADSTS codes, a rejected
+// client) and OneCloud rejecting the token.
+func trayAuthFailure(errs []string) bool {
+	for _, e := range errs {
+		if trayIsAuthError(e) {
+			return true
+		}
+	}
+	return false
+}
+
+func trayIsAuthError(e string) bool {
+	l := strings.ToLower(e)
+	for _, marker := range []string{"aadsts", "invalid_client", "unauthorized", "unauthorised", "authentication failed", "401"} {
+		if strings.Contains(l, marker) {
+			return true
+		}
+	}
+	return false
+}
+
+func trayShorten(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > traySummaryMax {
+		return string(r[:traySummaryMax-1]) + "…"
+	}
+	return s
+}
+
+// TrayStateOf is TrayStateFromStatus under its first name.
+//
+// Deprecated: use TrayStateFromStatus.
+func TrayStateOf(st localapi.Status, err error) TrayState { return TrayStateFromStatus(st, err) }
+
+// Tray is the part of desktop.App the GUI's tray uses.
+type Tray interface {
+	SetSystemTrayIcon(icon fyne.Resource)
+	SetSystemTrayMenu(menu *fyne.Menu)
+}
+
+// ShowTrayState puts a state's icon and menu in the tray; call it on the UI goroutine.
+func ShowTrayState(t Tray, state TrayState, actions TrayActions) {
+	t.SetSystemTrayIcon(TrayIcon(state.Health))
+	t.SetSystemTrayMenu(TrayMenu(state, actions))
 }
