@@ -1,54 +1,215 @@
 // Package app is the Fyne desktop GUI; it reaches the engine only through the local API client.
 //
-// Screens and the tray menu are built by functions that take their dependencies (the Backend
-// interface, plain state values and callbacks), so tests drive them with fyne.io/fyne/v2/test
-// and never need a display, a tray or a running service. Run wires them into a real app.
+// Screens and the tray menu are built by functions that take their dependencies (the local API
+// backend, the shared config editor, plain state values and callbacks), so tests drive them with
+// fyne.io/fyne/v2/test and never need a display, a tray or a running service. Run wires them into
+// a real app.
 package app
 
 import (
+	"context"
+	"embed"
 	"errors"
+	"io/fs"
+	"path"
+	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/calsync/calsync/assets"
+	"github.com/calsync/calsync/sync/localapi"
 )
 
 // AppID is the reverse-DNS application ID, the same as in FyneApp.toml; Fyne keys the app's
 // preferences and storage by it.
 const AppID = "com.onecloud.calsync"
 
-// Run opens the GUI on b and returns when the user quits it. With a system tray the app lives
-// there: closing the window only hides it, and the tray's Open... brings it back.
-func Run(b Backend) error {
-	if b == nil {
-		return errors.New("start GUI: no backend to show")
+//go:embed translations
+var translations embed.FS
+
+// LoadTranslations registers every screen's English and Italian strings with Fyne's lang
+// package; the OS locale picks the language.
+func LoadTranslations() error {
+	dirs, err := fs.ReadDir(translations, "translations")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, d := range dirs {
+		if d.IsDir() {
+			errs = append(errs, lang.AddTranslationsFS(translations, path.Join("translations", d.Name())))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Options are what the window needs.
+type Options struct {
+	// Backend is the local API of the service (or of an engine run in this process).
+	Backend localapi.Backend
+	// Service installs and controls the OS service; nil leaves the Service tab out.
+	Service ServiceControl
+	// RunInWindow starts the engine inside this process while no service runs; nil hides the offer.
+	RunInWindow func()
+	// Title is added to the window title (e.g. "demo").
+	Title string
+}
+
+// Window is the main window's content: the Status (and Service) tabs at once, the editing tabs
+// once the service has handed over its configuration, or the first-run wizard before them while
+// the connector has never been set up.
+type Window struct {
+	w       fyne.Window
+	opts    Options
+	Editor  *ConfigEditor
+	Status  *StatusScreen
+	Tabs    *container.AppTabs
+	OnReady func() // called on the UI goroutine once the configuration is loaded (tests)
+
+	loadMu  sync.Mutex
+	loading bool // a load is in flight or done
+	editing bool // the editing tabs exist
+	screens windowScreens
+}
+
+// windowScreens are the constructors NewWindow uses; tests of the window's own logic pass
+// placeholders (each screen has its own tests, and the real ones start goroutines that the test
+// driver runs beside the test).
+type windowScreens struct {
+	connector, rules, users func(fyne.Window, localapi.Backend, *ConfigEditor) fyne.CanvasObject
+	wizard                  func(fyne.Window, localapi.Backend, *ConfigEditor, func()) fyne.CanvasObject
+	service                 func(fyne.Window, ServiceControl, func()) fyne.CanvasObject
+}
+
+func realScreens() windowScreens {
+	return windowScreens{
+		connector: NewConnectorScreen, rules: NewRulesScreen, users: NewUsersScreen, wizard: NewFirstRunWizard,
+		service: func(w fyne.Window, c ServiceControl, run func()) fyne.CanvasObject {
+			return NewServiceScreen(w, c, run)
+		},
+	}
+}
+
+// NewWindow builds the window's tabs on w.
+func NewWindow(w fyne.Window, opts Options) *Window { return newWindow(w, opts, realScreens()) }
+
+func newWindow(w fyne.Window, opts Options, screens windowScreens) *Window {
+	mw := &Window{w: w, opts: opts, Editor: NewConfigEditor(opts.Backend), screens: screens}
+	mw.Status = NewStatusScreen(opts.Backend)
+	mw.Tabs = container.NewAppTabs(container.NewTabItem(lang.L("Status"), mw.Status))
+	if opts.Service != nil {
+		mw.Tabs.Append(container.NewTabItem(lang.L("Service"), screens.service(w, opts.Service, opts.RunInWindow)))
+	}
+	return mw
+}
+
+// Content is what the window shows first.
+func (mw *Window) Content() fyne.CanvasObject { return mw.Tabs }
+
+// Observe is fed every status the status screen shows. The first time the service answers, its
+// configuration is fetched; the editing tabs (or the first-run wizard) are built with it.
+func (mw *Window) Observe(_ localapi.Status, err error) {
+	if err != nil {
+		return
+	}
+	mw.loadMu.Lock()
+	if mw.loading {
+		mw.loadMu.Unlock()
+		return
+	}
+	mw.loading = true
+	mw.loadMu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		data, err := mw.opts.Backend.Config(ctx)
+		fyne.Do(func() {
+			if err == nil {
+				err = mw.Editor.LoadData(data)
+			}
+			if err != nil {
+				fyne.LogError("load the configuration", err)
+				mw.loadMu.Lock()
+				mw.loading = false // try again with the next status
+				mw.loadMu.Unlock()
+				return
+			}
+			if mw.Editor.Draft().ConnectorConfigured() {
+				mw.addEditingTabs()
+			} else {
+				mw.w.SetContent(mw.screens.wizard(mw.w, mw.opts.Backend, mw.Editor, func() {
+					mw.addEditingTabs()
+					mw.w.SetContent(mw.Tabs)
+				}))
+			}
+			if mw.OnReady != nil {
+				mw.OnReady()
+			}
+		})
+	}()
+}
+
+// addEditingTabs puts Connector, Rules and Users after Status, once.
+func (mw *Window) addEditingTabs() {
+	if mw.editing {
+		return
+	}
+	mw.editing = true
+	b, w, ed := mw.opts.Backend, mw.w, mw.Editor
+	items := []*container.TabItem{mw.Tabs.Items[0],
+		container.NewTabItem(lang.L("Connector"), mw.screens.connector(w, b, ed)),
+		container.NewTabItem(lang.L("Rules"), mw.screens.rules(w, b, ed)),
+		container.NewTabItem(lang.L("Users"), mw.screens.users(w, b, ed)),
+	}
+	mw.Tabs.SetItems(append(items, mw.Tabs.Items[1:]...))
+}
+
+// Run opens the GUI and returns when the user quits it. With a system tray the app lives there:
+// closing the window only hides it, and the tray's Open... brings it back. Quit ends the GUI only;
+// the service keeps running.
+func Run(opts Options) error {
+	if opts.Backend == nil {
+		return errors.New("start GUI: no local API to talk to")
+	}
+	if err := LoadTranslations(); err != nil {
+		fyne.LogError("load translations", err)
 	}
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(AppIcon())
 
-	w := a.NewWindow(lang.L("OneCloud Calendar Sync"))
-	status := NewStatusScreen(b)
-	w.SetContent(status)
-	w.Resize(fyne.NewSize(640, 480))
+	title := lang.L("OneCloud Calendar Sync")
+	if opts.Title != "" {
+		title += " - " + opts.Title
+	}
+	w := a.NewWindow(title)
+	mw := NewWindow(w, opts)
+	w.SetContent(mw.Content())
+	w.Resize(fyne.NewSize(960, 640))
 
-	if tray, ok := a.(desktop.App); ok {
-		actions := TrayActions{Open: w.Show, Quit: a.Quit}
-		tray.SetSystemTrayIcon(TrayIcon(HealthOK))
-		tray.SetSystemTrayMenu(TrayMenu(TrayState{Health: HealthOK}, actions))
-		tray.SetSystemTrayWindow(w)
-		w.SetCloseIntercept(w.Hide)
-		// Until the local API streams events, the tray follows the status screen's last reload.
-		status.OnLoaded = func(st Status, err error) {
-			state := TrayStateOf(st, err)
-			tray.SetSystemTrayIcon(TrayIcon(state.Health))
-			tray.SetSystemTrayMenu(TrayMenu(state, actions))
+	notifier := NewNotifier(a.SendNotification)
+	actions := mw.Status.TrayActions(w.Show, a.Quit)
+	tray, hasTray := a.(desktop.App)
+	mw.Status.OnLoaded = func(st localapi.Status, err error) {
+		notifier.Observe(st, err)
+		mw.Observe(st, err)
+		if hasTray {
+			ShowTrayState(tray, TrayStateFromStatus(st, err), actions)
 		}
 	}
+	if hasTray {
+		ShowTrayState(tray, TrayState{Health: HealthSyncing, Summary: lang.L("Connecting to the service...")}, actions)
+		tray.SetSystemTrayWindow(w)
+		w.SetCloseIntercept(w.Hide)
+	}
 
-	status.Reload()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mw.Status.Start(ctx)
 	w.ShowAndRun()
 	return nil
 }

@@ -29,11 +29,19 @@ func NewConfigEditor(b localapi.Backend) *ConfigEditor {
 }
 
 // Load reads the service's configuration into the draft, dropping edits.
+// Listeners run on the caller's goroutine: call it from the UI goroutine, or
+// fetch with the backend elsewhere and hand the bytes to LoadData there.
 func (e *ConfigEditor) Load(ctx context.Context) error {
 	data, err := e.b.Config(ctx)
 	if err != nil {
 		return fmt.Errorf("read the configuration from the service: %w", err)
 	}
+	return e.LoadData(data)
+}
+
+// LoadData replaces the draft with the configuration in data (as the
+// service's Config returns it), dropping edits.
+func (e *ConfigEditor) LoadData(data []byte) error {
 	cfg, err := config.Decode(data)
 	if err != nil {
 		return fmt.Errorf("read the configuration from the service: %w", err)

@@ -18,12 +18,6 @@ import (
 	"github.com/calsync/calsync/sync/localapi"
 )
 
-// Backend is the local API as the GUI sees it; *localapi.Client implements it.
-type Backend = localapi.Backend
-
-// Status is the service's status as the local API reports it.
-type Status = localapi.Status
-
 const (
 	// statusCallTimeout bounds one backend call so a hung service can't leave the screen loading.
 	statusCallTimeout = 10 * time.Second
@@ -83,6 +77,9 @@ func NewStatusScreen(b localapi.Backend) *StatusScreen {
 		actionErr:  widget.NewLabel(""),
 	}
 	s.progress.Hide()
+	s.progress.TextFormatter = func() string {
+		return lang.L("Syncing... {{.Done}} of {{.Total}} users", map[string]any{"Done": int(s.progress.Value), "Total": int(s.progress.Max)})
+	}
 	s.notRunning.Importance = widget.DangerImportance
 	s.notRunning.Wrapping = fyne.TextWrapWord
 	s.notRunning.Hide()

@@ -171,18 +171,27 @@ func traySyncLine(st localapi.Status) string {
 			meeting++
 		}
 	}
-	data := map[string]any{"Users": len(st.Users), "Meeting": meeting}
+	data := map[string]any{"Users": trayUsersText(len(st.Users)), "Meeting": meeting}
 	var line string
 	if st.LastSync.IsZero() {
-		line = lang.L("Not synced yet - {{.Users}} users", data)
+		line = lang.L("Not synced yet - {{.Users}}", data)
 	} else {
 		data["Time"] = st.LastSync.Local().Format("15:04")
-		line = lang.L("Synced {{.Time}} - {{.Users}} users", data)
+		line = lang.L("Synced {{.Time}} - {{.Users}}", data)
 	}
 	if meeting > 0 {
 		line += " - " + lang.L("{{.Meeting}} in a meeting", data)
 	}
 	return line
+}
+
+// trayUsersText is "1 user" or "23 users". Separate keys rather than plural forms keep the
+// translation files flat.
+func trayUsersText(n int) string {
+	if n == 1 {
+		return lang.L("1 user")
+	}
+	return lang.L("{{.Count}} users", map[string]any{"Count": n})
 }
 
 // trayAuthFailure spots errors that stop every sync: Entra sign-in (AADSTS codes, a rejected
@@ -213,11 +222,6 @@ func trayShorten(s string) string {
 	}
 	return s
 }
-
-// TrayStateOf is TrayStateFromStatus under its first name.
-//
-// Deprecated: use TrayStateFromStatus.
-func TrayStateOf(st localapi.Status, err error) TrayState { return TrayStateFromStatus(st, err) }
 
 // Tray is the part of desktop.App the GUI's tray uses.
 type Tray interface {

@@ -3,33 +3,38 @@ package app
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 
 	"github.com/calsync/calsync/assets"
+	"github.com/calsync/calsync/sync/localapi"
 )
 
-// menuRow is what a test checks of one menu item.
-type menuRow struct {
+// trayMenuRow is what a test checks of one menu item.
+type trayMenuRow struct {
 	label    string
 	disabled bool
 }
 
-func rows(m *fyne.Menu) []menuRow {
-	out := make([]menuRow, 0, len(m.Items))
+func trayRows(m *fyne.Menu) []trayMenuRow {
+	out := make([]trayMenuRow, 0, len(m.Items))
 	for _, it := range m.Items {
 		if it.IsSeparator {
-			out = append(out, menuRow{label: "---"})
+			out = append(out, trayMenuRow{label: "---"})
 			continue
 		}
-		out = append(out, menuRow{label: it.Label, disabled: it.Disabled})
+		out = append(out, trayMenuRow{label: it.Label, disabled: it.Disabled})
 	}
 	return out
 }
 
 // allActions records which callback ran.
-func allActions(called *string) TrayActions {
+func trayAllActions(called *string) TrayActions {
 	return TrayActions{
 		SyncNow: func() { *called = "sync" },
 		Pause:   func() { *called = "pause" },
@@ -45,13 +50,13 @@ func TestTrayMenuPerState(t *testing.T) {
 		name    string
 		state   TrayState
 		actions TrayActions
-		want    []menuRow
+		want    []trayMenuRow
 	}{
 		{
 			name:    "ok with summary",
 			state:   TrayState{Health: HealthOK, Summary: "Synced 14:02 - 23 users - 4 in a meeting"},
-			actions: allActions(&called),
-			want: []menuRow{
+			actions: trayAllActions(&called),
+			want: []trayMenuRow{
 				{"Synced 14:02 - 23 users - 4 in a meeting", true}, {"---", false},
 				{"Sync now", false}, {"Pause", false}, {"Open...", false}, {"---", false}, {"Quit", false},
 			},
@@ -59,8 +64,8 @@ func TestTrayMenuPerState(t *testing.T) {
 		{
 			name:    "syncing: no second sync",
 			state:   TrayState{Health: HealthSyncing},
-			actions: allActions(&called),
-			want: []menuRow{
+			actions: trayAllActions(&called),
+			want: []trayMenuRow{
 				{"Syncing...", true}, {"---", false},
 				{"Sync now", true}, {"Pause", false}, {"Open...", false}, {"---", false}, {"Quit", false},
 			},
@@ -68,8 +73,8 @@ func TestTrayMenuPerState(t *testing.T) {
 		{
 			name:    "paused offers resume",
 			state:   TrayState{Health: HealthWarning, Paused: true},
-			actions: allActions(&called),
-			want: []menuRow{
+			actions: trayAllActions(&called),
+			want: []trayMenuRow{
 				{"Paused", true}, {"---", false},
 				{"Sync now", false}, {"Resume", false}, {"Open...", false}, {"---", false}, {"Quit", false},
 			},
@@ -77,8 +82,8 @@ func TestTrayMenuPerState(t *testing.T) {
 		{
 			name:    "warning default line",
 			state:   TrayState{Health: HealthWarning},
-			actions: allActions(&called),
-			want: []menuRow{
+			actions: trayAllActions(&called),
+			want: []trayMenuRow{
 				{"Sync needs attention", true}, {"---", false},
 				{"Sync now", false}, {"Pause", false}, {"Open...", false}, {"---", false}, {"Quit", false},
 			},
@@ -87,7 +92,7 @@ func TestTrayMenuPerState(t *testing.T) {
 			name:    "error, engine actions not wired",
 			state:   TrayState{Health: HealthError},
 			actions: TrayActions{Open: func() {}, Quit: func() {}},
-			want: []menuRow{
+			want: []trayMenuRow{
 				{"Not syncing", true}, {"---", false},
 				{"Sync now", true}, {"Pause", true}, {"Open...", false}, {"---", false}, {"Quit", false},
 			},
@@ -96,7 +101,7 @@ func TestTrayMenuPerState(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := TrayMenu(tt.state, tt.actions)
-			got := rows(m)
+			got := trayRows(m)
 			if len(got) != len(tt.want) {
 				t.Fatalf("menu = %+v, want %+v", got, tt.want)
 			}
@@ -126,7 +131,7 @@ func TestTrayMenuItemsCallTheirActions(t *testing.T) {
 		{TrayState{}, "Quit", "quit"},
 	} {
 		var called string
-		m := TrayMenu(tc.state, allActions(&called))
+		m := TrayMenu(tc.state, trayAllActions(&called))
 		var found bool
 		for _, it := range m.Items {
 			if it.Label == tc.label {
@@ -164,31 +169,185 @@ func TestTrayIconPerHealth(t *testing.T) {
 	}
 }
 
-func TestTrayStateOf(t *testing.T) {
-	stored := []SecretState{{Name: "graph", Set: true, Source: "keychain"}, {Name: "onecloud", Set: true, Source: "keychain"}}
+func TestAppIconIsTheProductIcon(t *testing.T) {
+	if !bytes.Equal(AppIcon().Content(), assets.AppIconPNG()) {
+		t.Error("AppIcon is not assets' icon.png")
+	}
+}
+
+func TestTrayStateFromStatus(t *testing.T) {
+	synced := time.Date(2026, 11, 25, 13, 2, 0, 0, time.UTC)
+	at := synced.Local().Format("15:04")
+	users := func(activities ...string) []localapi.UserStatus {
+		out := make([]localapi.UserStatus, len(activities))
+		for i, a := range activities {
+			out[i] = localapi.UserStatus{OneCloudUser: fmt.Sprint("u", i), Current: localapi.Presence{Activity: a}}
+		}
+		return out
+	}
+	office := users("meeting", "available", "Meeting", "away", "meeting", "meeting")
+	failed := users("meeting", "available")
+	failed[1].LastError = "mailbox not found"
+
 	tests := []struct {
 		name string
-		st   Status
+		st   localapi.Status
 		err  error
 		want TrayState
 	}{
-		{"all set", Status{Secrets: stored}, nil, TrayState{Health: HealthOK}},
-		{"unreachable", Status{}, errors.New("connection refused"), TrayState{Health: HealthError, Summary: "Service not reachable"}},
-		{"bad config", Status{ConfigErrors: []string{"x"}, Secrets: stored}, nil, TrayState{Health: HealthError, Summary: "Configuration has errors"}},
-		{"missing token", Status{Secrets: []SecretState{{Name: "graph", Set: true}, {Name: "onecloud"}}}, nil,
-			TrayState{Health: HealthWarning, Summary: "OneCloud API token not set"}},
+		{"ok", localapi.Status{State: localapi.StateOK, LastSync: synced, Users: office}, nil,
+			TrayState{Health: HealthOK, Summary: "Synced " + at + " - 6 users - 4 in a meeting"}},
+		{"ok, nobody in a meeting", localapi.Status{State: localapi.StateOK, LastSync: synced, Users: users("available")}, nil,
+			TrayState{Health: HealthOK, Summary: "Synced " + at + " - 1 user"}},
+		{"never synced", localapi.Status{State: localapi.StateOK, Users: users("available", "away")}, nil,
+			TrayState{Health: HealthOK, Summary: "Not synced yet - 2 users"}},
+		{"syncing", localapi.Status{State: localapi.StateSyncing, Syncing: true, Progress: localapi.Progress{Done: 5, Total: 23}}, nil,
+			TrayState{Health: HealthSyncing, Summary: "Syncing... 5 of 23 users"}},
+		{"syncing, no progress yet", localapi.Status{State: localapi.StateSyncing, Syncing: true}, nil,
+			TrayState{Health: HealthSyncing, Summary: "Syncing..."}},
+		{"some users failed", localapi.Status{State: localapi.StateDegraded, LastSync: synced, Users: failed}, nil,
+			TrayState{Health: HealthWarning, Summary: "Synced " + at + " - 2 users - 1 in a meeting - 1 with errors - degraded"}},
+		{"secret expires soon", localapi.Status{State: localapi.StateOK, LastSync: synced, Users: users("away"), SecretExpiresWarning: "expires in 20 days"}, nil,
+			TrayState{Health: HealthWarning, Summary: "Synced " + at + " - 1 user - client secret expires soon"}},
+		{"paused", localapi.Status{State: localapi.StatePaused, Paused: true, LastSync: synced}, nil,
+			TrayState{Health: HealthWarning, Summary: "Synced " + at + " - 0 users - paused", Paused: true}},
+		{"degraded", localapi.Status{State: localapi.StateDegraded, LastSync: synced, Degraded: "OneCloud unreachable"}, nil,
+			TrayState{Health: HealthWarning, Summary: "Synced " + at + " - 0 users - degraded"}},
+		{"auth failure", localapi.Status{State: localapi.StateError, Errors: []string{"get token: AADSTS7000215: Invalid client secret provided."}}, nil,
+			TrayState{Health: HealthError, Summary: "Not syncing: get token: AADSTS7000215: Invalid client secret provided."}},
+		{"auth failure reported as a plain error", localapi.Status{State: localapi.StateOK, Errors: []string{"onecloud: 401 Unauthorized"}}, nil,
+			TrayState{Health: HealthError, Summary: "Not syncing: onecloud: 401 Unauthorized"}},
+		{"config error", localapi.Status{State: localapi.StateError, Errors: []string{"config: sync.interval: 5s is under the 15s minimum"}}, nil,
+			TrayState{Health: HealthError, Summary: "Not syncing: config: sync.interval: 5s is under the 15s minimum"}},
+		{"error state without text", localapi.Status{State: localapi.StateError}, nil,
+			TrayState{Health: HealthError, Summary: "Not syncing"}},
+		{"service not running", localapi.Status{}, errors.New("dial unix /run/calsync.sock: connection refused"),
+			TrayState{Health: HealthError, Summary: "Service not running"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := TrayStateOf(tt.st, tt.err); got != tt.want {
-				t.Errorf("TrayStateOf = %+v, want %+v", got, tt.want)
+			if got := TrayStateFromStatus(tt.st, tt.err); got != tt.want {
+				t.Errorf("TrayStateFromStatus = %+v, want %+v", got, tt.want)
 			}
 		})
 	}
 }
 
-func TestAppIconIsTheProductIcon(t *testing.T) {
-	if !bytes.Equal(AppIcon().Content(), assets.AppIconPNG()) {
-		t.Error("AppIcon is not assets' icon.png")
+func TestTrayStateFromStatusShortensLongErrors(t *testing.T) {
+	long := strings.Repeat("very long error ", 20)
+	got := TrayStateFromStatus(localapi.Status{State: localapi.StateError, Errors: []string{long}}, nil)
+	if n := len([]rune(got.Summary)); n > len("Not syncing: ")+traySummaryMax {
+		t.Errorf("summary has %d characters: %q", n, got.Summary)
 	}
+}
+
+// TestTrayMenuFromStatus checks the menu a status leads to, the way Run builds it.
+func TestTrayMenuFromStatus(t *testing.T) {
+	synced := time.Date(2026, 11, 25, 13, 2, 0, 0, time.UTC)
+	at := synced.Local().Format("15:04")
+	var called string
+	for _, tc := range []struct {
+		name       string
+		st         localapi.Status
+		err        error
+		line       string
+		syncOff    bool
+		pauseLabel string
+	}{
+		{"ok", localapi.Status{State: localapi.StateOK, LastSync: synced}, nil, "Synced " + at + " - 0 users", false, "Pause"},
+		{"syncing", localapi.Status{State: localapi.StateSyncing, Syncing: true}, nil, "Syncing...", true, "Pause"},
+		{"paused", localapi.Status{State: localapi.StatePaused, Paused: true}, nil, "Not synced yet - 0 users - paused", false, "Resume"},
+		{"error", localapi.Status{State: localapi.StateError, Errors: []string{"AADSTS700016"}}, nil, "Not syncing: AADSTS700016", false, "Pause"},
+		{"not running", localapi.Status{}, errors.New("refused"), "Service not running", false, "Pause"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := TrayMenu(TrayStateFromStatus(tc.st, tc.err), trayAllActions(&called))
+			got := trayRows(m)
+			want := []trayMenuRow{
+				{tc.line, true}, {"---", false}, {"Sync now", tc.syncOff}, {tc.pauseLabel, false},
+				{"Open...", false}, {"---", false}, {"Quit", false},
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("menu = %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+// fakeTray records what the tray shows.
+type fakeTray struct {
+	icon fyne.Resource
+	menu *fyne.Menu
+}
+
+func (f *fakeTray) SetSystemTrayIcon(r fyne.Resource) { f.icon = r }
+func (f *fakeTray) SetSystemTrayMenu(m *fyne.Menu)    { f.menu = m }
+
+func TestShowTrayState(t *testing.T) {
+	var ft fakeTray
+	ShowTrayState(&ft, TrayState{Health: HealthWarning, Summary: "Synced 14:02 - 2 users - paused", Paused: true}, TrayActions{})
+	if ft.icon == nil || ft.icon.Name() != assets.TrayIconName(assets.TrayWarning) {
+		t.Errorf("icon = %v, want the warning icon", ft.icon)
+	}
+	if ft.menu == nil || ft.menu.Items[0].Label != "Synced 14:02 - 2 users - paused" || ft.menu.Items[3].Label != "Resume" {
+		t.Errorf("menu = %+v", ft.menu)
+	}
+}
+
+func TestNotifierOncePerNewError(t *testing.T) {
+	var sent []*fyne.Notification
+	n := NewNotifier(func(m *fyne.Notification) { sent = append(sent, m) })
+	down := errors.New("dial unix /run/calsync.sock: connection refused")
+	authErr := localapi.Status{State: localapi.StateError, Errors: []string{"get token: AADSTS7000215: Invalid client secret provided."}}
+	userErr := localapi.Status{State: localapi.StateDegraded, Users: []localapi.UserStatus{
+		{Name: "Anna", LastError: "mailbox not found"}, {Name: "Bruno", LastError: "mailbox not found"},
+	}}
+
+	steps := []struct {
+		name     string
+		st       localapi.Status
+		err      error
+		wantSent int    // notifications so far
+		wantIn   string // text in the newest one
+	}{
+		{"healthy", localapi.Status{State: localapi.StateOK}, nil, 0, ""},
+		{"service goes away", localapi.Status{}, down, 1, "Service tab"},
+		{"reconnect attempt fails again", localapi.Status{}, errors.New("dial unix: no such file"), 1, ""},
+		{"service back with an auth failure", authErr, nil, 2, "AADSTS7000215"},
+		{"the same failure on the next retry", authErr, nil, 2, ""},
+		{"a new sync starts and has not reported yet", localapi.Status{State: localapi.StateSyncing, Syncing: true}, nil, 2, ""},
+		{"the same failure after it", authErr, nil, 2, ""},
+		{"two users fail alike: one problem", userErr, nil, 3, "Anna, Bruno: mailbox not found"},
+		{"still failing", userErr, nil, 3, ""},
+		{"fixed", localapi.Status{State: localapi.StateOK}, nil, 3, ""},
+		{"the auth failure comes back later", authErr, nil, 4, "Connector tab"},
+		{"service goes away again", localapi.Status{}, down, 5, "not running"},
+	}
+	for _, s := range steps {
+		n.Observe(s.st, s.err)
+		if len(sent) != s.wantSent {
+			t.Fatalf("%s: %d notifications, want %d", s.name, len(sent), s.wantSent)
+		}
+		if s.wantIn != "" && !strings.Contains(sent[len(sent)-1].Content, s.wantIn) {
+			t.Errorf("%s: notification %q does not contain %q", s.name, sent[len(sent)-1].Content, s.wantIn)
+		}
+	}
+}
+
+func TestNotifierGroupsSeveralNewProblems(t *testing.T) {
+	var sent []*fyne.Notification
+	n := NewNotifier(func(m *fyne.Notification) { sent = append(sent, m) })
+	n.Observe(localapi.Status{
+		Errors:               []string{"onecloud: 401 Unauthorized"},
+		SecretExpiresWarning: "The client secret expires in 9 days",
+	}, nil)
+	if len(sent) != 1 {
+		t.Fatalf("%d notifications, want one for both problems", len(sent))
+	}
+	if !strings.Contains(sent[0].Title, "2 problems") || !strings.Contains(sent[0].Content, "401 Unauthorized") ||
+		!strings.Contains(sent[0].Content, "Test connection") {
+		t.Errorf("notification = %q / %q", sent[0].Title, sent[0].Content)
+	}
+	var nilNotifier *Notifier
+	nilNotifier.Observe(localapi.Status{Errors: []string{"x"}}, nil) // must not panic
 }

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/calsync/calsync/app"
+	"github.com/calsync/calsync/sync/daemon"
 	"github.com/calsync/calsync/sync/demo"
+	"github.com/calsync/calsync/sync/localapi"
 )
 
 func demoCommand() *command {
@@ -50,31 +52,27 @@ func demoCommand() *command {
 	}
 }
 
-// runDesktopDemo runs the headless demo in the background and opens the
-// window on the demo office's configuration and keyring.
+// runDesktopDemo opens the window on the demo office: the service's engine
+// and local API run in this process on the office's configuration and
+// in-memory keyring, and the window talks to them as it talks to a service.
 func runDesktopDemo(ctx context.Context, e *env, opts demo.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ready := make(chan *demo.Office, 1)
-	opts.OnOffice = func(o *demo.Office) { ready <- o }
-	done := make(chan error, 1)
-	go func() { done <- demo.RunHeadless(ctx, opts) }()
-	select {
-	case err := <-done:
+	office, err := demo.NewOffice(ctx, time.Now())
+	if err != nil {
 		return err
-	case o := <-ready:
-		guiErr := app.Run(localStatus{path: o.ConfigPath, secrets: o.Secrets})
-		cancel()
-		select {
-		case err := <-done:
-			if guiErr != nil {
-				return guiErr
-			}
-			return err
-		case <-time.After(20 * time.Second):
-			return guiErr
-		}
 	}
+	defer office.Close()
+	d := daemon.New(daemon.Options{ConfigPath: office.ConfigPath, Secrets: office.Secrets, Logger: opts.Logger, Version: version})
+	done := make(chan error, 1)
+	go func() { done <- d.ListenAndRun(ctx) }()
+	fmt.Fprintf(e.stdout, "OneCloud Calendar Sync demo: %d people on emulated Microsoft 365 and OneCloud; close the window (or Quit in the tray) to end.\n", len(office.People))
+	guiErr := app.Run(app.Options{Backend: localapi.NewClient(d.SocketPath()), Title: "demo"})
+	cancel()
+	if err := <-done; err != nil && guiErr == nil {
+		return err
+	}
+	return guiErr
 }
 
 func hasDisplay(e *env) bool {

@@ -2,47 +2,73 @@ package main
 
 import (
 	"context"
-	"errors"
-	"io/fs"
+	"fmt"
+	"log/slog"
+	"sync"
 
 	"github.com/calsync/calsync/app"
 	"github.com/calsync/calsync/sync/config"
-	"github.com/calsync/calsync/sync/secrets"
+	"github.com/calsync/calsync/sync/daemon"
+	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/service"
 )
 
 func runGUI(ctx context.Context, e *env, g *globals) error {
-	path, err := configPath(g, e)
+	p, err := serviceParams(g, e)
 	if err != nil {
 		return err
 	}
-	return app.Run(localStatus{path: path, secrets: newSecretStore(e)})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var once sync.Once
+	runInWindow := func() {
+		once.Do(func() { go runEngineInProcess(ctx, e, p) })
+	}
+	return app.Run(app.Options{
+		Backend:     localapi.NewClient(config.SiblingPath(p.ConfigPath, config.SocketFileName)),
+		Service:     serviceControl{p: p},
+		RunInWindow: runInWindow,
+	})
 }
 
-// localStatus reads the configuration and the secret store of this machine
-// for the window's status screen.
-type localStatus struct {
-	path    string
-	secrets *secrets.Store
+// runEngineInProcess runs what the service would run, inside the GUI's
+// process, until ctx ends: the window reaches it through the same local API.
+func runEngineInProcess(ctx context.Context, e *env, p service.Params) {
+	log, logFile, err := service.OpenLogger(p, slog.LevelInfo)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "calsync: run the sync in the window: %v\n", err)
+		return
+	}
+	defer logFile.Close()
+	err = daemon.RunService(ctx, daemon.Options{
+		ConfigPath: p.ConfigPath,
+		Secrets:    newSecretStore(e),
+		Logger:     log,
+		LogFile:    logFile,
+		Version:    version,
+	})
+	if err != nil && ctx.Err() == nil {
+		log.Error("the sync in the window stopped", "err", err.Error())
+	}
 }
 
-func (l localStatus) Status(ctx context.Context) (app.Status, error) {
-	st := app.Status{ConfigPath: l.path}
-	cfg, err := config.Load(l.path)
+// serviceControl lets the Service tab install and control the OS service.
+type serviceControl struct{ p service.Params }
+
+func (s serviceControl) State(ctx context.Context) (string, error) {
+	st, err := service.Status(s.p)
+	if err != nil {
+		return "", err
+	}
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		st.ConfigErrors = []string{"no configuration yet: create " + l.path + " (see docs/config.md)"}
-	case err != nil:
-		st.ConfigErrors = []string{err.Error()}
-	default:
-		var ve config.ValidationErrors
-		if err := cfg.Validate(); errors.As(err, &ve) {
-			for _, fe := range ve {
-				st.ConfigErrors = append(st.ConfigErrors, fe.Error())
-			}
-		}
+	case !st.Installed():
+		return app.ServiceNotInstalled, nil
+	case st == service.StateRunning:
+		return app.ServiceRunning, nil
 	}
-	for _, s := range l.secrets.Status(ctx) {
-		st.Secrets = append(st.Secrets, app.SecretState{Name: string(s.Name), Set: s.Set, Source: string(s.Source)})
-	}
-	return st, nil
+	return app.ServiceStopped, nil
+}
+
+func (s serviceControl) Do(ctx context.Context, action string) (string, error) {
+	return service.Control(ctx, action, s.p, slog.New(slog.DiscardHandler))
 }

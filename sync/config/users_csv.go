@@ -1,0 +1,230 @@
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// UsersCSVHeader is the header line of a users CSV file, columns in order.
+const UsersCSVHeader = "onecloudUser,mailbox,enabled"
+
+var usersCSVColumns = []string{"onecloudUser", "mailbox", "enabled"}
+
+// RowError is one problem on one line of a users CSV file. Line counts from
+// 1 (the header); Field is the column name, "header", or empty when the
+// problem is the whole row.
+type RowError struct {
+	Line    int
+	Field   string
+	Message string
+}
+
+func (e RowError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Message)
+	}
+	return fmt.Sprintf("line %d: %s: %s", e.Line, e.Field, e.Message)
+}
+
+// ParseUsersCSV reads users from CSV with the header
+// "onecloudUser,mailbox,enabled". It accepts a UTF-8 byte order mark, CRLF
+// line ends and, because Excel in Italian and other locales saves CSV that
+// way, ";" as the separator when the header uses it. Fields are trimmed of
+// surrounding spaces; rows whose fields are all empty are skipped.
+//
+// It reports every bad row instead of stopping at the first, and returns the
+// good rows even when others fail, so an admin can fix only the lines named.
+// A onecloudUser or mailbox (case-insensitively) that repeats an earlier good
+// row is an error naming that row's line.
+func ParseUsersCSV(r io.Reader) ([]User, []RowError) {
+	br := bufio.NewReader(r)
+	// Excel writes a byte order mark before UTF-8 CSV.
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		_, _ = br.Discard(3)
+	}
+	comma := ','
+	if first, _ := br.Peek(br.Size()); len(first) > 0 {
+		line, _, _ := bytes.Cut(first, []byte("\n"))
+		if bytes.ContainsRune(line, ';') && !bytes.ContainsRune(line, ',') {
+			comma = ';'
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1 // counted here, to report the line instead of stopping
+
+	var (
+		users     []User
+		errs      []RowError
+		header    = true
+		byUser    = map[string]int{} // onecloudUser -> line of the good row
+		byMailbox = map[string]int{} // lower-case mailbox -> line
+		lastErr   = -1
+	)
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return users, append(errs, RowError{Message: "read the file: " + err.Error()})
+			}
+			// A bad quote ends the line it is on; a line that fails twice
+			// means the reader is stuck, so stop rather than loop.
+			if pe.StartLine == lastErr {
+				break
+			}
+			lastErr = pe.StartLine
+			if header {
+				errs = append(errs, RowError{Line: pe.StartLine, Field: "header", Message: csvMessage(pe) + "; expected " + UsersCSVHeader})
+				return nil, errs
+			}
+			errs = append(errs, RowError{Line: pe.StartLine, Message: csvMessage(pe)})
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		for i := range rec {
+			rec[i] = strings.TrimSpace(rec[i])
+		}
+		if header {
+			header = false
+			if !usersCSVHeaderOK(rec) {
+				return nil, []RowError{{Line: line, Field: "header", Message: fmt.Sprintf("got %q; expected the header %s (columns in this order)", strings.Join(rec, string(comma)), UsersCSVHeader)}}
+			}
+			continue
+		}
+		if allEmpty(rec) {
+			continue
+		}
+		if len(rec) != len(usersCSVColumns) {
+			errs = append(errs, RowError{Line: line, Message: fmt.Sprintf("has %d columns; expected %d: %s", len(rec), len(usersCSVColumns), UsersCSVHeader)})
+			continue
+		}
+		u, rowErrs := parseUsersCSVRow(line, rec, byUser, byMailbox)
+		if len(rowErrs) > 0 {
+			errs = append(errs, rowErrs...)
+			continue
+		}
+		byUser[u.OneCloudUser] = line
+		if u.Mailbox != "" {
+			byMailbox[strings.ToLower(u.Mailbox)] = line
+		}
+		users = append(users, u)
+	}
+	if header {
+		return nil, []RowError{{Line: 1, Field: "header", Message: "the file is empty; expected the header " + UsersCSVHeader}}
+	}
+	return users, errs
+}
+
+func parseUsersCSVRow(line int, rec []string, byUser, byMailbox map[string]int) (User, []RowError) {
+	var errs []RowError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, RowError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	u := User{OneCloudUser: rec[0], Mailbox: rec[1]}
+
+	switch {
+	case u.OneCloudUser == "":
+		add("onecloudUser", "required; expected the OneCloud user id, e.g. 1001")
+	case !utf8.ValidString(u.OneCloudUser):
+		add("onecloudUser", "is not valid UTF-8 text; save the file as UTF-8")
+	case strings.IndexFunc(u.OneCloudUser, unicode.IsControl) >= 0:
+		add("onecloudUser", "%q contains a control character; expected the OneCloud user id, e.g. 1001", u.OneCloudUser)
+	default:
+		if first, dup := byUser[u.OneCloudUser]; dup {
+			add("onecloudUser", "%q is also on line %d; each OneCloud user may appear only once", u.OneCloudUser, first)
+		}
+	}
+
+	enabled, ok := parseUsersCSVBool(rec[2])
+	if !ok {
+		add("enabled", "%q is not a yes/no value; expected true, false, yes, no, 1 or 0", rec[2])
+	}
+	u.Enabled = enabled
+
+	const mailboxExpected = "the user's mailbox address, e.g. mario.rossi@contoso.it"
+	switch {
+	case u.Mailbox == "":
+		if ok && enabled {
+			add("mailbox", "required for an enabled user; expected %s", mailboxExpected)
+		}
+	case !isMailbox(u.Mailbox):
+		add("mailbox", "%q is not a plain mailbox address; expected %s", u.Mailbox, mailboxExpected)
+	default:
+		if first, dup := byMailbox[strings.ToLower(u.Mailbox)]; dup {
+			add("mailbox", "%q is also on line %d (mailboxes compare case-insensitively); each mailbox may appear only once", u.Mailbox, first)
+		}
+	}
+	return u, errs
+}
+
+func parseUsersCSVBool(s string) (value, ok bool) {
+	switch strings.ToLower(s) {
+	case "true", "yes", "1":
+		return true, true
+	case "false", "no", "0":
+		return false, true
+	}
+	return false, false
+}
+
+func usersCSVHeaderOK(rec []string) bool {
+	if len(rec) != len(usersCSVColumns) {
+		return false
+	}
+	for i, name := range usersCSVColumns {
+		if !strings.EqualFold(rec[i], name) {
+			return false
+		}
+	}
+	return true
+}
+
+func allEmpty(rec []string) bool {
+	for _, f := range rec {
+		if f != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// csvMessage is a parse error without the "record on line N" prefix, which
+// RowError.Line already says.
+func csvMessage(pe *csv.ParseError) string {
+	msg := pe.Err.Error()
+	if pe.Line != pe.StartLine {
+		msg += " (at line " + strconv.Itoa(pe.Line) + ")"
+	}
+	return msg
+}
+
+// WriteUsersCSV writes users as CSV with the header UsersCSVHeader, in the
+// order given, that ParseUsersCSV reads back.
+func WriteUsersCSV(w io.Writer, users []User) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(usersCSVColumns); err != nil {
+		return fmt.Errorf("write the users CSV: %w", err)
+	}
+	for _, u := range users {
+		if err := cw.Write([]string{u.OneCloudUser, u.Mailbox, strconv.FormatBool(u.Enabled)}); err != nil {
+			return fmt.Errorf("write the users CSV: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write the users CSV: %w", err)
+	}
+	return nil
+}
