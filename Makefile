@@ -15,7 +15,7 @@ HAVE_CMD := $(wildcard cmd/calsync/*.go)
 MINGW_CC := x86_64-w64-mingw32-gcc
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-build build demo test test-race vet fmt-check cross bench clean
+.PHONY: help deps deps-build build demo test test-race vet fmt-check cross bench screenshots clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -78,6 +78,11 @@ bench: ## regenerate the figures of docs/benchmarks.md (about two minutes; the i
 	$(GO) test -run '^$$' -bench BenchmarkGetSchedules1000 -benchtime 5x ./sync/graph/
 	$(GO) test -run '^$$' -bench 'BoundaryLatency|MemoryAfterSimulatedHour|IdleCPU' -benchtime 1x ./sync/engine/
 	$(GO) test -run '^$$' -bench 'Decide|Match' ./sync/rules/
+
+screenshots: ## render each tab of the desktop demo under Xvfb into docs/screenshots/*.png
+	@.ci/install-deps.sh screenshots
+	@$(MAKE) --no-print-directory build
+	.ci/screenshots.sh $(BIN)/calsync
 
 clean: ## remove build output
 	rm -rf $(BIN)

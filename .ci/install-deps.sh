@@ -5,11 +5,13 @@
 # Usage: .ci/install-deps.sh [GROUP...]    (default: all)
 #   build  C toolchain and the GL/X11 headers Fyne's cgo driver compiles against (make build, make demo)
 #   test   build + a real Secret Service (dbus, gnome-keyring), Xvfb and the mingw-w64 cross compiler
+#   screenshots  test + imagemagick and xdotool (make screenshots)
 #   all    same as test
 set -euo pipefail
 
 build_pkgs=(make gcc pkg-config libgl1-mesa-dev xorg-dev)
 test_pkgs=("${build_pkgs[@]}" dbus dbus-x11 gnome-keyring xvfb gcc-mingw-w64-x86-64)
+screenshot_pkgs=("${test_pkgs[@]}" imagemagick xdotool)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(all)
@@ -19,12 +21,13 @@ for g in "${groups[@]}"; do
 	case "$g" in
 	build) wanted+=("${build_pkgs[@]}") ;;
 	test | all) wanted+=("${test_pkgs[@]}") ;;
+	screenshots) wanted+=("${screenshot_pkgs[@]}") ;;
 	-h | --help)
-		sed -n '2,9s/^# \{0,1\}//p' "$0"
+		sed -n '2,10s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
-		echo "install-deps.sh: unknown group \"$g\"; expected build, test or all" >&2
+		echo "install-deps.sh: unknown group \"$g\"; expected build, test, screenshots or all" >&2
 		exit 2
 		;;
 	esac
