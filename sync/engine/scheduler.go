@@ -57,7 +57,7 @@ type SchedulerOptions struct {
 // SchedulerStatus is what the scheduler is doing, for the local API.
 type SchedulerStatus struct {
 	Paused       bool
-	Polling      bool
+	Polling      bool      // a sync runs: a poll, then the writes it calls for
 	LastPoll     time.Time // start of the last successful poll
 	NextPoll     time.Time
 	NextBoundary time.Time // zero when no change is known
@@ -242,9 +242,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				if s.Status().Degraded != r.err.Error() {
 					s.hub.publish(Event{Type: EventDegraded, Time: now, Message: r.err.Error()})
 				}
-				s.update(func(st *SchedulerStatus) {
-					st.Polling, st.Polls, st.Degraded = false, st.Polls+1, r.err.Error()
-				})
+				s.update(func(st *SchedulerStatus) { st.Polls, st.Degraded = st.Polls+1, r.err.Error() })
 			} else {
 				if failures > 0 {
 					s.log.Info("calendar poll recovered", "after_failures", failures)
@@ -252,15 +250,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				}
 				failures = 0
 				nextPoll = r.rep.At.Add(s.interval)
-				s.update(func(st *SchedulerStatus) {
-					st.Polling, st.Polls, st.Degraded, st.LastPoll = false, st.Polls+1, "", r.rep.At
-				})
+				s.update(func(st *SchedulerStatus) { st.Polls, st.Degraded, st.LastPoll = st.Polls+1, "", r.rep.At })
 			}
 			if !paused {
 				// Every user, so that calendar edits, kept-manual users whose
 				// own until lapsed and earlier failed writes are caught up.
 				apply(nil, now, "poll")
 			}
+			// A sync is a poll and the writes after it: only now is it over.
+			s.update(func(st *SchedulerStatus) { st.Polling = false })
 			s.hub.publish(Event{Type: EventSyncFinished, Time: now, Message: s.Status().Degraded})
 
 		case <-s.syncNow:
