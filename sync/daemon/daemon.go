@@ -92,7 +92,7 @@ type Daemon struct {
 	mu      sync.Mutex
 	cur     *generation // the running engine, nil when none
 	cfg     *config.Config
-	reasons []string // why no engine runs
+	reasons []string // why no engine runs; none while it is still starting
 	paused  bool     // the pause the GUI asked for, kept across restarts
 	running bool     // Run is running
 	ran     bool     // Run has been called
@@ -114,7 +114,6 @@ func New(opts Options) *Daemon {
 		log:     opts.Logger,
 		clock:   clock.OrReal(opts.Clock),
 		restart: make(chan restartRequest, 8),
-		reasons: []string{"the sync is starting"},
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
@@ -460,9 +459,9 @@ func (d *Daemon) current() (g *generation, cfg *config.Config, reasons []string,
 
 // notSyncing is the error of the actions that need an engine.
 func (d *Daemon) notSyncing(reasons []string) error {
-	msg := "the sync is not running"
+	msg := "the sync is not running yet: it is starting"
 	if len(reasons) > 0 {
-		msg += ": " + strings.Join(reasons, "; ")
+		msg = "the sync is not running: " + strings.Join(reasons, "; ")
 	}
 	return &localapi.APIError{Status: http.StatusConflict, Code: CodeNotSyncing, Message: msg}
 }

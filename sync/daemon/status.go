@@ -35,6 +35,9 @@ func (d *Daemon) status() localapi.Status {
 	if g == nil {
 		st.State = localapi.StateError
 		st.Errors = reasons
+		if len(reasons) == 0 { // starting: not an error to show anyone
+			st.State, st.Syncing = localapi.StateSyncing, true
+		}
 		if cfg != nil {
 			for _, u := range cfg.EnabledUsers() {
 				st.Users = append(st.Users, localapi.UserStatus{OneCloudUser: u.OneCloudUser, Name: d.dir.name(u.OneCloudUser), Mailbox: u.Mailbox})
