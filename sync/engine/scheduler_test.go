@@ -180,39 +180,68 @@ func TestSchedulerSimulatedWeek(t *testing.T) {
 	}
 }
 
+// schedRig is one user's scheduler over fakes on a fake clock, started;
+// idle receives each time the scheduler waits with no poll in flight.
+type schedRig struct {
+	g    *fakeGraph
+	oc   *recordingOneCloud
+	clk  *clock.Fake
+	s    *Scheduler
+	idle chan struct{}
+}
+
+// newSchedRig starts a scheduler for user 1001 (a@contoso.test, presence
+// available) whose calendar holds evs, at start, with the given poll
+// interval and options.
+func newSchedRig(t *testing.T, start time.Time, interval string, opts SchedulerOptions, evs ...calendar.Event) *schedRig {
+	t.Helper()
+	cfg := testConfig(user("1001", "a@contoso.test"))
+	cfg.Sync.Interval = interval
+	r := &schedRig{g: newFakeGraph(), clk: clock.NewFake(start), idle: make(chan struct{})}
+	r.g.set("a@contoso.test", evs...)
+	r.oc = &recordingOneCloud{fakeOneCloud: newFakeOneCloud(), clk: r.clk, writes: map[string][]timedWrite{}}
+	r.oc.presence["1001"] = onecloud.Presence{Activity: "available"}
+	eng, err := New(cfg, Deps{Schedules: r.g, OneCloud: r.oc, Catalog: r.oc}, Options{Clock: r.clk, Location: time.UTC,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.s = NewScheduler(eng, opts)
+	r.s.idle = r.idle
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.s.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return r
+}
+
+// advance moves the clock to the scheduler's next wake-up and waits until
+// it is idle again.
+func (r *schedRig) advance() {
+	next, _ := r.clk.Next()
+	r.clk.Set(next)
+	<-r.idle
+}
+
+func sameWrites(a, b []timedWrite) bool {
+	return slices.EqualFunc(a, b, func(x, y timedWrite) bool { return x.at.Equal(y.at) && x.activity == y.activity })
+}
+
 // TestSchedulerEditPickedUpAtNextPoll: a meeting added while the scheduler
 // sleeps is written at the next poll, not before and not later.
 func TestSchedulerEditPickedUpAtNextPoll(t *testing.T) {
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	cfg := testConfig(user("1001", "a@contoso.test"))
-	cfg.Sync.Interval = "1m"
-	g := newFakeGraph()
-	clk := clock.NewFake(start)
-	oc := &recordingOneCloud{fakeOneCloud: newFakeOneCloud(), clk: clk, writes: map[string][]timedWrite{}}
-	oc.presence["1001"] = onecloud.Presence{Activity: "available"}
-	eng, err := New(cfg, Deps{Schedules: g, OneCloud: oc, Catalog: oc}, Options{Clock: clk, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idle := make(chan struct{})
-	s := NewScheduler(eng, SchedulerOptions{MaxSleep: time.Hour})
-	s.idle = idle
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Run(ctx)
-
-	<-idle // first poll done at 09:00
-	clk.Set(start.Add(30 * time.Second))
+	r := newSchedRig(t, start, "1m", SchedulerOptions{MaxSleep: time.Hour})
+	<-r.idle // first poll done at 09:00
+	r.clk.Set(start.Add(30 * time.Second))
 	// The meeting started at 09:00 but was only just entered.
-	g.set("a@contoso.test", ev(calendar.Busy, start, start.Add(time.Hour)))
-	if next, _ := clk.Next(); !next.Equal(start.Add(time.Minute)) {
+	r.g.set("a@contoso.test", ev(calendar.Busy, start, start.Add(time.Hour)))
+	if next, _ := r.clk.Next(); !next.Equal(start.Add(time.Minute)) {
 		t.Fatalf("next wake-up at %v, want the 09:01 poll", next)
 	}
-	clk.Set(start.Add(time.Minute))
-	<-idle // polled and applied
-	got := oc.writes["1001"]
-	if len(got) != 1 || !got[0].at.Equal(start.Add(time.Minute)) || got[0].activity != "meeting" {
-		t.Fatalf("writes = %v, want meeting at 09:01", got)
+	r.advance() // polled and applied at 09:01
+	if got, want := r.oc.writes["1001"], []timedWrite{{start.Add(time.Minute), "meeting"}}; !sameWrites(got, want) {
+		t.Fatalf("writes = %v, want %v", got, want)
 	}
 }
 
@@ -221,48 +250,30 @@ func TestSchedulerEditPickedUpAtNextPoll(t *testing.T) {
 // scheduler reports itself degraded until a poll succeeds.
 func TestSchedulerKeepsApplyingWhenPollsFail(t *testing.T) {
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	cfg := testConfig(user("1001", "a@contoso.test"))
-	g := newFakeGraph()
-	g.set("a@contoso.test", ev(calendar.Busy, start.Add(2*time.Hour), start.Add(3*time.Hour)))
-	clk := clock.NewFake(start)
-	oc := &recordingOneCloud{fakeOneCloud: newFakeOneCloud(), clk: clk, writes: map[string][]timedWrite{}}
-	oc.presence["1001"] = onecloud.Presence{Activity: "available"}
-	eng, err := New(cfg, Deps{Schedules: g, OneCloud: oc, Catalog: oc}, Options{Clock: clk, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idle := make(chan struct{})
-	s := NewScheduler(eng, SchedulerOptions{MaxSleep: time.Hour})
-	s.idle = idle
-	events, unsubscribe := s.Subscribe(1000)
+	r := newSchedRig(t, start, "1m", SchedulerOptions{MaxSleep: time.Hour},
+		ev(calendar.Busy, start.Add(2*time.Hour), start.Add(3*time.Hour)))
+	events, unsubscribe := r.s.Subscribe(1000)
 	defer unsubscribe()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Run(ctx)
-
-	<-idle
-	g.mu.Lock()
-	g.fail = errNetwork
-	g.mu.Unlock()
-	for clk.Now().Before(start.Add(3*time.Hour + time.Minute)) {
-		next, _ := clk.Next()
-		clk.Set(next)
-		<-idle
+	<-r.idle
+	r.g.mu.Lock()
+	r.g.fail = errNetwork
+	r.g.mu.Unlock()
+	for r.clk.Now().Before(start.Add(3*time.Hour + time.Minute)) {
+		r.advance()
 	}
-	if s.Status().Degraded == "" {
+	if r.s.Status().Degraded == "" {
 		t.Fatal("status not degraded while every poll fails")
 	}
-	got := oc.writes["1001"]
 	want := []timedWrite{{start.Add(2 * time.Hour), "meeting"}, {start.Add(3 * time.Hour), "available"}}
-	if !slices.EqualFunc(got, want, func(a, b timedWrite) bool { return a.at.Equal(b.at) && a.activity == b.activity }) {
+	if got := r.oc.writes["1001"]; !sameWrites(got, want) {
 		t.Fatalf("writes = %v, want %v", got, want)
 	}
-	g.mu.Lock()
-	g.fail = nil
-	g.mu.Unlock()
-	s.SyncNow()
-	<-idle // polled and applied
-	if d := s.Status().Degraded; d != "" {
+	r.g.mu.Lock()
+	r.g.fail = nil
+	r.g.mu.Unlock()
+	r.s.SyncNow()
+	<-r.idle // polled and applied
+	if d := r.s.Status().Degraded; d != "" {
 		t.Fatalf("still degraded after a good poll: %s", d)
 	}
 	var degraded, recovered int
@@ -283,35 +294,19 @@ func TestSchedulerKeepsApplyingWhenPollsFail(t *testing.T) {
 // sleep), the scheduler polls again at once instead of trusting its cache.
 func TestSchedulerClockJumpRepolls(t *testing.T) {
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	cfg := testConfig(user("1001", "a@contoso.test"))
-	cfg.Sync.Interval = "10m"
-	g := newFakeGraph()
-	clk := clock.NewFake(start)
-	oc := newFakeOneCloud()
-	oc.presence["1001"] = onecloud.Presence{Activity: "available"}
-	eng, err := New(cfg, Deps{Schedules: g, OneCloud: oc, Catalog: oc}, Options{Clock: clk, Location: time.UTC,
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idle := make(chan struct{})
-	s := NewScheduler(eng, SchedulerOptions{MaxSleep: 15 * time.Second})
-	s.idle = idle
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Run(ctx)
-	<-idle
-	if g.callCount() != 1 {
-		t.Fatalf("polls at start = %d", g.callCount())
+	r := newSchedRig(t, start, "10m", SchedulerOptions{MaxSleep: 15 * time.Second})
+	<-r.idle
+	if r.g.callCount() != 1 {
+		t.Fatalf("polls at start = %d", r.g.callCount())
 	}
 	// The machine slept for three hours; a meeting began meanwhile.
-	g.set("a@contoso.test", ev(calendar.Busy, start.Add(2*time.Hour), start.Add(4*time.Hour)))
-	clk.Set(start.Add(3 * time.Hour))
-	<-idle // the jump is noticed, polled and applied
-	if g.callCount() != 2 {
-		t.Fatalf("polls after the jump = %d, want 2", g.callCount())
+	r.g.set("a@contoso.test", ev(calendar.Busy, start.Add(2*time.Hour), start.Add(4*time.Hour)))
+	r.clk.Set(start.Add(3 * time.Hour))
+	<-r.idle // the jump is noticed, polled and applied
+	if r.g.callCount() != 2 {
+		t.Fatalf("polls after the jump = %d, want 2", r.g.callCount())
 	}
-	if got := oc.get("1001").Activity; got != "meeting" {
+	if got := r.oc.get("1001").Activity; got != "meeting" {
 		t.Fatalf("presence after resume = %q, want meeting", got)
 	}
 }
@@ -320,36 +315,37 @@ func TestSchedulerClockJumpRepolls(t *testing.T) {
 // resume polls at once and catches up.
 func TestSchedulerPauseStopsWrites(t *testing.T) {
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	cfg := testConfig(user("1001", "a@contoso.test"))
-	g := newFakeGraph()
-	g.set("a@contoso.test", ev(calendar.Busy, start.Add(time.Minute), start.Add(9*time.Hour)))
-	clk := clock.NewFake(start)
-	oc := newFakeOneCloud()
-	oc.presence["1001"] = onecloud.Presence{Activity: "available"}
-	eng, err := New(cfg, Deps{Schedules: g, OneCloud: oc, Catalog: oc}, Options{Clock: clk, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idle := make(chan struct{})
-	s := NewScheduler(eng, SchedulerOptions{MaxSleep: time.Hour})
-	s.idle = idle
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Run(ctx)
-	<-idle
-	s.Pause()
-	<-idle
+	r := newSchedRig(t, start, "1m", SchedulerOptions{MaxSleep: time.Hour},
+		ev(calendar.Busy, start.Add(time.Minute), start.Add(9*time.Hour)))
+	<-r.idle
+	r.s.Pause()
+	<-r.idle
 	for range 3 { // three hours pass: the paused loop only wakes to check the clock
-		next, _ := clk.Next()
-		clk.Set(next)
-		<-idle
+		r.advance()
 	}
-	if _, puts := oc.calls(); puts != 0 || g.callCount() != 1 || !s.Status().Paused {
-		t.Fatalf("while paused: puts %d, polls %d, paused %v", puts, g.callCount(), s.Status().Paused)
+	if _, puts := r.oc.calls(); puts != 0 || r.g.callCount() != 1 || !r.s.Status().Paused {
+		t.Fatalf("while paused: puts %d, polls %d, paused %v", puts, r.g.callCount(), r.s.Status().Paused)
 	}
-	s.Resume()
-	<-idle // polled and applied
-	if got := oc.get("1001").Activity; got != "meeting" || g.callCount() != 2 {
-		t.Fatalf("after resume: %q after %d polls", got, g.callCount())
+	r.s.Resume()
+	<-r.idle // polled and applied
+	if got := r.oc.get("1001").Activity; got != "meeting" || r.g.callCount() != 2 {
+		t.Fatalf("after resume: %q after %d polls", got, r.g.callCount())
+	}
+}
+
+// TestSchedulerStartsPaused: a scheduler started paused polls nothing until
+// Resume (a service restarted while paused stays quiet).
+func TestSchedulerStartsPaused(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	r := newSchedRig(t, start, "1m", SchedulerOptions{MaxSleep: time.Hour, Paused: true},
+		ev(calendar.Busy, start, start.Add(time.Hour)))
+	<-r.idle
+	if r.g.callCount() != 0 || !r.s.Status().Paused {
+		t.Fatalf("started paused: %d polls, paused %v", r.g.callCount(), r.s.Status().Paused)
+	}
+	r.s.Resume()
+	<-r.idle
+	if got := r.oc.get("1001").Activity; got != "meeting" || r.g.callCount() != 1 {
+		t.Fatalf("after resume: %q after %d polls", got, r.g.callCount())
 	}
 }
