@@ -15,7 +15,8 @@ HAVE_CMD := $(wildcard cmd/calsync/*.go)
 MINGW_CC := x86_64-w64-mingw32-gcc
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-build build demo test test-race vet fmt-check cross bench screenshots clean
+.PHONY: help deps deps-build build demo test test-race vet fmt-check cross bench screenshots clean \
+	package package-windows package-linux
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -73,6 +74,42 @@ else
 	@echo "cmd/calsync has no Go files yet: cross-building the GUI package only"
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$(MINGW_CC) $(GO) build ./app/...
 endif
+
+# Packaging (packaging/README.md). Not part of `make test`: makensis compresses 48 MB for ~25 s.
+PKG_VERSION  := $(shell packaging/version.sh file "$(VERSION)")
+PKG_NUMERIC  := $(shell packaging/version.sh numeric "$(VERSION)")
+PKG_STAGE    := $(BIN)/package
+WIN_EXE      := $(BIN)/windows-amd64/calsync.exe
+WIN_SETUP    := $(BIN)/calsync-setup-$(PKG_VERSION).exe
+LINUX_TARGZ  := $(BIN)/calsync-$(PKG_VERSION)-linux-amd64.tar.gz
+
+package: ## build what this host can: the Windows installer and the Linux tar.gz under bin/
+	@.ci/install-deps.sh package
+	@$(MAKE) --no-print-directory package-windows
+	@$(MAKE) --no-print-directory package-linux
+
+package-windows: ## bin/calsync-setup-<version>.exe (NSIS); signed when SIGN_CERT and SIGN_KEY are set
+	@[ -f $(WIN_EXE) ] || $(MAKE) --no-print-directory cross
+	rm -rf $(PKG_STAGE)/windows && mkdir -p $(PKG_STAGE)/windows
+	cp $(WIN_EXE) $(PKG_STAGE)/windows/calsync.exe
+	convert assets/icon.png -define icon:auto-resize=256,128,64,48,32,16 $(PKG_STAGE)/windows/calsync.ico
+	packaging/windows/sign.sh $(PKG_STAGE)/windows/calsync.exe
+	makensis -V2 -DVERSION=$(VERSION) -DVIVERSION=$(PKG_NUMERIC) \
+		-DSRCEXE=$(CURDIR)/$(PKG_STAGE)/windows/calsync.exe -DICON=$(CURDIR)/$(PKG_STAGE)/windows/calsync.ico \
+		-DOUTFILE=$(CURDIR)/$(WIN_SETUP) packaging/windows/calsync.nsi
+	packaging/windows/sign.sh $(WIN_SETUP)
+	packaging/windows/check-installer.sh $(WIN_SETUP)
+
+package-linux: ## bin/calsync-<version>-linux-amd64.tar.gz: binary, .desktop, icon, install.sh
+	$(MAKE) --no-print-directory build
+	@if command -v desktop-file-validate >/dev/null; then desktop-file-validate packaging/linux/calsync.desktop; \
+	else echo "desktop-file-validate not found (desktop-file-utils): .desktop file not validated"; fi
+	rm -rf $(PKG_STAGE)/linux && mkdir -p $(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/icons/hicolor/512x512/apps
+	cp $(BIN)/calsync packaging/linux/install.sh packaging/linux/calsync.desktop $(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/
+	cp assets/icon.png $(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/icons/hicolor/512x512/apps/calsync.png
+	tar -C $(PKG_STAGE)/linux --sort=name --owner=0 --group=0 --numeric-owner --mtime=@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 0)} \
+		-czf $(LINUX_TARGZ) calsync-$(PKG_VERSION)
+	@tar -tzvf $(LINUX_TARGZ)
 
 bench: ## regenerate the figures of docs/benchmarks.md (about two minutes; the idle one waits a minute)
 	$(GO) test -run '^$$' -bench BenchmarkGetSchedules1000 -benchtime 5x ./sync/graph/

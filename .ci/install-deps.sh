@@ -6,12 +6,14 @@
 #   build  C toolchain and the GL/X11 headers Fyne's cgo driver compiles against (make build, make demo)
 #   test   build + a real Secret Service (dbus, gnome-keyring), Xvfb and the mingw-w64 cross compiler
 #   screenshots  test + imagemagick and xdotool (make screenshots)
+#   package  test + nsis, p7zip-full, osslsigncode, imagemagick, desktop-file-utils (make package)
 #   all    same as test
 set -euo pipefail
 
 build_pkgs=(make gcc pkg-config libgl1-mesa-dev xorg-dev)
 test_pkgs=("${build_pkgs[@]}" dbus dbus-x11 gnome-keyring xvfb gcc-mingw-w64-x86-64)
 screenshot_pkgs=("${test_pkgs[@]}" imagemagick xdotool)
+package_pkgs=("${test_pkgs[@]}" nsis p7zip-full osslsigncode imagemagick desktop-file-utils)
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(all)
@@ -22,12 +24,13 @@ for g in "${groups[@]}"; do
 	build) wanted+=("${build_pkgs[@]}") ;;
 	test | all) wanted+=("${test_pkgs[@]}") ;;
 	screenshots) wanted+=("${screenshot_pkgs[@]}") ;;
+	package) wanted+=("${package_pkgs[@]}") ;;
 	-h | --help)
-		sed -n '2,10s/^# \{0,1\}//p' "$0"
+		sed -n '2,11s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
-		echo "install-deps.sh: unknown group \"$g\"; expected build, test, screenshots or all" >&2
+		echo "install-deps.sh: unknown group \"$g\"; expected build, test, screenshots, package or all" >&2
 		exit 2
 		;;
 	esac
