@@ -16,7 +16,7 @@ MINGW_CC := x86_64-w64-mingw32-gcc
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-build build demo test test-race vet fmt-check cross bench screenshots clean \
-	package package-windows package-linux
+	package package-windows package-linux fuzz
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -115,6 +115,20 @@ bench: ## regenerate the figures of docs/benchmarks.md (about two minutes; the i
 	$(GO) test -run '^$$' -bench BenchmarkGetSchedules1000 -benchtime 5x ./sync/graph/
 	$(GO) test -run '^$$' -bench 'BoundaryLatency|MemoryAfterSimulatedHour|IdleCPU' -benchtime 1x ./sync/engine/
 	$(GO) test -run '^$$' -bench 'Decide|Match' ./sync/rules/
+
+FUZZTIME ?= 1m
+# Every fuzz target with its package; a crasher lands in that package's testdata/fuzz and then
+# runs as a regression test in `make test`.
+FUZZ_TARGETS := \
+	FuzzDecodeValidate:./sync/config FuzzParseUsersCSV:./sync/config FuzzMatch:./sync/rules \
+	FuzzParseScheduleResponse:./sync/graph FuzzParsePresence:./sync/onecloud FuzzParseUsersPage:./sync/onecloud \
+	FuzzHandler:./sync/localapi FuzzNormalizeValue:./sync/secrets FuzzParseName:./sync/secrets
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 1m)
+	@for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; echo "== $$name ($$pkg)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 screenshots: ## render each tab of the desktop demo under Xvfb into docs/screenshots/*.png
 	@.ci/install-deps.sh screenshots
