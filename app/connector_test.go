@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -173,41 +172,6 @@ func newConnectorTestScreen(t *testing.T, f *fakeConnectorBackend) (*connectorSc
 	return s, ed, waits
 }
 
-// connectorVisibleTexts is every string drawn for o, skipping hidden
-// subtrees; it walks the live renderers, so it sees what is on screen.
-func connectorVisibleTexts(o fyne.CanvasObject) []string {
-	var out []string
-	var walk func(fyne.CanvasObject)
-	walk = func(obj fyne.CanvasObject) {
-		if obj == nil || !obj.Visible() {
-			return
-		}
-		switch v := obj.(type) {
-		case *widget.Label:
-			out = append(out, v.Text)
-			return
-		case *widget.Button:
-			out = append(out, v.Text)
-			return
-		case *widget.Entry:
-			out = append(out, v.Text)
-			return
-		case *canvas.Text:
-			out = append(out, v.Text)
-		case *fyne.Container:
-			for _, c := range v.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(v).Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(o)
-	return out
-}
-
 func connectorSetText(e *widget.Entry, text string) {
 	e.SetText("")
 	test.Type(e, text)
@@ -310,7 +274,7 @@ func TestConnectorSecretNeverShowsStoredValue(t *testing.T) {
 			t.Errorf("%s: no Replace button", sec.name)
 		}
 	}
-	texts := connectorVisibleTexts(s.content)
+	texts := visibleTexts(s.content)
 	for _, text := range texts {
 		if strings.Contains(text, graphValue) || strings.Contains(text, tokenValue) {
 			t.Errorf("a secret value is on screen: %q", text)
@@ -571,7 +535,7 @@ func TestConnectorTestConnectionShowsSteps(t *testing.T) {
 			t.Errorf("step %d: detail and remedy must wrap", i)
 		}
 	}
-	texts := connectorVisibleTexts(s.testSteps)
+	texts := visibleTexts(s.testSteps)
 	for _, want := range []string{
 		"AADSTS7000215: Invalid client secret provided.",
 		"What to do: Copy the Value of the client secret, not its Secret ID, and store it again.",
@@ -601,7 +565,7 @@ func TestConnectorTestConnectionError(t *testing.T) {
 
 func TestConnectorFixedFields(t *testing.T) {
 	s, _, _ := newConnectorTestScreen(t, &fakeConnectorBackend{})
-	texts := connectorVisibleTexts(s.content)
+	texts := visibleTexts(s.content)
 	for _, want := range []string{
 		"Name", "Connector type", "Exchange Office 365", "Authentication method", "OAuth2.0",
 		"Synchronization user ID", "Client secret", "Application (client) ID", "Directory (tenant) ID",

@@ -118,7 +118,7 @@ func TestServiceScreenButtonsPerState(t *testing.T) {
 			if got := serviceEnabled(s); got != tc.enabled {
 				t.Errorf("enabled Install/Start/Stop/Uninstall = %v, want %v", got, tc.enabled)
 			}
-			texts := statusVisibleTexts(s)
+			texts := visibleTexts(s)
 			shown := statusContains(texts, "No background service is running. calsync can run the sync inside this window until one is installed.")
 			if shown != tc.noService || s.runInWinBtn.Visible() != tc.noService {
 				t.Errorf("no-service message shown %v, run button %v; want %v (screen: %q)", shown, s.runInWinBtn.Visible(), tc.noService, texts)
@@ -135,7 +135,7 @@ func TestServiceScreenButtonsPerState(t *testing.T) {
 				if ran != 1 {
 					t.Errorf("run-in-window callback ran %d times, want once", ran)
 				}
-				if !s.runInWinBtn.Disabled() || !statusContains(statusVisibleTexts(s), "runs inside this window") {
+				if !s.runInWinBtn.Disabled() || !statusContains(visibleTexts(s), "runs inside this window") {
 					t.Error("after starting the sync in the window the screen does not say so")
 				}
 			}
@@ -158,7 +158,7 @@ func TestServiceScreenActions(t *testing.T) {
 	if got := serviceEnabled(s); got != [4]bool{} {
 		t.Errorf("buttons enabled while installing: %v", got)
 	}
-	if !statusContains(statusVisibleTexts(s), "Installing the service") {
+	if !statusContains(visibleTexts(s), "Installing the service") {
 		t.Error("no progress message while installing")
 	}
 	ctl.mu.Lock()
@@ -168,7 +168,7 @@ func TestServiceScreenActions(t *testing.T) {
 	if l := nextServiceLoad(t, loads); l.state != ServiceStopped {
 		t.Fatalf("after install: %+v", l)
 	}
-	if !statusContains(statusVisibleTexts(s), "service install done") {
+	if !statusContains(visibleTexts(s), "service install done") {
 		t.Error("the action's message is not shown")
 	}
 	test.Tap(s.start)
@@ -198,8 +198,8 @@ func TestServiceScreenActions(t *testing.T) {
 	ctl.mu.Unlock()
 	test.Tap(s.install)
 	nextServiceLoad(t, loads)
-	if !statusContains(statusVisibleTexts(s), "Could not install the service: elevation was refused") {
-		t.Errorf("failure not shown: %q", statusVisibleTexts(s))
+	if !statusContains(visibleTexts(s), "Could not install the service: elevation was refused") {
+		t.Errorf("failure not shown: %q", visibleTexts(s))
 	}
 	if got := serviceEnabled(s); got != [4]bool{true, false, false, false} {
 		t.Errorf("after a failed install enabled = %v", got)

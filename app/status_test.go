@@ -15,9 +15,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/localapi"
@@ -142,38 +140,6 @@ func nextStatusLoad(t *testing.T, loads chan statusLoad) statusLoad {
 	}
 }
 
-// statusVisibleTexts is every string drawn for o, skipping hidden subtrees. It walks the
-// widgets' live renderers, so it sees what is on screen.
-func statusVisibleTexts(o fyne.CanvasObject) []string {
-	var out []string
-	var walk func(fyne.CanvasObject)
-	walk = func(obj fyne.CanvasObject) {
-		if obj == nil || !obj.Visible() {
-			return
-		}
-		switch v := obj.(type) {
-		case *widget.Label:
-			out = append(out, v.Text)
-			return
-		case *widget.Button:
-			out = append(out, v.Text)
-			return
-		case *canvas.Text:
-			out = append(out, v.Text)
-		case *fyne.Container:
-			for _, c := range v.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(v).Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(o)
-	return out
-}
-
 func statusContains(texts []string, want string) bool {
 	return slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, want) })
 }
@@ -229,7 +195,7 @@ func TestStatusScreenRendersAndFollowsEvents(t *testing.T) {
 	if got := statusTableRows(s); !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("table rows = %q, want %q", got, want)
 	}
-	texts := statusVisibleTexts(s)
+	texts := visibleTexts(s)
 	for _, w := range []string{"Sync is working", "Anna Rossi", "bruno@example.com", "mailbox not found", "Mailbox", "Next change",
 		"Users with errors: 1", "poll finished: 2 users", hhmm(statusTestNow)} {
 		if !statusContains(texts, w) {
@@ -261,7 +227,7 @@ func TestStatusScreenRendersAndFollowsEvents(t *testing.T) {
 	if !s.syncNow.Disabled() {
 		t.Error("Sync now enabled while a sync runs")
 	}
-	texts = statusVisibleTexts(s)
+	texts = visibleTexts(s)
 	for _, w := range []string{"Syncing...", "Carla Verdi", "out of office", "Degraded: OneCloud throttled the requests",
 		"Error: graph: AADSTS7000215", "The client secret expires in 12 days", "presence of u3 set to away"} {
 		if !statusContains(texts, w) {
@@ -280,7 +246,7 @@ func TestStatusScreenRendersAndFollowsEvents(t *testing.T) {
 	if got := statusTableRows(s); len(got) != 1 || got[0][2] != "available" {
 		t.Errorf("after presence event rows = %q, want Anna available", got)
 	}
-	texts = statusVisibleTexts(s)
+	texts = visibleTexts(s)
 	if statusContains(texts, "Carla Verdi") || statusContains(texts, "Degraded") {
 		t.Errorf("old rows or problems still shown: %q", texts)
 	}
@@ -298,7 +264,7 @@ func TestStatusScreenShowsServiceNotRunningAndReconnects(t *testing.T) {
 	if l.err == nil {
 		t.Fatal("Subscribe failed but the screen reported no error")
 	}
-	texts := statusVisibleTexts(s)
+	texts := visibleTexts(s)
 	for _, w := range []string{"Service not running", "no such file or directory"} {
 		if !statusContains(texts, w) {
 			t.Errorf("screen does not show %q; it shows %q", w, texts)
@@ -330,7 +296,7 @@ func TestStatusScreenShowsServiceNotRunningAndReconnects(t *testing.T) {
 	if s.notRunning.Visible() {
 		t.Error("still says the service is not running")
 	}
-	if !statusContains(statusVisibleTexts(s), "Anna Rossi") {
+	if !statusContains(visibleTexts(s), "Anna Rossi") {
 		t.Error("users not shown after reconnecting")
 	}
 

@@ -319,7 +319,7 @@ func TestUsersScreenImportCSV(t *testing.T) {
 	if top == nil {
 		t.Fatal("no error report dialog shown")
 	}
-	text := strings.Join(usersTexts(top), "\n")
+	text := strings.Join(visibleTexts(top), "\n")
 	for _, line := range wantReport {
 		if !strings.Contains(text, line) {
 			t.Errorf("report dialog lacks %q; shows:\n%s", line, text)
@@ -453,37 +453,6 @@ func TestUsersScreenRevert(t *testing.T) {
 	if len(s.rows) != 4 || usersRowByID(t, s, "1001").enabled.Checked {
 		t.Errorf("rows not reverted: %d rows", len(s.rows))
 	}
-}
-
-// usersTexts is the text of every visible label, entry and button under o.
-func usersTexts(o fyne.CanvasObject) []string {
-	var out []string
-	var walk func(fyne.CanvasObject)
-	walk = func(obj fyne.CanvasObject) {
-		if obj == nil || !obj.Visible() {
-			return
-		}
-		switch v := obj.(type) {
-		case *widget.Label:
-			out = append(out, v.Text)
-			return
-		case *widget.Button:
-			out = append(out, v.Text)
-			return
-		case *fyne.Container:
-			for _, c := range v.Objects {
-				walk(c)
-			}
-			return
-		case fyne.Widget:
-			r := test.WidgetRenderer(v)
-			for _, c := range r.Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(o)
-	return out
 }
 
 // TestUsersTranslations checks that every string the screen shows has an
