@@ -40,13 +40,7 @@ func runEngineInProcess(ctx context.Context, e *env, p service.Params) {
 		return
 	}
 	defer logFile.Close()
-	err = daemon.RunService(ctx, daemon.Options{
-		ConfigPath: p.ConfigPath,
-		Secrets:    newSecretStore(e),
-		Logger:     log,
-		LogFile:    logFile,
-		Version:    version,
-	})
+	err = daemon.RunService(ctx, daemonOptions(e, p, log, logFile))
 	if err != nil && ctx.Err() == nil {
 		log.Error("the sync in the window stopped", "err", err.Error())
 	}

@@ -36,15 +36,21 @@ func serviceRunCommand() *command {
 				}
 				defer logFile.Close()
 				return service.Run(ctx, p, log, func(ctx context.Context, log *slog.Logger) error {
-					return daemon.RunService(ctx, daemon.Options{
-						ConfigPath: p.ConfigPath,
-						Secrets:    newSecretStore(e),
-						Logger:     log,
-						LogFile:    logFile,
-						Version:    version,
-					})
+					return daemon.RunService(ctx, daemonOptions(e, p, log, logFile))
 				})
 			}
 		},
+	}
+}
+
+// daemonOptions is what the service runs, from the service manager or
+// inside the window alike.
+func daemonOptions(e *env, p service.Params, log *slog.Logger, logFile daemon.LogTailer) daemon.Options {
+	return daemon.Options{
+		ConfigPath: p.ConfigPath,
+		Secrets:    newSecretStore(e),
+		Logger:     log,
+		LogFile:    logFile,
+		Version:    version,
 	}
 }
