@@ -16,7 +16,7 @@ MINGW_CC := x86_64-w64-mingw32-gcc
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-build build demo test test-race vet fmt-check cross bench screenshots clean \
-	package package-windows package-linux fuzz
+	package package-windows package-linux package-darwin package-check fuzz
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,8 +41,8 @@ demo: ## run `calsync demo` on the embedded office (headless when there is no di
 	fi
 
 # The steps run one after the other (also under make -j): the packages must be there first.
-test: ## what CI runs: OS packages, gofmt, vet, race tests with a real keychain, cross-builds
-	@for step in deps fmt-check vet test-race cross; do \
+test: ## what CI runs: OS packages, gofmt, vet, race tests with a real keychain, cross-builds, package checks
+	@for step in deps fmt-check vet test-race cross package-check; do \
 		echo "== make $$step"; $(MAKE) --no-print-directory $$step || exit 1; \
 	done
 
@@ -63,53 +63,85 @@ fmt-check: ## fail listing every Go file gofmt would change
 		echo "run: gofmt -w <files>"; exit 1; \
 	fi
 
+# The Windows GUI gets its icon, version information and manifest from a resource object
+# (packaging/windows/calsync.rc) that the windows/amd64 build alone links, by its file name.
 cross: ## cross-build the engine for windows/darwin without cgo, and the Windows GUI with mingw-w64
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build ./sync/...
 	GOOS=darwin GOARCH=amd64 CGO_ENABLED=0 $(GO) build ./sync/...
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./sync/...
 ifneq ($(HAVE_CMD),)
+	@mkdir -p $(PKG_STAGE)
+	$(GO) run ./packaging/windows/mkico -in assets/icon.png -out $(WIN_ICO)
+	packaging/windows/mkrsrc.sh "$(VERSION)" "$(PKG_NUMERIC)" $(WIN_ICO) $(WIN_SYSO)
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$(MINGW_CC) \
-		$(GO) build -ldflags "$(LDFLAGS) -H windowsgui" -o $(BIN)/windows-amd64/calsync.exe ./cmd/calsync
+		$(GO) build -ldflags "$(LDFLAGS) -H windowsgui" -o $(WIN_EXE) ./cmd/calsync
+	packaging/windows/check-exe.sh $(WIN_EXE) "$(PKG_NUMERIC)"
 else
 	@echo "cmd/calsync has no Go files yet: cross-building the GUI package only"
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$(MINGW_CC) $(GO) build ./app/...
 endif
 
-# Packaging (packaging/README.md). Not part of `make test`: makensis compresses 48 MB for ~25 s.
+# Packaging (packaging/README.md). `make test` runs package-check, which builds the installer
+# with the quicker zlib compressor; `make package` builds the release one (LZMA, ~25 s more).
 PKG_VERSION  := $(shell packaging/version.sh file "$(VERSION)")
 PKG_NUMERIC  := $(shell packaging/version.sh numeric "$(VERSION)")
 PKG_STAGE    := $(BIN)/package
 WIN_EXE      := $(BIN)/windows-amd64/calsync.exe
+WIN_ICO      := $(PKG_STAGE)/calsync.ico
+WIN_SYSO     := cmd/calsync/rsrc_windows_amd64.syso
 WIN_SETUP    := $(BIN)/calsync-setup-$(PKG_VERSION).exe
 LINUX_TARGZ  := $(BIN)/calsync-$(PKG_VERSION)-linux-amd64.tar.gz
+# NSIS compressor; empty means the script's default, /SOLID lzma (package-check uses zlib).
+NSIS_COMPRESSOR ?=
 
 package: ## build what this host can: the Windows installer and the Linux tar.gz under bin/
 	@.ci/install-deps.sh package
+	@packaging/version.sh check "$(VERSION)"
 	@$(MAKE) --no-print-directory package-windows
 	@$(MAKE) --no-print-directory package-linux
+	@echo "package: the macOS app needs a Mac: make package-darwin there (packaging/README.md)"
 
 package-windows: ## bin/calsync-setup-<version>.exe (NSIS); signed when SIGN_CERT and SIGN_KEY are set
-	@[ -f $(WIN_EXE) ] || $(MAKE) --no-print-directory cross
-	rm -rf $(PKG_STAGE)/windows && mkdir -p $(PKG_STAGE)/windows
+	@[ -f $(WIN_EXE) ] && [ -f $(WIN_ICO) ] || $(MAKE) --no-print-directory cross
+	rm -rf $(PKG_STAGE)/windows && mkdir -p $(PKG_STAGE)/windows $(dir $(WIN_SETUP))
+	packaging/windows/check-exe.sh $(WIN_EXE) "$(PKG_NUMERIC)"
 	cp $(WIN_EXE) $(PKG_STAGE)/windows/calsync.exe
-	convert assets/icon.png -define icon:auto-resize=256,128,64,48,32,16 $(PKG_STAGE)/windows/calsync.ico
+	cp $(WIN_ICO) $(PKG_STAGE)/windows/calsync.ico
 	packaging/windows/sign.sh $(PKG_STAGE)/windows/calsync.exe
-	makensis -V2 -DVERSION=$(VERSION) -DVIVERSION=$(PKG_NUMERIC) \
+	makensis -V2 -DVERSION=$(VERSION) -DVIVERSION=$(PKG_NUMERIC) $(if $(NSIS_COMPRESSOR),-DCOMPRESSOR=$(NSIS_COMPRESSOR)) \
 		-DSRCEXE=$(CURDIR)/$(PKG_STAGE)/windows/calsync.exe -DICON=$(CURDIR)/$(PKG_STAGE)/windows/calsync.ico \
 		-DOUTFILE=$(CURDIR)/$(WIN_SETUP) packaging/windows/calsync.nsi
 	packaging/windows/sign.sh $(WIN_SETUP)
 	packaging/windows/check-installer.sh $(WIN_SETUP)
 
-package-linux: ## bin/calsync-<version>-linux-amd64.tar.gz: binary, .desktop, icon, install.sh
+package-linux: ## bin/calsync-<version>-linux-amd64.tar.gz: binary, .desktop, systemd user unit, icon, install.sh
 	$(MAKE) --no-print-directory build
 	@if command -v desktop-file-validate >/dev/null; then desktop-file-validate packaging/linux/calsync.desktop; \
 	else echo "desktop-file-validate not found (desktop-file-utils): .desktop file not validated"; fi
 	rm -rf $(PKG_STAGE)/linux && mkdir -p $(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/icons/hicolor/512x512/apps
 	cp $(BIN)/calsync packaging/linux/install.sh packaging/linux/calsync.desktop $(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/
+	$(BIN)/calsync service print-config --os linux --portable >$(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/calsync.service
 	cp assets/icon.png $(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/icons/hicolor/512x512/apps/calsync.png
 	tar -C $(PKG_STAGE)/linux --sort=name --owner=0 --group=0 --numeric-owner --mtime=@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 0)} \
 		-czf $(LINUX_TARGZ) calsync-$(PKG_VERSION)
 	@tar -tzvf $(LINUX_TARGZ)
+
+package-darwin: ## on a Mac: bin/calsync-<version>-macos.dmg with the .app (signed/notarized with SIGN_IDENTITY, NOTARY_PROFILE)
+	packaging/darwin/package.sh "$(VERSION)" "$(LDFLAGS)" $(BIN)
+
+# What CI can check of the packages in about ten seconds: the installer's contents and a signature
+# made with a throwaway certificate, the resources inside calsync.exe, the macOS plists (the
+# LaunchAgent rendered from the code) and the .desktop file. Uses the binaries of make cross and
+# make build, building them when missing (make test has just built both).
+package-check: ## cheap package checks (make test runs it): installer contents and test signature, exe resources, plists, .desktop
+	@[ -f $(WIN_EXE) ] && [ -f $(WIN_ICO) ] || $(MAKE) --no-print-directory cross
+	@[ -f $(BIN)/calsync ] || $(MAKE) --no-print-directory build
+	@packaging/version.sh check "$(VERSION)"
+	$(MAKE) --no-print-directory package-windows NSIS_COMPRESSOR=zlib WIN_SETUP=$(PKG_STAGE)/check/calsync-setup-check.exe
+	packaging/windows/test-sign.sh $(PKG_STAGE)/check/calsync-setup-check.exe
+	packaging/darwin/check-plists.sh $(BIN)/calsync "$(VERSION)"
+	desktop-file-validate packaging/linux/calsync.desktop
+	@echo "package-check: all package checks passed"
 
 bench: ## regenerate the figures of docs/benchmarks.md (about two minutes; the idle one waits a minute)
 	$(GO) test -run '^$$' -bench BenchmarkGetSchedules1000 -benchtime 5x ./sync/graph/

@@ -4,16 +4,20 @@
 #
 # Usage: .ci/install-deps.sh [GROUP...]    (default: all)
 #   build  C toolchain and the GL/X11 headers Fyne's cgo driver compiles against (make build, make demo)
-#   test   build + a real Secret Service (dbus, gnome-keyring), Xvfb and the mingw-w64 cross compiler
+#   test   build + a real Secret Service (dbus, gnome-keyring), Xvfb, the mingw-w64 cross compiler
+#          and windres, and what make package-check uses: nsis, p7zip-full, osslsigncode, openssl,
+#          desktop-file-utils, python3
 #   screenshots  test + imagemagick and xdotool (make screenshots)
-#   package  test + nsis, p7zip-full, osslsigncode, imagemagick, desktop-file-utils (make package)
+#   package  same as test (make package)
 #   all    same as test
 set -euo pipefail
 
 build_pkgs=(make gcc pkg-config libgl1-mesa-dev xorg-dev)
-test_pkgs=("${build_pkgs[@]}" dbus dbus-x11 gnome-keyring xvfb gcc-mingw-w64-x86-64)
+# package-check (part of make test) builds the Windows installer and checks the packages.
+package_check_pkgs=(binutils-mingw-w64-x86-64 nsis p7zip-full osslsigncode openssl desktop-file-utils python3)
+test_pkgs=("${build_pkgs[@]}" dbus dbus-x11 gnome-keyring xvfb gcc-mingw-w64-x86-64 "${package_check_pkgs[@]}")
 screenshot_pkgs=("${test_pkgs[@]}" imagemagick xdotool)
-package_pkgs=("${test_pkgs[@]}" nsis p7zip-full osslsigncode imagemagick desktop-file-utils)
+package_pkgs=("${test_pkgs[@]}")
 
 groups=("$@")
 [ ${#groups[@]} -eq 0 ] && groups=(all)
@@ -26,7 +30,7 @@ for g in "${groups[@]}"; do
 	screenshots) wanted+=("${screenshot_pkgs[@]}") ;;
 	package) wanted+=("${package_pkgs[@]}") ;;
 	-h | --help)
-		sed -n '2,11s/^# \{0,1\}//p' "$0"
+		sed -n '2,13s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)

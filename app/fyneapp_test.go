@@ -21,7 +21,8 @@ func TestFyneAppMetadata(t *testing.T) {
 		}
 		Migrations map[string]bool
 	}
-	path := filepath.Join("..", "FyneApp.toml")
+	dir := filepath.Join("..", "cmd", "calsync") // beside the main package, where `fyne package` reads it
+	path := filepath.Join(dir, "FyneApp.toml")
 	if _, err := toml.DecodeFile(path, &meta); err != nil {
 		t.Fatalf("read %s: %v", path, err)
 	}
@@ -35,7 +36,7 @@ func TestFyneAppMetadata(t *testing.T) {
 	if d.Version == "" || d.Build < 1 {
 		t.Errorf("Details.Version = %q, Build = %d; both are required", d.Version, d.Build)
 	}
-	if _, err := os.Stat(filepath.Join("..", d.Icon)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, d.Icon)); err != nil {
 		t.Errorf("Details.Icon: %v", err)
 	}
 	if !meta.Migrations["fyneDo"] {

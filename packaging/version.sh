@@ -5,19 +5,61 @@
 #   version.sh numeric VERSION  ->  four dot-separated numbers 0..65535 (Windows VIProductVersion):
 #                                   major.minor.patch.commits-since-tag; without a vX.Y.Z tag the
 #                                   Version of FyneApp.toml and .0 (makensis refuses anything else).
+#   version.sh short   VERSION  ->  major.minor.patch: the tag's, else FyneApp.toml's (macOS
+#                                   CFBundleShortVersionString)
+#   version.sh build            ->  FyneApp.toml's Build (macOS CFBundleVersion, as `fyne package` sets it)
+#   version.sh check   VERSION  ->  fails when VERSION comes from a vX.Y.Z tag and FyneApp.toml's
+#                                   Version is not X.Y.Z (make package runs it: bump both together)
 set -eu
-mode=${1:?usage: version.sh file|numeric VERSION}
-v=${2:?usage: version.sh file|numeric VERSION}
+toml=$(dirname "$0")/../cmd/calsync/FyneApp.toml
+# toml_value KEY: a [Details] value of FyneApp.toml, quotes removed.
+toml_value() {
+	sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"\{0,1\}\([^\"]*\)\"\{0,1\}[[:space:]]*\$/\1/p" "$toml" 2>/dev/null | head -n 1
+}
+# tag_triple VERSION: "X Y Z" of a vX.Y.Z git describe output, or nothing.
+tag_triple() {
+	printf '%s\n' "$1" | sed -n 's/^v\{0,1\}\([0-9]\{1,\}\)\.\([0-9]\{1,\}\)\.\([0-9]\{1,\}\).*/\1 \2 \3/p'
+}
+if [ "${1:-}" = build ]; then
+	b=$(toml_value Build)
+	[ -n "$b" ] || { echo "version.sh: no Build in $toml" >&2; exit 1; }
+	printf '%s\n' "$b"
+	exit 0
+fi
+mode=${1:?usage: version.sh file|numeric|short|check VERSION, or version.sh build}
+v=${2:?usage: version.sh file|numeric|short|check VERSION, or version.sh build}
 case "$mode" in
 file)
 	printf '%s\n' "$v" | sed 's/[^A-Za-z0-9._+-]/-/g'
 	;;
+short)
+	triple=$(tag_triple "$v")
+	if [ -n "$triple" ]; then
+		printf '%s\n' "$triple" | tr ' ' .
+	else
+		t=$(toml_value Version)
+		printf '%s\n' "${t:-0.0.0}"
+	fi
+	;;
+check)
+	triple=$(tag_triple "$v")
+	t=$(toml_value Version)
+	[ -n "$t" ] || { echo "version.sh: no Version in $toml" >&2; exit 1; }
+	if [ -n "$triple" ] && [ "$(printf '%s\n' "$triple" | tr ' ' .)" != "$t" ]; then
+		echo "version.sh: building $v, but $toml says Version = \"$t\"; set it to $(printf '%s\n' "$triple" | tr ' ' .) (and raise Build) in the commit you tag" >&2
+		exit 1
+	fi
+	if [ -n "$triple" ]; then
+		echo "version.sh: $v agrees with FyneApp.toml Version $t"
+	else
+		echo "version.sh: $v is not a vX.Y.Z tag: packages carry FyneApp.toml's Version $t"
+	fi
+	;;
 numeric)
-	triple=$(printf '%s\n' "$v" | sed -n 's/^v\{0,1\}\([0-9]\{1,\}\)\.\([0-9]\{1,\}\)\.\([0-9]\{1,\}\).*/\1 \2 \3/p')
+	triple=$(tag_triple "$v")
 	ahead=$(printf '%s\n' "$v" | sed -n 's/.*-\([0-9]\{1,\}\)-g[0-9a-f]\{4,\}\(-dirty\)\{0,1\}$/\1/p')
 	if [ -z "$triple" ]; then
-		toml=$(dirname "$0")/../FyneApp.toml
-		triple=$(sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"\([0-9]\{1,\}\)\.\([0-9]\{1,\}\)\.\([0-9]\{1,\}\)".*/\1 \2 \3/p' "$toml" 2>/dev/null | head -n 1)
+		triple=$(toml_value Version | sed -n 's/^\([0-9]\{1,\}\)\.\([0-9]\{1,\}\)\.\([0-9]\{1,\}\)$/\1 \2 \3/p')
 		[ -n "$triple" ] || triple="0 0 0"
 		ahead=0
 	fi
@@ -33,7 +75,7 @@ numeric)
 	printf '%s\n' "$out"
 	;;
 *)
-	echo "version.sh: unknown mode \"$mode\"; expected file or numeric" >&2
+	echo "version.sh: unknown mode \"$mode\"; expected file, numeric, short, build or check" >&2
 	exit 2
 	;;
 esac

@@ -4,6 +4,9 @@
 #   ~/.local/share/applications/calsync.desktop                 the menu entry
 #   ~/.local/share/icons/hicolor/512x512/apps/calsync.png       its icon
 # then `calsync service install` and `calsync service start` (a systemd user unit, docs/service.md).
+# That command writes ~/.config/systemd/user/calsync.service itself; the calsync.service beside this
+# script is the same unit with %h for the home directory, for admins who deploy units with their
+# own tools (for /etc/systemd/user/, point both %h/.local/bin/calsync lines at a shared binary).
 # Running it again with a newer tar.gz is the upgrade: it stops the service, replaces the files and
 # starts it again; the configuration (~/.config/calsync) and the secrets (keyring) stay.
 #
@@ -19,7 +22,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--autostart) autostart=1 ;;
 	--no-service) service=0 ;;
-	-h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "install.sh: unknown option \"$arg\"; expected --autostart or --no-service" >&2; exit 2 ;;
 	esac
 done

@@ -11,7 +11,11 @@
 ; the configuration (%ProgramData%\calsync) and the service's secrets are not touched.
 
 Unicode true
-SetCompressor /SOLID lzma
+; -DCOMPRESSOR=zlib builds quicker (make package-check); releases use the smaller solid LZMA.
+!ifndef COMPRESSOR
+  !define COMPRESSOR "/SOLID lzma"
+!endif
+SetCompressor ${COMPRESSOR}
 RequestExecutionLevel admin
 ManifestDPIAware true
 

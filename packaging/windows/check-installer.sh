@@ -26,8 +26,12 @@ for want in calsync.exe calsync.ico uninstall.exe '$PLUGINSDIR/nsExec.dll'; do
 	fi
 done
 
-# The program must be the real GUI build, not a stub: a PE file of some megabytes.
-size=$(printf '%s\n' "$listing" | awk '/^Path = calsync.exe$/ {f=1; next} f && /^Size = / {print $3; exit}')
+# The program must be the real GUI build, not a stub: a PE file of some megabytes. A non-solid
+# (zlib) installer does not record the unpacked size: then the packed size has to do.
+size=$(printf '%s\n' "$listing" | awk '/^Path = calsync.exe$/ {f=1; next}
+	f && /^Size = [0-9]/ {print $3; exit}
+	f && /^Packed Size = [0-9]/ {packed=$4}
+	f && /^$/ {print packed; exit}')
 if [ -n "$size" ] && [ "$size" -lt 1000000 ]; then
 	echo "calsync.exe is only $size bytes inside $installer: expected the GUI build (make cross)" >&2
 	missing=1

@@ -3,24 +3,33 @@ package demo
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/calsync/calsync/sync/emulator"
 )
 
 // TestHeadlessDemo runs the demo for a few seconds: the first sync writes
 // the seeded presences, reports the unknown mailbox, keeps the presence set
-// by hand, and no output - presence lines or engine log - carries the
-// private appointment's text or a secret.
+// by hand; and nothing the demo printed, logged (at debug level) or wrote to
+// disk carries a private event's subject or location, a secret or an access
+// token. The files it wrote are 0600.
 func TestHeadlessDemo(t *testing.T) {
 	var out, logs bytes.Buffer
 	var office *Office
+	dir := filepath.Join(t.TempDir(), "demo")
 	err := RunHeadless(context.Background(), Options{
 		Out:      &out,
 		Logger:   slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Duration: 4 * time.Second,
 		OnOffice: func(o *Office) { office = o },
+		Dir:      dir,
 	})
 	if err != nil {
 		t.Fatalf("RunHeadless: %v\n%s", err, out.String())
@@ -44,10 +53,66 @@ func TestHeadlessDemo(t *testing.T) {
 	if office == nil {
 		t.Fatal("OnOffice was not called")
 	}
-	all := text + logs.String()
-	for _, secret := range []string{office.PrivateSubject, "Via Roma 12", "Dentist", oneCloudToken, "emulator.secret-value"} {
-		if strings.Contains(all, secret) {
-			t.Errorf("output or log contains %q", secret)
+	if office.Dir() != dir {
+		t.Errorf("office in %s, want %s", office.Dir(), dir)
+	}
+	if len(office.PrivateTexts) < 4 {
+		t.Fatalf("PrivateTexts = %q: want the subject and location of two private events", office.PrivateTexts)
+	}
+	forbidden := append([]string{"Dentist", oneCloudToken, emulator.GraphDefaultClientSecret,
+		"emulator.secret-value", "eyJ0eXAiOiJKV1QifQ." /* every emulator access token starts so */}, office.PrivateTexts...)
+	check := func(where, content string) {
+		t.Helper()
+		for _, s := range forbidden {
+			if strings.Contains(content, s) {
+				t.Errorf("%s contains %q", where, s)
+			}
 		}
+	}
+	check("demo output", text)
+	check("engine log", logs.String())
+
+	// Every file the demo wrote: the configuration and the engine state.
+	var files []string
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files = append(files, filepath.Base(path))
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		check(path, string(data))
+		if fi, err := d.Info(); err != nil {
+			return err
+		} else if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", path, fi.Mode().Perm())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"config.json", "state.json"} {
+		if !strings.Contains(strings.Join(files, " "), want) {
+			t.Errorf("the demo wrote %v, want %s among them", files, want)
+		}
+	}
+}
+
+// TestTemporaryDirRemoved: without Dir the demo's files go when it ends.
+func TestTemporaryDirRemoved(t *testing.T) {
+	o, err := NewOffice(context.Background(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := o.Dir()
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		t.Fatalf("no configuration in %s: %v", dir, err)
+	}
+	o.Close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s still there after Close: %v", dir, err)
 	}
 }

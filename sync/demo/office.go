@@ -40,20 +40,29 @@ type Office struct {
 	// PrivateSubject is the subject of the seeded private appointment; it
 	// must never appear in any output (tests grep for it).
 	PrivateSubject string
+	// PrivateTexts are the subjects and locations of every seeded private
+	// event, PrivateSubject included: none may appear in any output or file.
+	PrivateTexts []string
 
-	dir  string
-	stop []func()
+	dir     string
+	keepDir bool // dir is the caller's: Close leaves it
+	stop    []func()
 }
 
-// Close stops the emulators and removes the demo's files.
+// Close stops the emulators and removes the demo's files, unless they were
+// put in a directory the caller chose (NewOfficeIn).
 func (o *Office) Close() {
 	for _, s := range o.stop {
 		s()
 	}
-	if o.dir != "" {
+	if o.dir != "" && !o.keepDir {
 		os.RemoveAll(o.dir)
 	}
 }
+
+// Dir is the directory of the demo's configuration and of the files the
+// engine keeps next to it.
+func (o *Office) Dir() string { return o.dir }
 
 // Name returns a person's name by OneCloud id.
 func (o *Office) Name(id string) string {
@@ -72,7 +81,19 @@ func (o *Office) Name(id string) string {
 // configuration (saved in a fresh temporary directory) and the keyring
 // point at the emulators.
 func NewOffice(ctx context.Context, now time.Time) (*Office, error) {
+	return NewOfficeIn(ctx, now, "")
+}
+
+// NewOfficeIn is NewOffice with the demo's files in dir, which is created if
+// needed and left in place by Close (tests inspect what the demo wrote).
+// dir "" is a fresh temporary directory, removed by Close.
+func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error) {
+	const (
+		privateSubject2  = "Visita medica - Studio Bellini"
+		privateLocation2 = "Corso Garibaldi 88"
+	)
 	o := &Office{PrivateSubject: "Dentist - Dr. Moretti, Via Roma 12"}
+	o.PrivateTexts = []string{o.PrivateSubject, "Via Roma 12", privateSubject2, privateLocation2}
 	o.Graph = emulator.NewGraph(emulator.GraphOptions{})
 	o.OneCloud = emulator.NewOneCloud(emulator.OneCloudOptions{Token: oneCloudToken})
 	graphURL, stopGraph := o.Graph.Start()
@@ -89,7 +110,11 @@ func NewOffice(ctx context.Context, now time.Time) (*Office, error) {
 	}
 	seeds := []seed{
 		{Person{"1001", "Mario Rossi", "mario.rossi@contoso.it", "in a meeting until 40 minutes from now"},
-			[]calendar.Event{{Start: at(-20 * time.Minute), End: at(40 * time.Minute), Status: calendar.Busy, Subject: "Budget review", Location: "Sala Verdi"}}, false},
+			[]calendar.Event{
+				{Start: at(-20 * time.Minute), End: at(40 * time.Minute), Status: calendar.Busy, Subject: "Budget review", Location: "Sala Verdi"},
+				// Later, and private: read with the rest, its text shown nowhere.
+				{Start: at(2 * time.Hour), End: at(3 * time.Hour), Status: calendar.Busy, Private: true, Subject: privateSubject2, Location: privateLocation2},
+			}, false},
 		{Person{"1002", "Giulia Bianchi", "giulia.bianchi@contoso.it", "a meeting starts 45 seconds after the demo starts"},
 			[]calendar.Event{{Start: at(45 * time.Second), End: at(30 * time.Minute), Status: calendar.Busy, Subject: "Customer call"}}, false},
 		{Person{"1003", "Luca Verdi", "luca.verdi@contoso.it", "lunch, found by the subject \"Team lunch\""},
@@ -145,10 +170,18 @@ func NewOffice(ctx context.Context, now time.Time) (*Office, error) {
 	}
 	o.Config = cfg
 
-	dir, err := os.MkdirTemp("", "calsync-demo-")
-	if err != nil {
-		o.Close()
-		return nil, fmt.Errorf("create the demo directory: %w", err)
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "calsync-demo-"); err != nil {
+			o.Close()
+			return nil, fmt.Errorf("create the demo directory: %w", err)
+		}
+	} else {
+		if err := os.MkdirAll(dir, config.DirPerm); err != nil {
+			o.Close()
+			return nil, fmt.Errorf("create the demo directory: %w", err)
+		}
+		o.keepDir = true
 	}
 	o.dir = dir
 	o.ConfigPath = dir + string(os.PathSeparator) + "config.json"

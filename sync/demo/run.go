@@ -24,6 +24,9 @@ type Options struct {
 	// OnOffice, when set, is called once the office is running (the
 	// desktop demo opens its window on it).
 	OnOffice func(*Office)
+	// Dir, when set, holds the demo's configuration and state instead of a
+	// temporary directory, and is kept afterwards.
+	Dir string
 }
 
 // RunHeadless starts the seeded office, runs the real engine against it and
@@ -36,7 +39,7 @@ func RunHeadless(ctx context.Context, opts Options) error {
 		defer cancel()
 	}
 	start := time.Now()
-	office, err := NewOffice(ctx, start)
+	office, err := NewOfficeIn(ctx, start, opts.Dir)
 	if err != nil {
 		return err
 	}

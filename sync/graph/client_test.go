@@ -725,6 +725,13 @@ func TestNewValidatesOptions(t *testing.T) {
 		{`authority URL "ftp://x" is not valid`, func(o *graph.Options) { o.AuthorityURL = "ftp://x" }},
 		{`Graph URL "not a url" is not valid`, func(o *graph.Options) { o.GraphURL = "not a url" }},
 		{`Graph URL "https:" is not valid`, func(o *graph.Options) { o.GraphURL = "https://" }},
+		{`authority URL "http://login.microsoftonline.com" uses plain http, which is allowed only for a loopback host`,
+			func(o *graph.Options) { o.AuthorityURL = "http://login.microsoftonline.com" }},
+		{`Graph URL "http://graph.microsoft.com" uses plain http, which is allowed only for a loopback host`,
+			func(o *graph.Options) { o.GraphURL = "http://graph.microsoft.com/" }},
+		{`Graph URL "http://192.168.1.10:8080" uses plain http`, func(o *graph.Options) { o.GraphURL = "http://192.168.1.10:8080" }},
+		{`authority URL "http://127.0.0.1.evil.example" uses plain http`, func(o *graph.Options) { o.AuthorityURL = "http://127.0.0.1.evil.example" }},
+		{`authority URL "http://localhost.evil.example:80" uses plain http`, func(o *graph.Options) { o.AuthorityURL = "http://localhost.evil.example:80" }},
 	}
 	for _, tc := range cases {
 		o := ok
@@ -735,5 +742,13 @@ func TestNewValidatesOptions(t *testing.T) {
 	}
 	if _, err := graph.New(ok); err != nil {
 		t.Errorf("valid options: %v", err)
+	}
+	// Plain http stays allowed on loopback hosts: the emulators.
+	for _, u := range []string{"http://127.0.0.1:8443", "http://127.5.6.7", "http://[::1]:9000/graph/", "http://LOCALHOST:8080", "https://login.example.com"} {
+		o := ok
+		o.AuthorityURL, o.GraphURL = u, u
+		if _, err := graph.New(o); err != nil {
+			t.Errorf("%s refused: %v", u, err)
+		}
 	}
 }

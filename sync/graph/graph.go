@@ -126,16 +126,30 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
+// baseURL checks an endpoint override. Plain http is refused except on a
+// loopback host (the emulator): the client secret goes to the authority and
+// the access token to Graph, and neither may cross a network in clear text.
 func baseURL(what, v, def string) (string, error) {
 	v = strings.TrimRight(strings.TrimSpace(v), "/")
 	if v == "" {
 		return def, nil
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Hostname() == "" {
 		return "", fmt.Errorf("graph: %s %q is not valid; expected an absolute URL such as %s", what, v, def)
 	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return "", fmt.Errorf("graph: %s %q uses plain http, which is allowed only for a loopback host (127.0.0.0/8, ::1, localhost); use https so the client secret and tokens are not sent in clear text", what, v)
+	}
 	return v, nil
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func defaultHTTPClient() *http.Client {

@@ -243,6 +243,12 @@ func (c *controller) install(ctx context.Context, st State) (string, error) {
 	if st.Installed() {
 		return fmt.Sprintf("already installed (%s); to install it afresh, run calsync service uninstall first", st), nil
 	}
+	if c.p.GOOS != "windows" {
+		// The definition is handed to kardianos as a template: refuse what it would misread.
+		if _, err := DefinitionFile(c.p); err != nil {
+			return "", fmt.Errorf("install the %s service: %w", Name, err)
+		}
+	}
 	if c.p.GOOS == "linux" {
 		// systemd expands %specifiers and $VARIABLES even inside quotes in
 		// ExecStart=, so such a path would reach calsync changed.

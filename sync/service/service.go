@@ -115,7 +115,11 @@ func (p Params) stopTimeout() time.Duration {
 //   - linux: a systemd user unit (so the session's Secret Service is
 //     reachable), restarted on failure, wanted by default.target (the built-in
 //     template's multi-user.target does not exist in a user manager, so the
-//     unit would never start at login; see systemdUserUnit).
+//     unit would never start at login; see systemdUnit).
+//
+// On darwin and linux the definition file is rendered here (DefinitionFile)
+// and handed to kardianos as a template without actions, so what install
+// writes is exactly what `calsync service print-config` shows.
 //
 // An unsupported GOOS gets the common part only.
 func Config(p Params) *kservice.Config {
@@ -124,7 +128,7 @@ func Config(p Params) *kservice.Config {
 		DisplayName: DisplayName,
 		Description: Description,
 		Executable:  p.Executable,
-		Arguments:   []string{"service", "run", "--config", p.ConfigPath},
+		Arguments:   runArguments(p.ConfigPath),
 	}
 	switch p.GOOS {
 	case "windows":
@@ -140,11 +144,14 @@ func Config(p Params) *kservice.Config {
 			"OnFailureResetPeriod":   windowsResetPeriod,
 		}
 	case "darwin":
+		// LaunchdConfig is the whole plist (launchdPlist), so the options
+		// below only repeat what it says for kardianos's own use.
 		c.Option = kservice.KeyValue{
-			"UserService":  true,
-			"RunAtLoad":    true,
-			"KeepAlive":    true,
-			"LogDirectory": path.Dir(p.ConfigPath), // macOS paths use "/" whatever OS computes this
+			"UserService":   true,
+			"RunAtLoad":     true,
+			"KeepAlive":     true,
+			"LogDirectory":  path.Dir(p.ConfigPath), // macOS paths use "/" whatever OS computes this
+			"LaunchdConfig": launchdPlist(p),
 		}
 	case "linux":
 		// No After=network-online.target: a user manager cannot see system
@@ -153,36 +160,13 @@ func Config(p Params) *kservice.Config {
 		c.Option = kservice.KeyValue{
 			"UserService":   true,
 			"Restart":       linuxRestart,
-			"SystemdScript": systemdUserUnit,
+			"SystemdScript": systemdUnit(p),
 		}
 	}
 	return c
 }
 
-// systemdUserUnit replaces kardianos's built-in systemd template (rendered by
-// its own small engine: {{Key}}, {{Key | fn}}, {{range}}, {{if}}) for a user
-// unit:
-//   - WantedBy=default.target: the built-in multi-user.target exists only in
-//     the system manager, so `systemctl --user enable` would never start the
-//     unit at login or, with lingering, at boot;
-//   - RestartSec=10 like Windows (the built-in waits 120 s), and no start
-//     limit, so an unattended machine keeps retrying after a transient failure;
-//   - TimeoutStopSec=30 leaves room for the 15 s bounded stop;
-//   - no EnvironmentFile under /etc/sysconfig: a user unit has no business there.
-const systemdUserUnit = `[Unit]
-Description={{Description}}
-ConditionFileIsExecutable={{Path | cmdEscape}}
-StartLimitIntervalSec=0
-{{range Dependencies}}{{.}}
-{{end}}
-[Service]
-Type=simple
-ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}
-Restart={{Restart}}
-RestartSec=10
-TimeoutStopSec=30
-{{range EnvVars}}{{.}}
-{{end}}
-[Install]
-WantedBy=default.target
-`
+// runArguments are the arguments the service starts calsync with.
+func runArguments(configPath string) []string {
+	return []string{"service", "run", "--config", configPath}
+}
