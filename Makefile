@@ -16,7 +16,7 @@ MINGW_CC := x86_64-w64-mingw32-gcc
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-build build demo test test-race vet fmt-check cross bench screenshots clean \
-	package package-windows package-linux package-darwin package-check fuzz
+	package package-windows package-linux package-darwin package-check fuzz soak
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -147,6 +147,10 @@ bench: ## regenerate the figures of docs/benchmarks.md (about two minutes; the i
 	$(GO) test -run '^$$' -bench BenchmarkGetSchedules1000 -benchtime 5x ./sync/graph/
 	$(GO) test -run '^$$' -bench 'BoundaryLatency|MemoryAfterSimulatedHour|IdleCPU' -benchtime 1x ./sync/engine/
 	$(GO) test -run '^$$' -bench 'Decide|Match' ./sync/rules/
+
+soak: ## fault soak (200 users, 7 simulated days) and 5000-user load run; writes docs/reliability.md (~2 min)
+	$(GO) test -run '^TestSoak$$' -v -timeout 60m ./sync/engine/ -soak -soak.report $(CURDIR)/docs/reliability.md
+	$(GO) test -run '^$$' -bench BenchmarkLoad5000 -benchtime 1x -timeout 20m ./sync/engine/
 
 FUZZTIME ?= 1m
 # Every fuzz target with its package; a crasher lands in that package's testdata/fuzz and then

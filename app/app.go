@@ -58,6 +58,10 @@ type Options struct {
 	RunInWindow func()
 	// Title is added to the window title (e.g. "demo").
 	Title string
+	// Elevate restarts the GUI as administrator (Windows: the UAC prompt); nil where the OS
+	// has no such thing. The screens offer it when the service refuses a change because this
+	// user may only read. Run quits this copy of the GUI once it succeeded.
+	Elevate func() error
 }
 
 // Window is the main window's content: the Status (and Service) tabs at once, the editing tabs
@@ -100,7 +104,9 @@ func NewWindow(w fyne.Window, opts Options) *Window { return newWindow(w, opts, 
 
 func newWindow(w fyne.Window, opts Options, screens windowScreens) *Window {
 	mw := &Window{w: w, opts: opts, Editor: NewConfigEditor(opts.Backend), screens: screens}
+	mw.Editor.Elevate = opts.Elevate
 	mw.Status = NewStatusScreen(opts.Backend)
+	mw.Status.SetElevate(opts.Elevate)
 	mw.Tabs = container.NewAppTabs(container.NewTabItem(lang.L("Status"), mw.Status))
 	if opts.Service != nil {
 		mw.Tabs.Append(container.NewTabItem(lang.L("Service"), screens.service(w, opts.Service, opts.RunInWindow)))
@@ -187,6 +193,16 @@ func Run(opts Options) error {
 		title += " - " + opts.Title
 	}
 	w := a.NewWindow(title)
+	if elevate := opts.Elevate; elevate != nil {
+		// The elevated copy takes over (and its tray icon); this one ends.
+		opts.Elevate = func() error {
+			if err := elevate(); err != nil {
+				return err
+			}
+			fyne.Do(a.Quit)
+			return nil
+		}
+	}
 	mw := NewWindow(w, opts)
 	w.SetContent(mw.Content())
 	w.Resize(fyne.NewSize(960, 640))
@@ -194,6 +210,11 @@ func Run(opts Options) error {
 	notifier := NewNotifier(a.SendNotification)
 	actions := mw.Status.TrayActions(w.Show, a.Quit)
 	tray, hasTray := a.(desktop.App)
+	mw.Status.OnNeedsAdmin = func() {
+		// A tray action was refused: bring the window up with the notice.
+		mw.Tabs.SelectIndex(0)
+		w.Show()
+	}
 	mw.Status.OnLoaded = func(st localapi.Status, err error) {
 		notifier.Observe(st, err)
 		mw.Observe(st, err)

@@ -60,6 +60,10 @@ type connectorScreen struct {
 	save, revert *widget.Button
 	saveStatus   *widget.Label
 	otherErrs    *widget.Label
+	// admin and testAdmin say that a refused change needs administrator
+	// rights: below Save (and the secrets), and below Test connection,
+	// which the wizard shows on a page of its own.
+	admin, testAdmin *AdminNotice
 
 	testButton   *widget.Button
 	testNote     *widget.Label
@@ -184,11 +188,14 @@ func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor, hoo
 	s.otherErrs = connectorWrapLabel("")
 	s.otherErrs.Importance = widget.DangerImportance
 	s.otherErrs.Hide()
+	s.admin = NewAdminNotice(ed.Elevate)
+	s.testAdmin = NewAdminNotice(ed.Elevate)
 	s.form = container.NewVBox(
 		form,
 		s.otherErrs,
 		container.NewHBox(layout.NewSpacer(), s.revert, s.save),
 		s.saveStatus,
+		s.admin,
 	)
 
 	s.testButton = widget.NewButtonWithIcon(lang.L("Test connection"), theme.MediaPlayIcon(), s.runTest)
@@ -207,6 +214,7 @@ func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor, hoo
 		s.testNote,
 		s.testProgress,
 		s.testErr,
+		s.testAdmin,
 		s.testSteps,
 	)
 
@@ -373,6 +381,12 @@ func (s *connectorScreen) showSaved(err error) {
 	s.revert.Enable()
 	clear(s.serverErrs)
 	s.otherErrs.Hide()
+	if s.admin.Check(err) {
+		s.saveStatus.Importance = widget.DangerImportance
+		s.saveStatus.SetText(lang.L("Not saved; your changes are kept."))
+		s.showErrors()
+		return
+	}
 	if err == nil {
 		s.saveStatus.Importance = widget.SuccessImportance
 		s.saveStatus.SetText(lang.L("Saved."))
@@ -578,7 +592,11 @@ func (s *connectorScreen) storeSecret(sec *connectorSecret) {
 		}
 		fyne.Do(func() {
 			sec.store.Enable()
-			if err != nil {
+			if s.admin.Check(err) {
+				// The notice says why; the typed value stays in the entry.
+				sec.errLabel.SetText(lang.L("Could not store the secret:") + " " + adminRightsMessage())
+				sec.errLabel.Show()
+			} else if err != nil {
 				// The service redacts the value from its errors.
 				sec.errLabel.SetText(lang.L("Could not store the secret:") + " " + err.Error())
 				sec.errLabel.Show()
@@ -612,7 +630,10 @@ func (s *connectorScreen) runTest() {
 			s.testProgress.Stop()
 			s.testProgress.Hide()
 			s.testButton.Enable()
-			if err != nil {
+			if s.testAdmin.Check(err) {
+				s.testErr.SetText(lang.L("Could not run the test:") + " " + adminRightsMessage())
+				s.testErr.Show()
+			} else if err != nil {
 				s.testErr.SetText(lang.L("Could not run the test:") + " " + err.Error())
 				s.testErr.Show()
 			}

@@ -15,6 +15,11 @@ import (
 // service until Save, which the service validates with the same code as the
 // CLI. A failed save keeps the draft, so nothing the admin typed is lost.
 type ConfigEditor struct {
+	// Elevate, when set, restarts the GUI as administrator (Windows); the
+	// editing screens offer it when the service refuses a change because
+	// this user may only read. Set it before building the screens.
+	Elevate func() error
+
 	b localapi.Backend
 
 	mu        sync.Mutex

@@ -53,6 +53,7 @@ type rulesScreen struct {
 	defaultActivityLabel     *widget.Label
 	problemsLabel            *widget.Label // the draft's rule problems
 	message                  *widget.Label // the result of Save/Revert
+	admin                    *AdminNotice  // a save refused for lack of rights
 	dirStatus                *widget.Label // directory loading or its failure
 	tester                   *rulesTester
 	root                     fyne.CanvasObject
@@ -113,6 +114,7 @@ func newRulesScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *rulesS
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
 	s.message.Hide()
+	s.admin = NewAdminNotice(ed.Elevate)
 	s.dirStatus = widget.NewLabel(lang.L("Loading activities, roles and groups from OneCloud..."))
 	s.dirStatus.Wrapping = fyne.TextWrapWord
 
@@ -129,7 +131,7 @@ func newRulesScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *rulesS
 	)
 	rowButtons := container.NewHBox(s.add, s.edit, s.del, s.up, s.down)
 	saveRow := container.NewHBox(layout.NewSpacer(), s.revert, s.save)
-	bottom := container.NewVBox(rowButtons, s.problemsLabel, s.message, saveRow)
+	bottom := container.NewVBox(rowButtons, s.problemsLabel, s.message, s.admin, saveRow)
 	tableArea := container.NewBorder(nil, bottom, nil, nil, s.table)
 	split := container.NewVSplit(tableArea, container.NewVScroll(s.tester.box))
 	split.SetOffset(0.6)
@@ -223,33 +225,45 @@ func (s *rulesScreen) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		l.SetText("")
 		return
 	}
-	r := s.cfg.Rules[id.Row]
-	var text string
-	switch id.Col {
-	case 0:
-		text = s.scopeLabel(r.Scope)
-	case 1:
-		text = rulesTypeLabel(r.Type)
-	case 2:
-		text = r.Match
-		if r.Type == config.TypePrivate {
-			switch r.Match {
-			case "true":
-				text = lang.L("private")
-			case "false":
-				text = lang.L("not private")
-			}
-		}
-	case 3:
-		text = s.activityName(r.Activity)
-	case 4:
-		text = s.roleName(r.Role)
-	}
 	l.Importance = widget.MediumImportance
 	if len(s.problems[id.Row]) > 0 {
 		l.Importance = widget.DangerImportance
 	}
-	l.SetText(text)
+	l.SetText(s.ruleCellText(s.cfg.Rules[id.Row], id.Col))
+}
+
+// ruleCellText is what the table shows of rule r in column col, translated.
+func (s *rulesScreen) ruleCellText(r config.Rule, col int) string {
+	switch col {
+	case 0:
+		return s.scopeLabel(r.Scope)
+	case 1:
+		return rulesTypeLabel(r.Type)
+	case 2:
+		if r.Type == config.TypePrivate {
+			switch r.Match {
+			case "true":
+				return lang.L("private")
+			case "false":
+				return lang.L("not private")
+			}
+		}
+		return r.Match
+	case 3:
+		return s.activityName(r.Activity)
+	case 4:
+		return s.roleName(r.Role)
+	}
+	return ""
+}
+
+// describeRule says what rule r matches in the table's own (translated) words, e.g.
+// "Organization, Availability: busy"; the presence it sets follows on its own line.
+func (s *rulesScreen) describeRule(r config.Rule) string {
+	if r.Type == config.TypePrivate {
+		return s.ruleCellText(r, 0) + ", " + s.ruleCellText(r, 2) // "Organization, private"
+	}
+	return s.ruleCellText(r, 0) + ", " + s.ruleCellText(r, 1) + ": " + s.ruleCellText(r, 2)
 }
 
 // select selects row i of the table (or nothing for -1).
@@ -304,7 +318,11 @@ func (s *rulesScreen) doSave() {
 		defer cancel()
 		err := s.ed.Save(ctx)
 		fyne.Do(func() {
-			if err != nil {
+			switch {
+			case s.admin.Check(err):
+				s.showMessage(lang.L("Could not save; your changes are kept."), widget.DangerImportance)
+				s.root.Refresh() // lay out the notice
+			case err != nil:
 				text := lang.L("Could not save; your changes are kept.")
 				if fes := localapi.FieldErrors(err); len(fes) > 0 {
 					for _, fe := range fes {
@@ -314,7 +332,7 @@ func (s *rulesScreen) doSave() {
 					text += " " + err.Error()
 				}
 				s.showMessage(text, widget.DangerImportance)
-			} else {
+			default:
 				s.showMessage(lang.L("Saved."), widget.SuccessImportance)
 			}
 			s.refresh(s.ed.Draft())
@@ -921,7 +939,7 @@ func (t *rulesTester) outcome(cfg *config.Config) string {
 	if d.Rule < 0 {
 		return fmt.Sprintf(lang.L("No rule matches -> default activity %s"), t.s.activityName(d.Activity))
 	}
-	text := fmt.Sprintf(lang.L("Rule %d wins: %s"), d.Rule+1, set.Describe(d.Rule)) + "\n" +
+	text := fmt.Sprintf(lang.L("Rule %d wins: %s"), d.Rule+1, t.s.describeRule(cfg.Rules[d.Rule])) + "\n" +
 		lang.L("Presence") + ": " + t.s.activityName(d.Activity)
 	if d.Role != "" {
 		text += ", " + lang.L("role") + " " + t.s.roleName(d.Role)

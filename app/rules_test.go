@@ -525,11 +525,11 @@ func TestRulesTester(t *testing.T) {
 		private               bool
 		want                  string
 	}{
-		{"busy meeting", "busy", "Budget review", false, "Rule 5 wins: availability is busy -> meeting\nPresence: Meeting"},
-		{"lunch by subject beats busy", "busy", "Team Lunch", false, "Rule 3 wins: subject matches \"*lunch*\" -> lunch\nPresence: Lunch"},
-		{"private beats the subject rule", "busy", "lunch with the doctor", true, "Rule 2 wins: private is true -> busy\nPresence: Busy"},
+		{"busy meeting", "busy", "Budget review", false, "Rule 5 wins: Organization, Availability: busy\nPresence: Meeting"},
+		{"lunch by subject beats busy", "busy", "Team Lunch", false, "Rule 3 wins: Organization, Subject: *lunch*\nPresence: Lunch"},
+		{"private beats the subject rule", "busy", "lunch with the doctor", true, "Rule 2 wins: Organization, private\nPresence: Busy"},
 		{"free, nothing matches", "free", "Focus time", false, "No rule matches -> default activity Available"},
-		{"out of office wins", "oof", "Lunch", true, "Rule 1 wins: availability is oof -> vacation\nPresence: Vacation"},
+		{"out of office wins", "oof", "Lunch", true, "Rule 1 wins: Organization, Availability: oof\nPresence: Vacation"},
 	}
 	for _, tt := range tests {
 		if got := set(tt.status, tt.subject, tt.private); got != tt.want {
@@ -559,7 +559,7 @@ func TestRulesTester(t *testing.T) {
 	if !slices.Equal(tr.groups.Selected, []string{"Sales"}) {
 		t.Errorf("user's groups ticked: %v", tr.groups.Selected)
 	}
-	if got, want := tr.result.Text, "Rule 2 wins: group g-sales: availability is busy -> away, role mobile\nPresence: Away, role Mobile only"; got != want {
+	if got, want := tr.result.Text, "Rule 2 wins: Group: Sales, Availability: busy\nPresence: Away, role Mobile only"; got != want {
 		t.Errorf("group rule: %q, want %q", got, want)
 	}
 	tr.user.SetSelected("Marco Bianchi (u2)")
@@ -588,7 +588,7 @@ func TestRulesTesterWithoutDirectory(t *testing.T) {
 		t.Errorf("no groups: %q", got)
 	}
 	test.Type(tr.groupsEntry, "support, sales")
-	if got := tr.result.Text; got != "Rule 1 wins: group sales: availability is busy -> away\nPresence: away" {
+	if got := tr.result.Text; got != "Rule 1 wins: Group: sales, Availability: busy\nPresence: away" {
 		t.Errorf("typed groups: %q", got)
 	}
 }

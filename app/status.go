@@ -44,6 +44,10 @@ type StatusScreen struct {
 	OnLoaded func(localapi.Status, error)
 	// Clock times the reconnection backoff; nil means the real clock. Set it before Start.
 	Clock clock.Clock
+	// OnNeedsAdmin, if set, runs on the UI goroutine when the service refused Sync now, Pause
+	// or Resume because this user may only read; the screen then shows the admin notice. Run
+	// shows the window with it, since the tray's actions land here too.
+	OnNeedsAdmin func()
 
 	backend localapi.Backend
 
@@ -58,10 +62,14 @@ type StatusScreen struct {
 	notRunning *widget.Label
 	problems   *fyne.Container
 	actionErr  *widget.Label
+	admin      *AdminNotice
 	syncNow    *widget.Button
 	pause      *widget.Button
 	table      *widget.Table
 	logs       *widget.List
+	// body is the laid-out screen, set by CreateRenderer; it is laid out again when a message
+	// appears (the desktop driver notices by itself, the software renderer does not).
+	body *fyne.Container
 }
 
 // NewStatusScreen builds the status screen on b. It shows nothing until Start (or Reload) runs.
@@ -75,6 +83,7 @@ func NewStatusScreen(b localapi.Backend) *StatusScreen {
 		notRunning: widget.NewLabel(""),
 		problems:   container.NewVBox(),
 		actionErr:  widget.NewLabel(""),
+		admin:      NewAdminNotice(nil),
 	}
 	s.progress.Hide()
 	s.progress.TextFormatter = func() string {
@@ -116,11 +125,12 @@ func (s *StatusScreen) CreateRenderer() fyne.WidgetRenderer {
 		widget.NewFormItem(lang.L("Next sync"), s.nextSync),
 	)
 	buttons := container.NewHBox(s.syncNow, s.pause, layout.NewSpacer())
-	top := container.NewVBox(s.state, s.notRunning, s.problems, form, s.progress, buttons, s.actionErr)
+	top := container.NewVBox(s.state, s.notRunning, s.problems, form, s.progress, buttons, s.actionErr, s.admin)
 	logBox := container.NewBorder(widget.NewLabelWithStyle(lang.L("Service log"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, s.logs)
 	split := container.NewVSplit(s.table, logBox)
 	split.Offset = 0.65
-	return widget.NewSimpleRenderer(container.NewBorder(top, nil, nil, nil, split))
+	s.body = container.NewBorder(top, nil, nil, nil, split)
+	return widget.NewSimpleRenderer(s.body)
 }
 
 // statusColumns are the user table's headings, in order.
@@ -506,6 +516,17 @@ func (s *StatusScreen) TrayActions(open, quit func()) TrayActions {
 	return TrayActions{SyncNow: s.SyncNow, Pause: s.Pause, Resume: s.Resume, Open: open, Quit: quit}
 }
 
+// relayout lays the screen out again after a message appeared; UI goroutine only.
+func (s *StatusScreen) relayout() {
+	if s.body != nil {
+		s.body.Refresh()
+	}
+}
+
+// SetElevate sets what the admin notice's Restart as administrator does; nil (the default)
+// leaves the button out. Call it on the UI goroutine.
+func (s *StatusScreen) SetElevate(elevate func() error) { s.admin.SetElevate(elevate) }
+
 func (s *StatusScreen) togglePause() {
 	if s.status.Paused {
 		s.Resume()
@@ -522,6 +543,15 @@ func (s *StatusScreen) act(failure string, call func(context.Context) error) {
 		defer cancel()
 		err := call(ctx)
 		fyne.Do(func() {
+			if s.admin.Check(err) {
+				s.actionErr.SetText(failure + ".")
+				s.actionErr.Show()
+				s.relayout()
+				if s.OnNeedsAdmin != nil {
+					s.OnNeedsAdmin()
+				}
+				return
+			}
 			if err != nil {
 				s.actionErr.SetText(failure + ": " + err.Error())
 				s.actionErr.Show()

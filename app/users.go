@@ -59,6 +59,7 @@ type usersScreen struct {
 	dirErr     *widget.Label
 	list       *fyne.Container
 	message    *widget.Label // outcome of save, revert, import, export
+	admin      *AdminNotice  // a save refused for lack of rights
 	saveBtn    *widget.Button
 	revertBtn  *widget.Button
 	content    fyne.CanvasObject
@@ -121,6 +122,7 @@ func newUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *usersS
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
 	s.message.Hide()
+	s.admin = NewAdminNotice(ed.Elevate)
 	s.saveBtn = widget.NewButton(lang.L("Save"), s.save)
 	s.saveBtn.Importance = widget.HighImportance
 	s.revertBtn = widget.NewButton(lang.L("Revert"), s.revert)
@@ -131,7 +133,7 @@ func newUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *usersS
 		container.NewHBox(s.enableAll, s.disableAll, layout.NewSpacer(), s.importCSV, s.exportCSV, s.reload),
 		s.loading, s.progress, s.dirErr,
 	)
-	bottom := container.NewVBox(s.message, container.NewHBox(layout.NewSpacer(), s.revertBtn, s.saveBtn))
+	bottom := container.NewVBox(s.message, s.admin, container.NewHBox(layout.NewSpacer(), s.revertBtn, s.saveBtn))
 	s.content = container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.list))
 
 	// The draft changes on load, revert, import and in other screens; the
@@ -645,7 +647,12 @@ func (s *usersScreen) save() {
 		fyne.Do(func() {
 			s.saveBtn.Enable()
 			s.revertBtn.Enable()
-			if err != nil {
+			switch {
+			case s.admin.Check(err):
+				s.saveErrs = nil
+				s.showMessage(lang.L("Not saved; nothing you changed is lost."), true)
+				s.content.Refresh() // lay out the notice
+			case err != nil:
 				byUser, other := usersFieldErrors(users, localapi.FieldErrors(err))
 				s.saveErrs = byUser
 				msg := lang.L("Not saved; nothing you changed is lost.")
@@ -656,7 +663,7 @@ func (s *usersScreen) save() {
 					msg += "\n" + fe.String()
 				}
 				s.showMessage(msg, true)
-			} else {
+			default:
 				s.saveErrs = nil
 				s.showMessage(lang.L("Saved."), false)
 			}

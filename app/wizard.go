@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
@@ -47,7 +48,7 @@ type firstRunWizard struct {
 	back, next *widget.Button
 	nextErr    *widget.Label
 
-	reviewerScript, policyScript *widget.Entry
+	reviewerScript, policyScript *widget.Label
 	reviewerCopy, policyCopy     *widget.Button
 
 	content fyne.CanvasObject
@@ -106,22 +107,27 @@ func wizardText(text string) *widget.Label {
 	return connectorWrapLabel(text)
 }
 
-// wizardScriptBlock is a read-only PowerShell box and its Copy button.
-func wizardScriptBlock() (*widget.Entry, *widget.Button) {
-	e := widget.NewMultiLineEntry()
-	e.TextStyle = fyne.TextStyle{Monospace: true}
-	e.Wrapping = fyne.TextWrapOff
-	e.Disable() // read-only: the admin copies it, edits belong in their shell
+// wizardScriptBlock is a PowerShell block and its Copy button. It is a
+// selectable monospace label, not a disabled entry: the admin must read every
+// character, and a disabled entry greys its text out.
+func wizardScriptBlock() (*widget.Label, *widget.Button) {
+	l := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	l.Selectable = true
 	copyButton := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
 		// The app's clipboard: Window.Clipboard is deprecated since Fyne 2.6.
-		fyne.CurrentApp().Clipboard().SetContent(e.Text)
+		fyne.CurrentApp().Clipboard().SetContent(l.Text)
 	})
-	return e, copyButton
+	return l, copyButton
 }
 
 func (z *firstRunWizard) microsoftPage() fyne.CanvasObject {
-	script := func(e *widget.Entry, b *widget.Button) fyne.CanvasObject {
-		return container.NewBorder(nil, nil, nil, container.NewVBox(b), e)
+	script := func(l *widget.Label, b *widget.Button) fyne.CanvasObject {
+		// A code box: the input background behind a horizontal scroll, so a
+		// long line scrolls instead of widening the window.
+		box := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+		box.CornerRadius = theme.InputRadiusSize()
+		return container.NewBorder(nil, nil, nil, container.NewVBox(b),
+			container.NewStack(box, container.NewHScroll(l)))
 	}
 	return container.NewVScroll(container.NewVBox(
 		wizardText(lang.L("calsync reads calendars the way OneCloud's own connector does: as a synchronization (monitor) user with Reviewer rights on everyone's calendar, through an Entra app with the Calendars.Read application permission. Do these steps once, as the tenant administrator.")),
@@ -141,11 +147,8 @@ func (z *firstRunWizard) microsoftPage() fyne.CanvasObject {
 // monitor mailbox, the client id), so the admin copies it ready to run.
 func (z *firstRunWizard) showScripts() {
 	reviewer, policy := wizardScripts(z.ed.Draft().Connector)
-	// One row more than the lines, for the horizontal scroll bar of a long line.
 	z.reviewerScript.SetText(reviewer)
-	z.reviewerScript.SetMinRowsVisible(strings.Count(reviewer, "\n") + 2)
 	z.policyScript.SetText(policy)
-	z.policyScript.SetMinRowsVisible(strings.Count(policy, "\n") + 2)
 }
 
 // wizardScripts returns the guide's two PowerShell blocks (README.md,
@@ -222,6 +225,9 @@ func (z *firstRunWizard) goNext() {
 			z.next.Enable()
 			if err != nil {
 				z.nextErr.SetText(lang.L("Correct the connector settings before going on."))
+				if NeedsAdminRights(err) {
+					z.nextErr.SetText(adminRightsMessage()) // the form's notice offers the restart
+				}
 				z.nextErr.Show()
 				z.content.Refresh()
 				return

@@ -139,8 +139,8 @@ func TestWizardCopyButtons(t *testing.T) {
 			t.Errorf("policy copy lacks %q:\n%s", want, got)
 		}
 	}
-	if !z.policyScript.Disabled() || !z.reviewerScript.Disabled() {
-		t.Error("the PowerShell boxes are editable")
+	if !z.policyScript.Selectable || !z.reviewerScript.Selectable {
+		t.Error("the PowerShell blocks cannot be selected")
 	}
 
 	// The scripts follow the connector as it is edited.

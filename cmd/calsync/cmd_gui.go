@@ -28,6 +28,7 @@ func runGUI(ctx context.Context, e *env, g *globals) error {
 		Backend:     localapi.NewClient(config.SiblingPath(p.ConfigPath, config.SocketFileName)),
 		Service:     serviceControl{p: p},
 		RunInWindow: runInWindow,
+		Elevate:     elevateGUI(),
 	})
 }
 

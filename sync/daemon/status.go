@@ -82,10 +82,7 @@ func (d *Daemon) status() localapi.Status {
 		}
 		st.Users = append(st.Users, row)
 	}
-	st.Progress = localapi.Progress{Total: len(st.Users), Done: len(st.Users)}
-	if st.Syncing {
-		st.Progress.Done = 0
-	}
+	st.Progress = syncProgress(st.Syncing, len(st.Users), g.eng.Progress)
 
 	switch {
 	case ss.LastError != "":
@@ -100,6 +97,21 @@ func (d *Daemon) status() localapi.Status {
 		st.State = localapi.StateOK
 	}
 	return st
+}
+
+// syncProgress is a sync's progress as the status reports it: all users done
+// when no sync runs; while one runs, the users the engine's Apply has handled,
+// and none of users while it still reads the calendars (the engine knows no
+// total yet).
+func syncProgress(syncing bool, users int, engine func() (done, total int)) localapi.Progress {
+	if !syncing {
+		return localapi.Progress{Done: users, Total: users}
+	}
+	done, total := engine()
+	if total <= 0 {
+		return localapi.Progress{Done: 0, Total: users}
+	}
+	return localapi.Progress{Done: min(done, total), Total: total}
 }
 
 // currentPresence is what OneCloud shows for a user as far as calsync knows

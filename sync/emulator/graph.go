@@ -45,7 +45,15 @@ type GraphOptions struct {
 	// MaxConcurrent getSchedule requests before 429 MailboxConcurrency;
 	// 0 => 4 (Outlook's limit), negative => unlimited.
 	MaxConcurrent int
-	Logger        *slog.Logger
+	// MailboxRequestLimit is how many requests one mailbox (the
+	// synchronization user's, in the getSchedule URL) may receive from the
+	// app in any MailboxRequestWindow before 429 ApplicationThrottled;
+	// 0 => 10,000 (Outlook's limit), negative => unlimited.
+	MailboxRequestLimit int
+	// MailboxRequestWindow is the sliding window of MailboxRequestLimit;
+	// 0 => 10 minutes. It runs on Clock.
+	MailboxRequestWindow time.Duration
+	Logger               *slog.Logger
 }
 
 // GraphStats are the emulator's counters.
@@ -56,8 +64,14 @@ type GraphStats struct {
 	SchedulesRequested int64 // mailboxes asked for in accepted calls
 	MaxBatch           int   // most mailboxes in one accepted call
 	MaxInFlight        int64 // most getSchedule calls in progress at once
-	Throttled          int64 // 429 answers
-	Failed             int64 // injected 5xx answers and dropped connections
+	// MaxInWindow is the most getSchedule requests one mailbox received
+	// within any MailboxRequestWindow (throttled ones included: they count
+	// against the limit, as in Outlook).
+	MaxInWindow int
+	Throttled   int64 // 429 answers
+	Failed      int64 // injected 5xx answers and dropped connections
+	Hung        int64 // requests held until the client gave up (HangNext)
+	TokenDown   int64 // token requests answered 503 while SetTokenDown(true)
 }
 
 // Graph emulates the Entra ID token endpoint and Graph calendar
@@ -81,12 +95,20 @@ type Graph struct {
 	maxConcurrent int
 	failLeft      int
 	failStatus    int
+	hangLeft      int
+	tokenDown     bool
 	calls         int64 // getSchedule calls, for ThrottleEvery
 	maxBatch      int
 	requested     int64
+	// Per-mailbox request times within the window, oldest first.
+	mailboxLimit  int
+	mailboxWindow time.Duration
+	mailboxHits   map[string][]time.Time
+	maxInWindow   int
 
 	tokenRequests, tokensIssued, scheduleRequests atomic.Int64
 	inFlight, maxInFlight, throttled, failed      atomic.Int64
+	hung, tokenDownAnswers                        atomic.Int64
 }
 
 type graphTenant struct {
@@ -137,8 +159,24 @@ func NewGraph(opts GraphOptions) *Graph {
 	if g.maxConcurrent == 0 {
 		g.maxConcurrent = 4
 	}
+	g.mailboxLimit = opts.MailboxRequestLimit
+	if g.mailboxLimit == 0 {
+		g.mailboxLimit = GraphMailboxRequestLimit
+	}
+	g.mailboxWindow = opts.MailboxRequestWindow
+	if g.mailboxWindow <= 0 {
+		g.mailboxWindow = GraphMailboxRequestWindow
+	}
+	g.mailboxHits = map[string][]time.Time{}
 	return g
 }
+
+// Outlook's per app and mailbox request limit: 10,000 requests in any 10
+// minutes.
+const (
+	GraphMailboxRequestLimit  = 10000
+	GraphMailboxRequestWindow = 10 * time.Minute
+)
 
 func graphOrDefault(v, def string) string {
 	if strings.TrimSpace(v) == "" {
@@ -277,6 +315,32 @@ func (g *Graph) FailNext(n, status int) {
 	g.failLeft, g.failStatus = n, status
 }
 
+// HangNext makes the next n getSchedule calls hang without an answer until
+// the client gives up (its timeout or cancellation), as a request lost in a
+// stalled proxy does.
+func (g *Graph) HangNext(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.hangLeft = max(n, 0)
+}
+
+// PendingFaults is the number of one-shot faults (FailNext, HangNext) not
+// yet consumed by a getSchedule call.
+func (g *Graph) PendingFaults() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.failLeft + g.hangLeft
+}
+
+// SetTokenDown makes the token endpoint unavailable: it answers 503 with
+// Entra's transient error (temporarily_unavailable, AADSTS90033) until
+// called with false. Tokens already issued stay valid.
+func (g *Graph) SetTokenDown(down bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.tokenDown = down
+}
+
 // ExpireTokens makes every issued access token invalid, as a revocation or
 // a key rollover would.
 func (g *Graph) ExpireTokens() {
@@ -288,7 +352,7 @@ func (g *Graph) ExpireTokens() {
 // Stats returns the counters.
 func (g *Graph) Stats() GraphStats {
 	g.mu.Lock()
-	maxBatch, requested := g.maxBatch, g.requested
+	maxBatch, requested, maxInWindow := g.maxBatch, g.requested, g.maxInWindow
 	g.mu.Unlock()
 	return GraphStats{
 		TokenRequests:      g.tokenRequests.Load(),
@@ -297,18 +361,21 @@ func (g *Graph) Stats() GraphStats {
 		SchedulesRequested: requested,
 		MaxBatch:           maxBatch,
 		MaxInFlight:        g.maxInFlight.Load(),
+		MaxInWindow:        maxInWindow,
 		Throttled:          g.throttled.Load(),
 		Failed:             g.failed.Load(),
+		Hung:               g.hung.Load(),
+		TokenDown:          g.tokenDownAnswers.Load(),
 	}
 }
 
 // ResetStats zeroes the counters.
 func (g *Graph) ResetStats() {
 	g.mu.Lock()
-	g.maxBatch, g.requested = 0, 0
+	g.maxBatch, g.requested, g.maxInWindow = 0, 0, 0
 	g.mu.Unlock()
 	for _, c := range []*atomic.Int64{&g.tokenRequests, &g.tokensIssued, &g.scheduleRequests,
-		&g.maxInFlight, &g.throttled, &g.failed} {
+		&g.maxInFlight, &g.throttled, &g.failed, &g.hung, &g.tokenDownAnswers} {
 		c.Store(0)
 	}
 }

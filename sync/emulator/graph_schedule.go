@@ -113,7 +113,7 @@ func (g *Graph) serveGetSchedule(w http.ResponseWriter, r *http.Request, user st
 	if !g.graphCheckBearer(w, r) {
 		return
 	}
-	if g.graphInjectFault(w, r, n) {
+	if g.graphInjectFault(w, r, n, user) {
 		return
 	}
 
@@ -167,20 +167,36 @@ func (g *Graph) serveGetSchedule(w http.ResponseWriter, r *http.Request, user st
 }
 
 // graphInjectFault applies the fault knobs; it reports whether it answered.
-func (g *Graph) graphInjectFault(w http.ResponseWriter, r *http.Request, inFlight int64) bool {
+func (g *Graph) graphInjectFault(w http.ResponseWriter, r *http.Request, inFlight int64, mailbox string) bool {
 	g.mu.Lock()
 	g.calls++
+	hang := g.hangLeft > 0
+	if hang {
+		g.hangLeft--
+	}
 	failStatus := -1
-	if g.failLeft > 0 {
+	if !hang && g.failLeft > 0 {
 		g.failLeft--
 		failStatus = g.failStatus
 	}
 	throttle := g.throttleEvery > 0 && g.calls%int64(g.throttleEvery) == 0
 	overLimit := g.maxConcurrent > 0 && inFlight > int64(g.maxConcurrent)
-	retryAfter := strconv.Itoa(int((g.retryAfter + time.Second - 1) / time.Second))
+	retryAfterD := g.retryAfter
+	overRate, wait := g.countMailboxRequestLocked(mailbox)
+	if overRate && wait > retryAfterD {
+		retryAfterD = wait
+	}
+	retryAfter := strconv.Itoa(int((retryAfterD + time.Second - 1) / time.Second))
 	g.mu.Unlock()
 
 	switch {
+	case hang:
+		g.hung.Add(1)
+		// The body must be read for the server to notice the client
+		// hanging up (it watches the connection only after the body).
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+		return true
 	case failStatus == 0:
 		g.failed.Add(1)
 		if hj, ok := w.(http.Hijacker); ok {
@@ -210,8 +226,37 @@ func (g *Graph) graphInjectFault(w http.ResponseWriter, r *http.Request, inFligh
 		w.Header().Set("Retry-After", retryAfter)
 		writeError(w, http.StatusTooManyRequests, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.")
 		return true
+	case overRate:
+		g.throttled.Add(1)
+		w.Header().Set("Retry-After", retryAfter)
+		writeError(w, http.StatusTooManyRequests, "ApplicationThrottled", "Application is over its MailboxRequests limit.")
+		return true
 	}
 	return false
+}
+
+// countMailboxRequestLocked records one request to mailbox in the sliding
+// window and reports whether it exceeds the limit, and when the oldest
+// request leaves the window. Throttled requests count too: Outlook charges
+// every request against the limit. g.mu is held.
+func (g *Graph) countMailboxRequestLocked(mailbox string) (over bool, wait time.Duration) {
+	if g.mailboxLimit < 0 {
+		return false, 0
+	}
+	key := strings.ToLower(mailbox)
+	now := g.clock.Now()
+	hits := g.mailboxHits[key]
+	cut := 0
+	for cut < len(hits) && !hits[cut].After(now.Add(-g.mailboxWindow)) {
+		cut++
+	}
+	hits = append(hits[cut:], now)
+	g.mailboxHits[key] = hits
+	g.maxInWindow = max(g.maxInWindow, len(hits))
+	if len(hits) <= g.mailboxLimit {
+		return false, 0
+	}
+	return true, hits[0].Add(g.mailboxWindow).Sub(now)
 }
 
 // graphValidate checks the request body against getSchedule's rules. The

@@ -67,6 +67,17 @@ func (g *Graph) serveToken(w http.ResponseWriter, r *http.Request, tenantID stri
 	scope := r.PostForm.Get("scope")
 
 	g.mu.Lock()
+	down := g.tokenDown
+	g.mu.Unlock()
+	if down {
+		// Entra during an incident: 503 with its transient error code.
+		g.tokenDownAnswers.Add(1)
+		g.writeTokenError(w, http.StatusServiceUnavailable, "temporarily_unavailable", 90033,
+			"A transient error has occurred. Please try again.")
+		return
+	}
+
+	g.mu.Lock()
 	tenant := g.tenants[strings.ToLower(tenantID)]
 	var appSecret string
 	var appFound bool

@@ -75,12 +75,17 @@ type OneCloudPresence struct {
 }
 
 // OneCloudWrite is one presence write accepted through the API (PUT 200).
-// Changes made with SetPresenceByHand or Race412Next are not in the log.
+// Changes made with SetPresenceByHand or Race412Next are not in the log
+// of Writes but in that of HandChanges, in the same shape.
 type OneCloudWrite struct {
 	At       time.Time // the emulator clock's time of the write
 	UserID   string
 	Presence OneCloudPresence
 	ETag     string // the ETag the write produced
+	// Before and BeforeETag are the presence the write replaced and its
+	// ETag: a test tells by the ETag whose presence was overwritten.
+	Before     OneCloudPresence
+	BeforeETag string
 }
 
 // OneCloudCounts counts the API requests received, whatever their outcome
@@ -122,6 +127,7 @@ type OneCloud struct {
 	presence   map[string]*ocPresenceState
 	etagSeq    uint64
 	writes     []OneCloudWrite
+	byHand     []OneCloudWrite
 	counts     OneCloudCounts
 
 	latency       time.Duration
@@ -129,6 +135,8 @@ type OneCloud struct {
 	throttleSeen  int
 	failLeft      int
 	failStatus    int
+	hangLeft      int
+	hung          int
 	down          bool
 	race412       map[string]int
 }
@@ -291,7 +299,22 @@ func (o *OneCloud) setByHandLocked(userID string, p OneCloudPresence) {
 	if !p.Until.IsZero() {
 		p.Until = p.Until.UTC().Truncate(time.Second)
 	}
-	o.presence[userID] = &ocPresenceState{p: p, etag: o.nextETagLocked()}
+	before := o.presence[userID]
+	st := &ocPresenceState{p: p, etag: o.nextETagLocked()}
+	o.presence[userID] = st
+	w := OneCloudWrite{At: o.clock.Now(), UserID: userID, Presence: p, ETag: st.etag}
+	if before != nil {
+		w.Before, w.BeforeETag = before.p, before.etag
+	}
+	o.byHand = append(o.byHand, w)
+}
+
+// HandChanges returns the log of presences changed by hand (SetPresenceByHand
+// and the person's side of Race412Next), in order.
+func (o *OneCloud) HandChanges() []OneCloudWrite {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]OneCloudWrite(nil), o.byHand...)
 }
 
 // Writes returns the log of presence writes accepted through the API, in
@@ -345,6 +368,29 @@ func (o *OneCloud) FailNext(n, status int) {
 	defer o.mu.Unlock()
 	o.failLeft = max(n, 0)
 	o.failStatus = status
+}
+
+// HangNext makes the next n requests hang without an answer until the
+// client gives up (its timeout or cancellation); nothing is changed.
+func (o *OneCloud) HangNext(n int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.hangLeft = max(n, 0)
+}
+
+// Hung is the number of requests held by HangNext so far.
+func (o *OneCloud) Hung() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.hung
+}
+
+// PendingFaults is the number of one-shot faults (FailNext, HangNext) not
+// yet consumed by a request; Race412Next is not counted.
+func (o *OneCloud) PendingFaults() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.failLeft + o.hangLeft
 }
 
 // Down makes every request fail with 503 service_unavailable (no
@@ -441,6 +487,16 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 
 	o.mu.Lock()
+	if o.hangLeft > 0 {
+		o.hangLeft--
+		o.hung++
+		o.mu.Unlock()
+		// The body must be read for the server to notice the client
+		// hanging up (it watches the connection only after the body).
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+		return
+	}
 	if o.down {
 		o.mu.Unlock()
 		writeError(w, http.StatusServiceUnavailable, "service_unavailable", "OneCloud is down for maintenance")
@@ -763,7 +819,8 @@ func (o *OneCloud) servePutPresence(w http.ResponseWriter, r *http.Request, user
 	}
 	etag := o.nextETagLocked()
 	o.presence[userID] = &ocPresenceState{p: p, etag: etag}
-	o.writes = append(o.writes, OneCloudWrite{At: o.clock.Now(), UserID: userID, Presence: p, ETag: etag})
+	o.writes = append(o.writes, OneCloudWrite{At: o.clock.Now(), UserID: userID, Presence: p, ETag: etag,
+		Before: st.p, BeforeETag: st.etag})
 	o.mu.Unlock()
 
 	w.Header().Set("ETag", etag)

@@ -140,14 +140,7 @@ func BenchmarkMemoryAfterSimulatedHour(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- s.Run(ctx) }()
-		for {
-			<-idle
-			next, _ := clk.Next()
-			if next.After(start.Add(time.Hour)) {
-				break
-			}
-			clk.Set(next)
-		}
+		runSimulated(clk, idle, start.Add(time.Hour), nil)
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)

@@ -13,6 +13,7 @@ import (
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/onecloud"
+	"github.com/calsync/calsync/sync/retry"
 )
 
 // PollReport says what a Poll read.
@@ -36,6 +37,7 @@ type PollReport struct {
 func (e *Engine) Poll(ctx context.Context) (PollReport, error) {
 	e.pollMu.Lock()
 	defer e.pollMu.Unlock()
+	e.progress.start(0) // a new sync: nobody handled yet
 
 	now := e.clock.Now()
 	rep := PollReport{At: now}
@@ -218,8 +220,54 @@ func (e *Engine) duplicateReports() []UserReport {
 	return out
 }
 
-// counts accumulates the OneCloud calls of one Apply across its workers.
-type counts struct{ reads, writes atomic.Int64 }
+// applyProgress counts the users a sync's Apply has handled, for status
+// screens; its workers add to done as each user is decided (and written).
+type applyProgress struct{ done, total atomic.Int64 }
+
+func (p *applyProgress) start(total int) {
+	p.done.Store(0) // first, so a reader never sees an old count over a new total
+	p.total.Store(int64(total))
+}
+
+// Progress says how far the current sync is: the users its Apply has handled
+// and how many it has to. total is 0 while the sync is still reading
+// calendars (Poll), before Apply knows its users; after the sync both stay as
+// they ended until the next one.
+func (e *Engine) Progress() (done, total int) {
+	total = int(e.progress.total.Load())
+	done = min(int(e.progress.done.Load()), total)
+	return done, total
+}
+
+// counts accumulates the OneCloud calls of one Apply across its workers,
+// and is its circuit breaker: once a call fails in a way that says OneCloud
+// itself is unavailable (a transient error the client's retries could not
+// overcome: 5xx, 429, timeouts, refused connections), the users left in
+// this Apply are not tried. Each would otherwise wait out the same retries,
+// and a boundary of 200 users would stall the scheduler for minutes. They
+// are reported as errors, which clears any kept-manual mark, and the next
+// poll (every interval, or sooner after failures) decides them all again,
+// so no transition is lost, only delayed until OneCloud answers.
+type counts struct {
+	reads, writes atomic.Int64
+	down          atomic.Pointer[error] // why OneCloud is considered unavailable
+	skipped       atomic.Int64          // users not tried because of down
+}
+
+// trip records err as OneCloud being unavailable if it is such an error.
+func (c *counts) trip(err error) {
+	if retry.IsTransient(err) {
+		c.down.CompareAndSwap(nil, &err)
+	}
+}
+
+// unavailable returns why OneCloud is considered unavailable, or nil.
+func (c *counts) unavailable() error {
+	if p := c.down.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
 
 // Apply decides and writes, at instant now, for the given OneCloud user ids
 // (nil: every enabled user, plus an error line for each duplicate entry),
@@ -265,6 +313,12 @@ func (e *Engine) Apply(ctx context.Context, users []string, now time.Time, dryRu
 		}
 	}
 
+	// Only an Apply for everyone is a sync's progress; a boundary's few
+	// users are not.
+	track := users == nil
+	if track {
+		e.progress.start(len(todo))
+	}
 	var cnt counts
 	out := make([]UserReport, len(todo))
 	jobs := make(chan int)
@@ -275,6 +329,9 @@ func (e *Engine) Apply(ctx context.Context, users []string, now time.Time, dryRu
 			defer wg.Done()
 			for i := range jobs {
 				out[i] = e.applyUser(ctx, todo[i], now, dryRun, &cnt)
+				if track {
+					e.progress.done.Add(1)
+				}
 			}
 		}()
 	}
@@ -287,6 +344,9 @@ func (e *Engine) Apply(ctx context.Context, users []string, now time.Time, dryRu
 	rep.Users = append(out, extra...)
 	rep.OneCloudReads += int(cnt.reads.Load())
 	rep.OneCloudWrites += int(cnt.writes.Load())
+	if n := cnt.skipped.Load(); n > 0 {
+		e.log.Warn("OneCloud unavailable; users left for the next poll", "skipped", n, "err", cnt.unavailable().Error())
+	}
 	if !dryRun {
 		if err := e.store.Save(); err != nil {
 			// The writes happened and the state in memory is right; a lost
@@ -358,8 +418,12 @@ func (e *Engine) applyUser(ctx context.Context, u config.User, now time.Time, dr
 	rep.Current = eventClass(dec, events, now)
 	st, _ := e.store.User(id)
 
-	// 1. Desired equals what we applied: no OneCloud call at all.
-	if !st.Applied.IsZero() && st.Attempted.IsZero() && want.satisfiedBy(st.Applied.Activity, st.Applied.Role, st.Applied.Until) {
+	// 1. Desired equals what we applied: no OneCloud call at all. Not
+	// after a failed decision, though: the change it missed (say a lapsed
+	// presence set by hand, which it would have replaced) may still be in
+	// OneCloud although desired is back to what we applied before.
+	if !st.Applied.IsZero() && st.Attempted.IsZero() && st.LastAction != ActionError &&
+		want.satisfiedBy(st.Applied.Activity, st.Applied.Role, st.Applied.Until) {
 		rep.Action = ActionUnchanged
 		// LastAction stays what the last OneCloud call did, so that a steady
 		// calendar leaves the state, and the file, as they are.
@@ -377,11 +441,16 @@ func (e *Engine) applyUser(ctx context.Context, u config.User, now time.Time, dr
 	}
 
 	// 2. Read, decide, write with If-Match; a 412 earns one more round.
+	if down := cnt.unavailable(); down != nil {
+		cnt.skipped.Add(1)
+		return fail(fmt.Errorf("OneCloud unavailable, %s not tried in this pass (the next poll tries again): %w", id, down), &want)
+	}
 	noteText := note(dec, want, now, e.loc)
 	for round := 1; ; round++ {
 		cnt.reads.Add(1)
 		cur, etag, err := e.onecloud.GetPresence(ctx, id)
 		if err != nil {
+			cnt.trip(err)
 			return fail(err, &want)
 		}
 		if want.satisfiedBy(cur.Activity, cur.Role, cur.Until) {
@@ -438,6 +507,7 @@ func (e *Engine) applyUser(ctx context.Context, u config.User, now time.Time, dr
 		// The write may or may not have landed: remember it, so that
 		// finding it later counts as ours.
 		record(func(s *UserState) { s.Attempted = appliedFrom(put, now) })
+		cnt.trip(err)
 		return fail(err, &want)
 	}
 }

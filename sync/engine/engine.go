@@ -17,7 +17,8 @@
 //
 // Writing presence (issue 4, "Writing presence without clobbering people"),
 // per user and per decision:
-//  1. desired equals the presence last applied: no OneCloud call at all;
+//  1. desired equals the presence last applied, and the last decision did
+//     not fail: no OneCloud call at all;
 //  2. otherwise GET the current presence with its ETag, and then:
 //     (a) it already satisfies desired: record it as applied (unchanged);
 //     (b) it is the default, has lapsed, or is what we applied (or last
@@ -27,7 +28,11 @@
 //     desired of that decision, or the kept presence's own until passes;
 //     (d) a 412 on the PUT means it changed in between: GET and decide
 //     again, once; a second 412 is an error, never a blind overwrite;
-//  3. a failed read or write is tried again on the next decision.
+//  3. a failed read or write is tried again on the next decision, which
+//     then always reads the presence first; and once OneCloud answers that
+//     it is unavailable (an error its retries did not overcome), the users
+//     left in that Apply are not tried but reported as errors, to be
+//     decided again at the next poll (see counts).
 //
 // The precise definitions (desired, satisfies, default, lapsed, ours) are on
 // Desired and in decide.go.
@@ -148,6 +153,8 @@ type Engine struct {
 	groupsOK bool                // groups has been read at least once
 	groupErr error               // the last failure to read groups, nil after a success
 	polledAt time.Time
+
+	progress applyProgress // users handled by the running sync's Apply (see Progress)
 }
 
 // cachedSchedule is one mailbox's schedule from the last poll that read it.

@@ -40,43 +40,6 @@ func (r *recordingOneCloud) PutPresence(ctx context.Context, id string, p oneclo
 	return got, tag, err
 }
 
-// randomWeek builds a working week of calendars: meetings between 07:00 and
-// 19:00, overlaps and back-to-back runs, lunches by subject, private
-// appointments, and now and then an all-day or multi-day out of office.
-func randomWeek(rng *rand.Rand, start time.Time, days int) []calendar.Event {
-	var evs []calendar.Event
-	for d := range days {
-		day := start.AddDate(0, 0, d)
-		if rng.IntN(15) == 0 {
-			n := 1 + rng.IntN(3)
-			evs = append(evs, calendar.Event{Start: day, End: day.AddDate(0, 0, n), Status: calendar.OOF, Subject: "Holiday"})
-			continue
-		}
-		for range rng.IntN(7) {
-			s := day.Add(7*time.Hour + time.Duration(rng.IntN(144))*5*time.Minute)
-			e := s.Add(time.Duration(1+rng.IntN(18)) * 5 * time.Minute)
-			ev := calendar.Event{Start: s, End: e, Status: calendar.Busy, Subject: "Meeting"}
-			switch rng.IntN(8) {
-			case 0:
-				ev.Subject = "Team lunch"
-				ev.Status = calendar.Free
-			case 1:
-				ev.Private, ev.Subject = true, ""
-			case 2:
-				ev.Status = calendar.Tentative
-			case 3:
-				// back-to-back with the previous event
-				if len(evs) > 0 {
-					last := evs[len(evs)-1]
-					ev.Start, ev.End = last.End, last.End.Add(e.Sub(s))
-				}
-			}
-			evs = append(evs, ev)
-		}
-	}
-	return evs
-}
-
 // expectedTransitions is the reference model: walking every boundary of a
 // user's calendar, the instants at which the desired activity changes.
 func expectedTransitions(set *rules.Set, evs []calendar.Event, from, to time.Time, def string) []timedWrite {
@@ -131,14 +94,7 @@ func TestSchedulerSimulatedWeek(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 
-	for {
-		<-idle
-		next, ok := clk.Next()
-		if !ok || next.After(end) {
-			break
-		}
-		clk.Set(next)
-	}
+	runSimulated(clk, idle, end, nil)
 	cancel()
 	<-done
 

@@ -31,7 +31,8 @@ var ErrNotRunning = errors.New("calsync service is not running")
 
 // ErrAccessDenied is wrapped by client errors when the OS refuses the
 // connection itself (socket mode, pipe ACL): the caller is not the service's
-// user or an administrator.
+// user (Linux, macOS), or neither an administrator nor an interactive user
+// (Windows).
 var ErrAccessDenied = errors.New("access to the calsync service denied")
 
 // ErrInUse is wrapped by Listen's error when another process already serves

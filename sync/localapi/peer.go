@@ -37,24 +37,44 @@ func (p Permission) CanWrite() bool { return p >= PermReadWrite }
 
 // Peer is what the OS says about the process at the other end of a
 // connection. On Linux and macOS the kernel reports it (SO_PEERCRED,
-// LOCAL_PEERCRED); a process cannot forge it.
+// LOCAL_PEERCRED); on Windows the server reads the client process's token
+// (see tokenFacts). A process cannot forge either.
 type Peer struct {
 	// UID is the peer's user id; -1 when the OS does not use uids (Windows).
 	UID int `json:"uid"`
 	// GIDs are the peer's groups as the kernel reports them: the primary
 	// group on Linux, up to 16 groups on macOS.
 	GIDs []int `json:"gids,omitempty"`
-	// PID is the peer's process id, 0 when unknown. For logs only: a pid can
-	// be reused, so it never decides anything.
+	// PID is the peer's process id, 0 when unknown. On Linux and macOS it is
+	// for logs only (a pid can be reused); on Windows it is how the server
+	// finds the client's token, read while the connection is open.
 	PID int `json:"pid,omitempty"`
-	// Privileged is set when the OS itself admitted only privileged callers
-	// to the connection: on Windows the pipe's ACL lets in only SYSTEM and
-	// Administrators.
+	// User and SID name the caller's Windows account ("CONTOSO\anna",
+	// "S-1-5-21-..."), for logs; empty elsewhere.
+	User string `json:"user,omitempty"`
+	SID  string `json:"sid,omitempty"`
+	// Privileged is set when the OS vouches for full rights: on Windows, a
+	// caller running as SYSTEM or as an elevated administrator.
 	Privileged bool `json:"privileged,omitempty"`
+	// Interactive is set on Windows for a person logged on at the machine
+	// who is neither SYSTEM nor an elevated administrator: may read.
+	Interactive bool `json:"interactive,omitempty"`
+	// CanElevate is set on Windows for a member of Administrators whose
+	// process is not elevated (UAC): run as administrator, it could write.
+	CanElevate bool `json:"canElevate,omitempty"`
 }
 
 func (p Peer) String() string {
 	switch {
+	case p.UID < 0 && (p.User != "" || p.SID != ""):
+		who := p.User
+		if who == "" {
+			who = p.SID
+		}
+		if p.PID > 0 {
+			return fmt.Sprintf("%s (pid %d, %s)", who, p.PID, p.windowsRole())
+		}
+		return fmt.Sprintf("%s (%s)", who, p.windowsRole())
 	case p.Privileged && p.UID < 0:
 		return "pipe client (SYSTEM or Administrators)"
 	case p.PID > 0:
@@ -65,8 +85,8 @@ func (p Peer) String() string {
 }
 
 // Policy decides what a peer may do. The service's own user and root (and
-// privileged pipe clients on Windows) get read-write; members of ReadGIDs get
-// read; everyone else nothing.
+// privileged pipe clients on Windows) get read-write; members of ReadGIDs
+// (and interactive pipe clients on Windows) get read; everyone else nothing.
 type Policy struct {
 	// OwnerUID is the uid the service runs as; -1 admits no uid as owner.
 	OwnerUID int
@@ -88,6 +108,9 @@ func (p Policy) Permission(peer Peer) Permission {
 		return PermReadWrite
 	}
 	if peer.UID < 0 {
+		if peer.Interactive {
+			return PermRead // Windows: a logged-on user without admin rights here
+		}
 		return PermNone // unknown caller: never match OwnerUID -1
 	}
 	if peer.UID == 0 || peer.UID == p.OwnerUID {

@@ -270,8 +270,11 @@ func (s *Server) serve(w *statusRecorder, rawW http.ResponseWriter, r *http.Requ
 		need = PermRead
 	}
 	if perm < need {
-		writeError(w, http.StatusForbidden, CodeReadOnly,
-			fmt.Sprintf("%s may read but not change anything", pi.peer))
+		msg := fmt.Sprintf("%s may read but not change anything", pi.peer)
+		if pi.peer.CanElevate {
+			msg += "; run calsync as administrator to change settings"
+		}
+		writeError(w, http.StatusForbidden, CodeReadOnly, msg)
 		return name, peerDesc
 	}
 	if r.ContentLength > s.maxBody {

@@ -10,16 +10,27 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// pipeSDDL is the named pipe's security descriptor: a protected DACL that
-// grants full access to SYSTEM and the Administrators group and nothing to
-// anyone else, so the OS refuses other callers before any byte is read.
-const pipeSDDL = "D:P(A;;GA;;;SY)(A;;GA;;;BA)"
+// pipeSDDL is the named pipe's security descriptor, a protected DACL:
+//   - SYSTEM and Administrators: full access;
+//   - interactive users (IU): 0x12018b = FILE_GENERIC_READ | FILE_WRITE_DATA
+//     | FILE_WRITE_ATTRIBUTES, enough to talk over the pipe, but without
+//     FILE_APPEND_DATA, which on a pipe is FILE_CREATE_PIPE_INSTANCE: they
+//     cannot add a server instance of their own and pose as the service.
+//
+// Everyone else (network logons, other services) is refused by the OS
+// before any byte is read. What an admitted caller may do is decided per
+// connection from its token (PeerCredentials, permissionFor).
+const pipeSDDL = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;0x12018b;;;IU)"
 
-// Listen creates the local API's named pipe: PipeName(path), with an ACL that
-// admits only SYSTEM and Administrators. Creating a pipe under
-// ProtectedPrefix\Administrators itself needs administrator rights (the
-// service runs as LocalSystem), so no ordinary process can create the pipe
-// first and impersonate the service.
+// pipeClientAccess is what Dial asks for: exactly the rights interactive
+// users have on the pipe (GENERIC_WRITE would include
+// FILE_CREATE_PIPE_INSTANCE and be refused to them).
+const pipeClientAccess = windows.FILE_GENERIC_READ | windows.FILE_WRITE_DATA | windows.FILE_WRITE_ATTRIBUTES
+
+// Listen creates the local API's named pipe: PipeName(path), with the ACL
+// pipeSDDL. Creating a pipe under ProtectedPrefix\Administrators itself needs
+// administrator rights (the service runs as LocalSystem), so no ordinary
+// process can create the pipe first and impersonate the service.
 func Listen(path string) (net.Listener, error) {
 	name := PipeName(path)
 	l, err := winio.ListenPipe(name, &winio.PipeConfig{
@@ -39,19 +50,80 @@ func Listen(path string) (net.Listener, error) {
 // Dial connects to the local API pipe PipeName(path).
 func Dial(ctx context.Context, path string) (net.Conn, error) {
 	name := PipeName(path)
-	c, err := winio.DialPipeContext(ctx, name)
+	c, err := winio.DialPipeAccess(ctx, name, pipeClientAccess)
 	if err != nil {
 		return nil, fmt.Errorf("connect to local API pipe %s: %w", name, err)
 	}
 	return c, nil
 }
 
-// PeerCredentials trusts the pipe's ACL: a connection accepted on a pipe made
-// by Listen comes from SYSTEM or an Administrator, so it is Privileged. Any
-// other kind of connection is refused.
+// PeerCredentials identifies a pipe client by its process token: the
+// server's end of the pipe names the client's process
+// (GetNamedPipeClientProcessId), whose token says whether it is SYSTEM, an
+// (elevated) administrator or an interactive user. Policy.Permission then
+// grants read-write or read (see permissionFor). Any other kind of connection
+// is refused.
 func PeerCredentials(c net.Conn) (Peer, error) {
 	if c.LocalAddr().Network() != "pipe" {
 		return Peer{}, fmt.Errorf("peer credentials: a %T is not a named pipe connection", c)
 	}
-	return Peer{UID: -1, Privileged: true}, nil
+	// go-winio's pipe connections expose their handle as Fd.
+	fc, ok := c.(interface{ Fd() uintptr })
+	if !ok {
+		return Peer{}, fmt.Errorf("peer credentials: a %T does not expose its pipe handle", c)
+	}
+	var pid uint32
+	if err := windows.GetNamedPipeClientProcessId(windows.Handle(fc.Fd()), &pid); err != nil {
+		return Peer{}, fmt.Errorf("peer credentials: find the pipe client's process: %w", err)
+	}
+	facts, user, sid, err := processTokenFacts(pid)
+	if err != nil {
+		return Peer{}, fmt.Errorf("peer credentials of process %d: %w", pid, err)
+	}
+	return peerFromToken(facts, int(pid), user, sid), nil
+}
+
+// processTokenFacts reads what permissionFor needs from the token of
+// process pid, and its account for logs.
+func processTokenFacts(pid uint32) (f tokenFacts, user, sid string, err error) {
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, pid)
+	if err != nil {
+		return f, "", "", fmt.Errorf("open process: %w", err)
+	}
+	defer windows.CloseHandle(h)
+	var tok windows.Token
+	if err := windows.OpenProcessToken(h, windows.TOKEN_QUERY, &tok); err != nil {
+		return f, "", "", fmt.Errorf("open process token: %w", err)
+	}
+	defer tok.Close()
+
+	tu, err := tok.GetTokenUser()
+	if err != nil {
+		return f, "", "", fmt.Errorf("read token user: %w", err)
+	}
+	account := tu.User.Sid
+	sid = account.String()
+	f.System = account.IsWellKnown(windows.WinLocalSystemSid)
+	f.Elevated = tok.IsElevated()
+	groups, err := tok.GetTokenGroups()
+	if err != nil {
+		return f, "", "", fmt.Errorf("read token groups: %w", err)
+	}
+	for _, g := range groups.AllGroups() {
+		switch {
+		case g.Sid.IsWellKnown(windows.WinBuiltinAdministratorsSid):
+			f.AdminMember = true // enabled or deny-only
+		case g.Sid.IsWellKnown(windows.WinInteractiveSid):
+			f.Interactive = g.Attributes&windows.SE_GROUP_ENABLED != 0
+		}
+	}
+	// The name is for logs only; a lookup failure (a deleted account, no
+	// domain controller) leaves the SID to name the caller.
+	if name, domain, _, lerr := account.LookupAccount(""); lerr == nil {
+		user = name
+		if domain != "" {
+			user = domain + `\` + name
+		}
+	}
+	return f, user, sid, nil
 }
