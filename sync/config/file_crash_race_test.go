@@ -1,8 +1,0 @@
-//go:build race
-
-package config
-
-// crashUnderRace: the race detector makes each child start ~10x slower and
-// adds nothing to a test of what the file system sees, so the crash test
-// kills fewer children (crashKills).
-const crashUnderRace = true

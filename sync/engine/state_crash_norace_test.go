@@ -1,6 +1,0 @@
-//go:build !race
-
-package engine
-
-// stateCrashUnderRace: see state_crash_race_test.go.
-const stateCrashUnderRace = false

@@ -1,0 +1,6 @@
+//go:build !race
+
+package crashtest
+
+// underRace: see race.go.
+const underRace = false
