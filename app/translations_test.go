@@ -103,6 +103,9 @@ func TestEveryStringHasAnItalianTranslation(t *testing.T) {
 		t.Fatalf("found only %d lang.L strings; is the walk right?", len(keys))
 	}
 	en, it := translationsLoad(t, "en.json"), translationsLoad(t, "it.json")
+	if it["Stored in the system keychain"] == "Stored in the system keychain" {
+		t.Error("the Italian table holds English text")
+	}
 	var sorted []string
 	for k := range keys {
 		sorted = append(sorted, k)

@@ -1,14 +1,6 @@
 package app
 
 import (
-	"encoding/json"
-	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -198,57 +190,5 @@ func TestWizardScripts(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestConnectorTranslations checks that every string the connector screen
-// and the wizard pass to lang.L has an English and an Italian entry.
-func TestConnectorTranslations(t *testing.T) {
-	keys := map[string]bool{}
-	fset := token.NewFileSet()
-	for _, file := range []string{"connector.go", "wizard.go"} {
-		f, err := parser.ParseFile(fset, file, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) == 0 {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "L" || fmt.Sprint(sel.X) != "lang" {
-				return true
-			}
-			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				s, err := strconv.Unquote(lit.Value)
-				if err != nil {
-					t.Fatal(err)
-				}
-				keys[s] = true
-			}
-			return true
-		})
-	}
-	if len(keys) < 50 {
-		t.Fatalf("found only %d lang.L strings", len(keys))
-	}
-	for _, name := range []string{"en", "it"} {
-		data, err := os.ReadFile(filepath.Join("translations", "connector", name+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tr map[string]string
-		if err := json.Unmarshal(data, &tr); err != nil {
-			t.Fatalf("%s.json: %v", name, err)
-		}
-		for k := range keys {
-			if tr[k] == "" {
-				t.Errorf("%s.json has no %q", name, k)
-			}
-		}
-		if name == "it" && tr["Stored in the system keychain"] == "Stored in the system keychain" {
-			t.Error("it.json is not translated")
-		}
 	}
 }
