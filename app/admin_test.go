@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -27,9 +30,10 @@ func adminReadOnlyErr() error {
 
 // adminElevateRecorder is an injected elevate function that counts its calls.
 type adminElevateRecorder struct {
-	mu    gosync.Mutex
-	calls int
-	err   error
+	mu     gosync.Mutex
+	calls  int
+	err    error
+	drafts []string // what a window's Options.Elevate was handed, file contents ("" for none)
 }
 
 func (r *adminElevateRecorder) elevate() error {
@@ -37,6 +41,23 @@ func (r *adminElevateRecorder) elevate() error {
 	defer r.mu.Unlock()
 	r.calls++
 	return r.err
+}
+
+// elevateWithDraft is Options.Elevate: it records the handed-over draft's content.
+func (r *adminElevateRecorder) elevateWithDraft(draft string) error {
+	content := ""
+	if draft != "" {
+		data, err := os.ReadFile(draft)
+		if err != nil {
+			content = "unreadable: " + err.Error()
+		} else {
+			content = string(data)
+		}
+	}
+	r.mu.Lock()
+	r.drafts = append(r.drafts, content)
+	r.mu.Unlock()
+	return r.elevate()
 }
 
 func (r *adminElevateRecorder) count() int {
@@ -302,13 +323,76 @@ func TestWindowPassesElevate(t *testing.T) {
 	test.NewTempApp(t)
 	rec := &adminElevateRecorder{}
 	w := test.NewWindow(nil)
-	mw, _ := appLightWindow(w, Options{Backend: &fakeRulesBackend{}, Elevate: rec.elevate})
+	mw, _ := appLightWindow(w, Options{Backend: &fakeRulesBackend{}, Elevate: rec.elevateWithDraft})
 	if mw.Editor.Elevate == nil || !mw.Status.admin.restart.Visible() {
 		t.Fatal("Elevate not passed on")
 	}
 	mw2, _ := appLightWindow(test.NewWindow(nil), Options{Backend: &fakeRulesBackend{}})
 	if mw2.Editor.Elevate != nil || mw2.Status.admin.restart.Visible() {
 		t.Fatal("a restart is offered without an elevate function")
+	}
+}
+
+// Restart as administrator hands the unsaved edits to the new copy, which takes them over as an
+// unsaved draft; a clean editor hands nothing, and a refused restart leaves no file behind.
+func TestElevateHandsOverTheDraft(t *testing.T) {
+	test.NewTempApp(t)
+	if err := LoadTranslations(); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", t.TempDir())
+	cfg := config.Default()
+	cfg.Connector = config.Connector{TenantID: "contoso.onmicrosoft.com", ClientID: "3b9c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", SyncUser: "monitor@contoso.com"}
+	data, err := config.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(mw *Window) {
+		t.Helper()
+		ready := make(chan struct{}, 1)
+		mw.OnReady = func() { ready <- struct{}{} }
+		mw.Observe(localapi.Status{State: localapi.StateOK}, nil)
+		appWaitReady(t, ready)
+	}
+
+	rec := &adminElevateRecorder{}
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	mw, _ := appLightWindow(w, Options{Backend: &fakeRulesBackend{config: data}, Elevate: rec.elevateWithDraft})
+	load(mw)
+	if err := mw.Editor.Elevate(); err != nil {
+		t.Fatal(err)
+	}
+	mw.Editor.Update(func(c *config.Config) { c.Connector.Name = "Edited, not saved" })
+	if err := mw.Editor.Elevate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.drafts) != 2 || rec.drafts[0] != "" || !strings.Contains(rec.drafts[1], "Edited, not saved") {
+		t.Fatalf("drafts handed over = %q", rec.drafts)
+	}
+	rec.err = errors.New("the request was declined")
+	if err := mw.Editor.Elevate(); err == nil {
+		t.Fatal("a refused restart reported success")
+	}
+	if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "calsync-draft-*")); len(left) != 1 {
+		t.Fatalf("draft files = %v, want only the one handed to the restarted copy", left)
+	}
+
+	// The new copy: the service's configuration, then the handed-over edits on top.
+	path, err := mw.Editor.HandOver()
+	if err != nil || path == "" {
+		t.Fatalf("HandOver = %q, %v", path, err)
+	}
+	w2 := test.NewTempWindow(t, widget.NewLabel(""))
+	mw2, _ := appLightWindow(w2, Options{Backend: &fakeRulesBackend{config: data}, Draft: path})
+	load(mw2)
+	if got := mw2.Editor.Draft().Connector.Name; got != "Edited, not saved" || !mw2.Editor.Dirty() {
+		t.Fatalf("taken-over draft: name %q, dirty %v", got, mw2.Editor.Dirty())
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the draft file is still there: %v", err)
+	}
+	if !slices.Contains(visibleTexts(w2.Canvas().Overlays().Top()), "Unsaved changes") {
+		t.Error("the new copy does not say the edits were brought over")
 	}
 }
 

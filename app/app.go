@@ -10,7 +10,9 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"sync"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 
@@ -58,10 +61,15 @@ type Options struct {
 	RunInWindow func()
 	// Title is added to the window title (e.g. "demo").
 	Title string
-	// Elevate restarts the GUI as administrator (Windows: the UAC prompt); nil where the OS
-	// has no such thing. The screens offer it when the service refuses a change because this
-	// user may only read. Run quits this copy of the GUI once it succeeded.
-	Elevate func() error
+	// Elevate restarts the GUI as administrator (Windows: the UAC prompt), passing draft (the
+	// path of the unsaved edits, "" when there are none) on to the new copy as its
+	// Options.Draft; nil where the OS has no such thing. The screens offer it when the service
+	// refuses a change because this user may only read. Run quits this copy once it succeeded.
+	Elevate func(draft string) error
+	// Draft is the file of unsaved edits that the copy which restarted this one as
+	// administrator handed over: once the service's configuration is loaded, it becomes the
+	// draft (unsaved, for the admin to check and Save) and the file is removed.
+	Draft string
 }
 
 // Window is the main window's content: the Status (and Service) tabs at once, the editing tabs
@@ -104,9 +112,25 @@ func NewWindow(w fyne.Window, opts Options) *Window { return newWindow(w, opts, 
 
 func newWindow(w fyne.Window, opts Options, screens windowScreens) *Window {
 	mw := &Window{w: w, opts: opts, Editor: NewConfigEditor(opts.Backend), screens: screens}
-	mw.Editor.Elevate = opts.Elevate
 	mw.Status = NewStatusScreen(opts.Backend)
-	mw.Status.SetElevate(opts.Elevate)
+	if opts.Elevate != nil {
+		// What the admin typed goes along to the elevated copy.
+		elevate := func() error {
+			draft, err := mw.Editor.HandOver()
+			if err != nil {
+				return err
+			}
+			if err := opts.Elevate(draft); err != nil {
+				if draft != "" {
+					_ = os.Remove(draft)
+				}
+				return err
+			}
+			return nil
+		}
+		mw.Editor.Elevate = elevate
+		mw.Status.SetElevate(elevate)
+	}
 	mw.Tabs = container.NewAppTabs(container.NewTabItem(lang.L("Status"), mw.Status))
 	if opts.Service != nil {
 		mw.Tabs.Append(container.NewTabItem(lang.L("Service"), screens.service(w, opts.Service, opts.RunInWindow)))
@@ -145,6 +169,7 @@ func (mw *Window) Observe(_ localapi.Status, err error) {
 				mw.loadMu.Unlock()
 				return
 			}
+			mw.takeOverDraft()
 			if mw.Editor.Draft().ConnectorConfigured() {
 				mw.addEditingTabs()
 			} else {
@@ -158,6 +183,22 @@ func (mw *Window) Observe(_ localapi.Status, err error) {
 			}
 		})
 	}()
+}
+
+// takeOverDraft makes the unsaved edits handed over by the copy that restarted this one as
+// administrator the draft, once, and says so.
+func (mw *Window) takeOverDraft() {
+	path := mw.opts.Draft
+	if path == "" {
+		return
+	}
+	mw.opts.Draft = ""
+	if err := mw.Editor.TakeOver(path); err != nil {
+		dialog.ShowError(fmt.Errorf("%s %w", lang.L("The unsaved changes of the previous window could not be brought over:"), err), mw.w)
+		return
+	}
+	dialog.ShowInformation(lang.L("Unsaved changes"),
+		lang.L("The changes you had not saved in the previous window are here. Check them and press Save."), mw.w)
 }
 
 // addEditingTabs puts Connector, Rules and Users after Status, once.
@@ -195,8 +236,8 @@ func Run(opts Options) error {
 	w := a.NewWindow(title)
 	if elevate := opts.Elevate; elevate != nil {
 		// The elevated copy takes over (and its tray icon); this one ends.
-		opts.Elevate = func() error {
-			if err := elevate(); err != nil {
+		opts.Elevate = func(draft string) error {
+			if err := elevate(draft); err != nil {
 				return err
 			}
 			fyne.Do(a.Quit)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"sync"
 
 	"github.com/calsync/calsync/sync/config"
@@ -111,6 +112,59 @@ func (e *ConfigEditor) Save(ctx context.Context) error {
 	e.mu.Lock()
 	e.saved = data
 	e.mu.Unlock()
+	e.notify()
+	return nil
+}
+
+// HandOver writes the unsaved draft to a new temporary file (0600, in the
+// user's own temporary directory) for another copy of the GUI to take over,
+// and returns its path; "" when nothing is unsaved. The configuration holds
+// no secret (they live in the keychain), so the file holds none either.
+func (e *ConfigEditor) HandOver() (string, error) {
+	if !e.Dirty() {
+		return "", nil
+	}
+	e.mu.Lock()
+	data, err := config.Marshal(e.draft)
+	e.mu.Unlock()
+	if err != nil {
+		return "", fmt.Errorf("prepare the unsaved changes: %w", err)
+	}
+	f, err := os.CreateTemp("", "calsync-draft-*.json")
+	if err != nil {
+		return "", fmt.Errorf("keep the unsaved changes: %w", err)
+	}
+	_, werr := f.Write(data)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		_ = os.Remove(f.Name())
+		return "", fmt.Errorf("keep the unsaved changes in %s: %w", f.Name(), werr)
+	}
+	return f.Name(), nil
+}
+
+// TakeOver makes the draft in the file at path (written by HandOver in the
+// copy of the GUI that started this one) the draft being edited, unsaved,
+// and removes the file. Call it after Load: the service's configuration
+// stays what Dirty and Revert compare with.
+func (e *ConfigEditor) TakeOver(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read the unsaved changes: %w", err)
+	}
+	cfg, err := config.Decode(data)
+	if err != nil {
+		return fmt.Errorf("read the unsaved changes in %s: %w", path, err)
+	}
+	e.mu.Lock()
+	e.draft = cfg
+	e.mu.Unlock()
+	// Taken: a later start must not bring back stale edits.
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("remove %s: %w", path, err)
+	}
 	e.notify()
 	return nil
 }

@@ -88,7 +88,8 @@ func rootCommand() *command {
 		long: "OneCloud Calendar Sync sets each person's OneCloud telephone presence from their\n" +
 			"Microsoft 365 calendar. With no command it opens the desktop application.",
 		flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
-			return func(ctx context.Context, e *env, args []string) error { return runGUI(ctx, e, g) }
+			draft := fs.String("draft", "", "unsaved edits `file` handed over by the window that restarted this one as administrator")
+			return func(ctx context.Context, e *env, args []string) error { return runGUI(ctx, e, g, *draft) }
 		},
 		subs: []*command{
 			demoCommand(),

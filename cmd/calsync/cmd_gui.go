@@ -13,7 +13,7 @@ import (
 	"github.com/calsync/calsync/sync/service"
 )
 
-func runGUI(ctx context.Context, e *env, g *globals) error {
+func runGUI(ctx context.Context, e *env, g *globals, draft string) error {
 	p, err := serviceParams(g, e)
 	if err != nil {
 		return err
@@ -29,6 +29,7 @@ func runGUI(ctx context.Context, e *env, g *globals) error {
 		Service:     serviceControl{p: p},
 		RunInWindow: runInWindow,
 		Elevate:     elevateGUI(),
+		Draft:       draft,
 	})
 }
 

@@ -8,11 +8,12 @@ import (
 )
 
 // elevateGUI returns what the window's "Restart as administrator" does on
-// Windows: start this program again, with the same arguments, through the
-// UAC prompt (ShellExecute's "runas" verb). The caller quits this copy once
-// it returns nil; a refused prompt returns ERROR_CANCELLED.
-func elevateGUI() func() error {
-	return func() error {
+// Windows: start this program again, with the same arguments and the file of
+// unsaved edits (draft), through the UAC prompt (ShellExecute's "runas"
+// verb). The caller quits this copy once it returns nil; a refused prompt
+// is an error.
+func elevateGUI() func(draft string) error {
+	return func(draft string) error {
 		exe, err := os.Executable()
 		if err != nil {
 			return fmt.Errorf("restart as administrator: find this program: %w", err)
@@ -26,8 +27,8 @@ func elevateGUI() func() error {
 			return fmt.Errorf("restart as administrator: %w", err)
 		}
 		var args *uint16
-		if len(os.Args) > 1 {
-			if args, err = windows.UTF16PtrFromString(windows.ComposeCommandLine(os.Args[1:])); err != nil {
+		if a := elevatedArgs(os.Args[1:], draft); len(a) > 0 {
+			if args, err = windows.UTF16PtrFromString(windows.ComposeCommandLine(a)); err != nil {
 				return fmt.Errorf("restart as administrator: %w", err)
 			}
 		}
