@@ -94,6 +94,9 @@ func (d *Daemon) PutConfig(ctx context.Context, data []byte) error {
 		return err
 	}
 	d.log.Info("configuration saved through the local API", "path", d.opts.ConfigPath)
+	// The restart below reads it; the file watch must not take it for an
+	// edit made elsewhere.
+	d.stampConfigFile()
 	d.requestRestart(ctx, "the configuration was saved")
 	return nil
 }

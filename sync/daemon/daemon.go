@@ -62,6 +62,10 @@ type Options struct {
 	// invalid configuration and a missing secret are not retried: they wait
 	// for PutConfig or SetSecret.
 	StartRetry time.Duration
+	// ConfigCheck is how often config.json is looked at for changes made
+	// by something other than the local API; 0 means DefaultConfigCheck,
+	// a negative value never.
+	ConfigCheck time.Duration
 }
 
 // DefaultStartRetry is the wait before a failed engine start is tried again.
@@ -88,6 +92,9 @@ type Daemon struct {
 	dir     directoryCache
 	restart chan restartRequest
 	saveMu  sync.Mutex // one config save at a time
+
+	watchMu sync.Mutex // guards watch; held through a check
+	watch   configWatch
 
 	mu      sync.Mutex
 	cur     *generation // the running engine, nil when none
@@ -121,6 +128,10 @@ func New(opts Options) *Daemon {
 	if d.opts.StartRetry <= 0 {
 		d.opts.StartRetry = DefaultStartRetry
 	}
+	if d.opts.ConfigCheck == 0 {
+		d.opts.ConfigCheck = DefaultConfigCheck
+	}
+	d.watch.path = opts.ConfigPath
 	d.hub.init()
 	return d
 }
@@ -235,27 +246,45 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if g != nil {
 			ended = g.schedDone
 		}
+		var checkTimer clock.Timer
 		reason := ""
-		select {
-		case <-ctx.Done():
-		case req := <-d.restart:
-			waiting = append(waiting, req.done)
-			reason = req.reason
-		drain: // several saves in a row make one restart
-			for {
-				select {
-				case req := <-d.restart:
-					waiting = append(waiting, req.done)
-				default:
-					break drain
-				}
+	wait:
+		for {
+			var checkC <-chan time.Time
+			if d.opts.ConfigCheck > 0 {
+				checkTimer = d.clock.NewTimer(d.opts.ConfigCheck)
+				checkC = checkTimer.C()
 			}
-		case <-retryC:
-			reason = "trying again to start the sync"
-		case <-ended:
-			// Scheduler.Run returns only when its context ends; if it ever
-			// returns by itself, report it and wait for a fix.
-			reason = "the scheduler stopped by itself"
+			select {
+			case <-ctx.Done():
+			case req := <-d.restart:
+				waiting = append(waiting, req.done)
+				reason = req.reason
+			drain: // several saves in a row make one restart
+				for {
+					select {
+					case req := <-d.restart:
+						waiting = append(waiting, req.done)
+					default:
+						break drain
+					}
+				}
+			case <-retryC:
+				reason = "trying again to start the sync"
+			case <-ended:
+				// Scheduler.Run returns only when its context ends; if it ever
+				// returns by itself, report it and wait for a fix.
+				reason = "the scheduler stopped by itself"
+			case <-checkC:
+				if !d.checkConfigFile() {
+					continue wait
+				}
+				reason = "the configuration file was changed on disk"
+			}
+			break
+		}
+		if checkTimer != nil {
+			checkTimer.Stop()
 		}
 		if retryTimer != nil {
 			retryTimer.Stop()
@@ -345,6 +374,8 @@ func (d *Daemon) start(ctx context.Context) (g *generation, retry bool) {
 // far as it could be read and why no engine runs.
 func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, reasons []string, retry bool) {
 	path := d.opts.ConfigPath
+	// Stamped before it is read: an edit in between restarts once more.
+	d.stampConfigFile()
 	cfg, err := config.Load(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -66,6 +66,8 @@ type office struct {
 	logs    *syncBuffer
 	logFile *logfile.File
 	client  *localapi.Client
+	// configCheck is Options.ConfigCheck for start (0: the default).
+	configCheck time.Duration
 
 	cancel context.CancelFunc
 	done   chan error
@@ -162,6 +164,7 @@ func (o *office) start() {
 	go func() {
 		o.done <- RunService(ctx, Options{
 			ConfigPath: o.cfgPath, Secrets: o.store, Logger: log, LogFile: o.logFile, Version: "1.2.3-test",
+			ConfigCheck: o.configCheck,
 		})
 	}()
 	o.t.Cleanup(func() { o.stop() })
