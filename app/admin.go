@@ -1,8 +1,10 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -27,6 +29,33 @@ func NeedsAdminRights(err error) bool {
 // adminRightsMessage is the notice's message, for screens that also say it inline.
 func adminRightsMessage() string { return lang.L("Changing settings needs administrator rights") }
 
+// adminReadOnlyMessage is the notice's message when the service said up front that this user
+// may only read.
+func adminReadOnlyMessage() string {
+	return lang.L("You can look but not change: changing settings needs administrator rights")
+}
+
+// adminAccessTimeout bounds the question what this user may do.
+const adminAccessTimeout = 10 * time.Second
+
+// AskAccess asks b what this user may do, when b can tell (a localapi.WhoAmIer: the service's
+// client). ok is false when it cannot - an engine in this process, where the user may do
+// everything - or the question failed (a service older than the question answers 404): the
+// screens then learn from the first refused change, as before. Call it off the UI goroutine.
+func AskAccess(ctx context.Context, b localapi.Backend) (who localapi.Caller, ok bool) {
+	w, can := b.(localapi.WhoAmIer)
+	if !can {
+		return localapi.Caller{}, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, adminAccessTimeout)
+	defer cancel()
+	who, err := w.WhoAmI(ctx)
+	if err != nil {
+		return localapi.Caller{}, false
+	}
+	return who, true
+}
+
 // AdminNotice says plainly that changing settings needs administrator rights and, where the OS
 // can (Windows), offers to restart the GUI as administrator. It stays hidden until Check sees a
 // refusal. It never touches a screen's draft: what the admin typed stays for after the restart
@@ -40,6 +69,11 @@ type AdminNotice struct {
 	restart *widget.Button
 	failure *widget.Label
 	box     *fyne.Container
+	// readOnly is set once the service said this user may only read (ShowAccess); a change
+	// that succeeds clears it.
+	readOnly bool
+	// accessDone is closed once CheckAccess has its answer shown (or had nothing to ask).
+	accessDone chan struct{}
 
 	// OnElevateDone, if set, runs on the UI goroutine after the elevate function returned (tests).
 	OnElevateDone func(error)
@@ -49,8 +83,9 @@ type AdminNotice struct {
 // the OS offers no such thing (the button is then left out).
 func NewAdminNotice(elevate func() error) *AdminNotice {
 	n := &AdminNotice{
-		message: widget.NewLabelWithStyle(adminRightsMessage(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		failure: widget.NewLabel(""),
+		message:    widget.NewLabelWithStyle(adminRightsMessage(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		failure:    widget.NewLabel(""),
+		accessDone: make(chan struct{}),
 	}
 	n.message.Importance = widget.WarningImportance
 	n.message.Wrapping = fyne.TextWrapWord
@@ -86,15 +121,74 @@ func (n *AdminNotice) CreateRenderer() fyne.WidgetRenderer {
 func (n *AdminNotice) Check(err error) bool {
 	switch {
 	case err == nil:
+		// The change went through: whatever the service said before, this user may write.
+		n.readOnly = false
+		n.message.SetText(adminRightsMessage())
 		n.Hide()
 		return false
 	case !NeedsAdminRights(err):
 		return false
 	}
+	// Known read-only: the message up front says it already, and more plainly.
 	n.failure.Hide()
 	n.Show()
 	n.Refresh()
 	return true
+}
+
+// ReadOnly reports whether the service said this user may only read; screens keep their Save
+// disabled while it does. UI goroutine only.
+func (n *AdminNotice) ReadOnly() bool { return n.readOnly }
+
+// ShowAccess shows what the service said this user may do (AskAccess): when it may only read,
+// the notice appears up front, before any change was tried, and ShowAccess returns true. When
+// it may write, a notice shown for that reason goes. UI goroutine only.
+func (n *AdminNotice) ShowAccess(who localapi.Caller) bool {
+	if who.CanWrite() {
+		if n.readOnly {
+			n.readOnly = false
+			n.message.SetText(adminRightsMessage())
+			n.Hide()
+		}
+		return false
+	}
+	n.readOnly = true
+	n.message.SetText(adminReadOnlyMessage())
+	n.failure.Hide()
+	n.Show()
+	n.Refresh()
+	return true
+}
+
+// CheckAccess asks b in the background what this user may do and shows the answer
+// (ShowAccess); then, if set, runs on the UI goroutine with whether the user may only read,
+// for the screen to disable its Save. Nothing is asked of a backend that cannot tell. Call it
+// (or checkAccess) once, when the screen is built.
+func (n *AdminNotice) CheckAccess(b localapi.Backend, then func(readOnly bool)) {
+	if _, can := b.(localapi.WhoAmIer); !can {
+		close(n.accessDone)
+		return
+	}
+	go n.checkAccess(b, then)
+}
+
+// checkAccess is CheckAccess on the caller's goroutine (not the UI one), for a screen that
+// already loads something in the background: one goroutine doing both in turn keeps their UI
+// updates apart under the test driver, which runs fyne.Do on the calling goroutine.
+func (n *AdminNotice) checkAccess(b localapi.Backend, then func(readOnly bool)) {
+	done := n.accessDone
+	who, ok := AskAccess(context.Background(), b)
+	if !ok {
+		close(done)
+		return
+	}
+	fyne.Do(func() {
+		defer close(done)
+		ro := n.ShowAccess(who)
+		if then != nil {
+			then(ro)
+		}
+	})
 }
 
 // doElevate runs the elevate function off the UI goroutine: on Windows the consent prompt

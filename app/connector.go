@@ -231,6 +231,13 @@ func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor, hoo
 	// background); fyne.Do brings it to the UI one, and syncFromDraft reads
 	// the newest draft then, so a queued call never undoes later typing.
 	ed.OnChange(func(*config.Config) { fyne.Do(s.syncFromDraft) })
+	// A user who may only read learns it now, not from a refused Save.
+	s.admin.CheckAccess(b, func(readOnly bool) {
+		if readOnly {
+			s.save.Disable()
+		}
+		s.relayout()
+	})
 	return s
 }
 
@@ -377,7 +384,9 @@ func (s *connectorScreen) saveThen(done func(error)) {
 }
 
 func (s *connectorScreen) showSaved(err error) {
-	s.save.Enable()
+	if err == nil || !s.admin.ReadOnly() {
+		s.save.Enable()
+	}
 	s.revert.Enable()
 	clear(s.serverErrs)
 	s.otherErrs.Hide()
@@ -426,7 +435,9 @@ func (s *connectorScreen) doRevert() {
 		defer cancel()
 		err := s.ed.Revert(ctx)
 		fyne.Do(func() {
-			s.save.Enable()
+			if !s.admin.ReadOnly() {
+				s.save.Enable()
+			}
 			s.revert.Enable()
 			if err != nil {
 				s.saveStatus.Importance = widget.DangerImportance

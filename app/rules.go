@@ -137,7 +137,14 @@ func newRulesScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *rulesS
 	split.SetOffset(0.6)
 	s.root = container.NewBorder(top, nil, nil, nil, split)
 
-	go s.loadDirectory()
+	go func() {
+		s.loadDirectory()
+		// A user who may only read learns it now, not from a refused Save.
+		s.admin.checkAccess(b, func(bool) {
+			s.refresh(s.ed.Draft()) // Save follows ReadOnly
+			s.root.Refresh()        // lay out the notice
+		})
+	}()
 	return s
 }
 
@@ -190,7 +197,7 @@ func (s *rulesScreen) refresh(cfg *config.Config) {
 	}
 	s.table.Refresh()
 	s.updateButtons()
-	if s.ed.Dirty() {
+	if s.ed.Dirty() && !s.admin.ReadOnly() {
 		s.save.Enable()
 	} else {
 		s.save.Disable()

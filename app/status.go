@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/localapi"
 )
@@ -194,7 +195,7 @@ func (s *StatusScreen) cellText(row, col int) string {
 	case 2:
 		return statusPresenceText(u.Current)
 	case 3:
-		return u.Calendar
+		return statusCalendarText(u.Calendar)
 	case 4:
 		if u.NextChange.IsZero() {
 			return ""
@@ -203,7 +204,7 @@ func (s *StatusScreen) cellText(row, col int) string {
 		if u.NextActivity == "" {
 			return when
 		}
-		return u.NextActivity + " " + lang.L("at") + " " + when
+		return statusActivityText(u.NextActivity) + " " + lang.L("at") + " " + when
 	case 5:
 		return u.LastError
 	}
@@ -212,7 +213,7 @@ func (s *StatusScreen) cellText(row, col int) string {
 
 // statusPresenceText shows a presence as "activity / role until 15:00".
 func statusPresenceText(p localapi.Presence) string {
-	out := p.Activity
+	out := statusActivityText(p.Activity)
 	if p.Role != "" {
 		out += " / " + p.Role
 	}
@@ -220,6 +221,83 @@ func statusPresenceText(p localapi.Presence) string {
 		out += " " + lang.L("until") + " " + statusTimeText(p.Until, time.Now())
 	}
 	return out
+}
+
+// statusPrivateMark is how the service marks a private event's class ("busy (private)"); the
+// event's own text never comes with it.
+const statusPrivateMark = " (private)"
+
+// statusCalendarText shows what the service says the calendar holds in the admin's language:
+// the availabilities (as the engine names them, "busy", "oof", ..., and as people write them,
+// "out of office"), "no event", and the private mark. Anything else - a newer service's words -
+// is shown as it comes.
+func statusCalendarText(class string) string {
+	base, private := strings.CutSuffix(class, statusPrivateMark)
+	var out string
+	switch st, err := calendar.ParseStatus(base); {
+	case err == nil:
+		out = statusAvailabilityText(st)
+	case base == "out of office":
+		out = statusAvailabilityText(calendar.OOF)
+	case base == "working elsewhere":
+		out = statusAvailabilityText(calendar.WorkingElsewhere)
+	case base == "no event":
+		out = lang.L("no event")
+	case base == "private appointment":
+		out = lang.L("private appointment")
+	default:
+		return class
+	}
+	if private {
+		out += " " + lang.L("(private)")
+	}
+	return out
+}
+
+// statusAvailabilityText names an Exchange availability for people.
+func statusAvailabilityText(st calendar.Status) string {
+	switch st {
+	case calendar.Free:
+		return lang.L("free")
+	case calendar.Tentative:
+		return lang.L("tentative")
+	case calendar.Busy:
+		return lang.L("busy")
+	case calendar.OOF:
+		return lang.L("out of office")
+	case calendar.WorkingElsewhere:
+		return lang.L("working elsewhere")
+	case calendar.Unknown:
+		return lang.L("unknown")
+	}
+	return string(st)
+}
+
+// statusActivityText names a OneCloud activity id in the admin's language when it is one of
+// the activities OneCloud offers out of the box (those of the demo office); an id the admin
+// made up is shown as it is.
+func statusActivityText(id string) string {
+	switch id {
+	case "available":
+		return lang.L("available")
+	case "meeting":
+		return lang.L("meeting")
+	case "lunch":
+		return lang.L("lunch")
+	case "away":
+		return lang.L("away")
+	case "vacation":
+		return lang.L("vacation")
+	case "busy":
+		return lang.L("busy")
+	case "business-trip":
+		return lang.L("business trip")
+	case "sick":
+		return lang.L("sick")
+	case "gone-home":
+		return lang.L("gone home")
+	}
+	return id
 }
 
 // statusTimeText formats t in local time: just the clock time today, with the date otherwise.
@@ -245,6 +323,8 @@ func (s *StatusScreen) follow(ctx context.Context) {
 	for ctx.Err() == nil {
 		events, err := s.backend.Subscribe(ctx)
 		if err == nil {
+			// Before the first status shows: a user who may only read sees so at once.
+			s.askAccess(ctx)
 			// Subscribe first, then read: nothing that happens in between is missed.
 			if s.fetch(ctx) {
 				backoff = statusMinBackoff
@@ -324,6 +404,24 @@ func (s *StatusScreen) handle(ev localapi.Event) (refetch bool) {
 	return false
 }
 
+// askAccess asks the service what this user may do and shows the answer: when it may only
+// read, the admin notice appears up front and Sync now and Pause stay disabled. A backend that
+// cannot tell (an engine in this process) or a service too old to answer leaves things as they
+// were: the first refused action says it then.
+func (s *StatusScreen) askAccess(ctx context.Context) {
+	who, ok := AskAccess(ctx, s.backend)
+	if !ok {
+		return
+	}
+	fyne.Do(func() {
+		if s.admin.ShowAccess(who) {
+			s.syncNow.Disable()
+			s.pause.Disable()
+		}
+		s.relayout()
+	})
+}
+
 // fetch reads the recent log and the status; it reports whether the status came through.
 func (s *StatusScreen) fetch(ctx context.Context) bool {
 	s.fetchLogs(ctx)
@@ -399,7 +497,8 @@ func (s *StatusScreen) show(st localapi.Status, err error) {
 	s.problems.Objects = statusProblemLabels(st)
 	s.problems.Refresh()
 
-	if st.Syncing {
+	readOnly := s.admin.ReadOnly()
+	if st.Syncing || readOnly {
 		s.syncNow.Disable()
 	} else {
 		s.syncNow.Enable()
@@ -409,7 +508,11 @@ func (s *StatusScreen) show(st localapi.Status, err error) {
 	} else {
 		s.pause.SetText(lang.L("Pause"))
 	}
-	s.pause.Enable()
+	if readOnly {
+		s.pause.Disable()
+	} else {
+		s.pause.Enable()
+	}
 	s.table.Refresh()
 	if s.OnLoaded != nil {
 		s.OnLoaded(st, nil)

@@ -140,6 +140,13 @@ func newUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *usersS
 	// listener may run on any goroutine.
 	ed.OnChange(func(*config.Config) { fyne.Do(s.fromDraft) })
 	s.fromDraft()
+	// A user who may only read learns it now, not from a refused Save.
+	s.admin.CheckAccess(b, func(readOnly bool) {
+		if readOnly {
+			s.saveBtn.Disable()
+		}
+		s.content.Refresh() // lay out the notice
+	})
 	return s
 }
 
@@ -645,7 +652,6 @@ func (s *usersScreen) save() {
 		defer cancel()
 		err := s.ed.Save(ctx)
 		fyne.Do(func() {
-			s.saveBtn.Enable()
 			s.revertBtn.Enable()
 			switch {
 			case s.admin.Check(err):
@@ -667,6 +673,9 @@ func (s *usersScreen) save() {
 				s.saveErrs = nil
 				s.showMessage(lang.L("Saved."), false)
 			}
+			if !s.admin.ReadOnly() { // a save that went through clears it
+				s.saveBtn.Enable()
+			}
 			s.showFieldErrors(s.ed.Draft())
 			if s.afterSave != nil {
 				s.afterSave(err)
@@ -684,7 +693,9 @@ func (s *usersScreen) revert() {
 		defer cancel()
 		err := s.ed.Revert(ctx)
 		fyne.Do(func() {
-			s.saveBtn.Enable()
+			if !s.admin.ReadOnly() {
+				s.saveBtn.Enable()
+			}
 			s.revertBtn.Enable()
 			if err != nil {
 				s.showMessage(lang.L("Could not reload the configuration")+": "+err.Error(), true)

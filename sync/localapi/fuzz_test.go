@@ -31,6 +31,7 @@ func FuzzHandler(f *testing.F) {
 		{"PUT", "/localapi/v0/secrets/graph", "", []byte(`{"value":"hunter2hunter2","x":1}`)},
 		{"PUT", "/localapi/v0/secrets/%2e%2e", "", []byte(`{"value":1}`)},
 		{"GET", "/localapi/v0/logs?n=-1", "", nil},
+		{"GET", "/localapi/v0/whoami", "", nil},
 		{"GET", "/localapi/v0/status", "Origin: null", nil},
 		{"GET", "/localapi/v0/status", "Referer: http://x/", nil},
 		{"DELETE", "/localapi/v0/secrets", "", nil},

@@ -119,6 +119,7 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 	add("directory", map[string]handlerFunc{get: (*Server).serveDirectory})
 	add("test-connection", map[string]handlerFunc{post: (*Server).serveTestConnection})
 	add("logs", map[string]handlerFunc{get: (*Server).serveLogs})
+	add("whoami", map[string]handlerFunc{get: (*Server).serveWhoAmI})
 	return s
 }
 
