@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"errors"
 	"io/fs"
@@ -17,13 +16,12 @@ import (
 // from another machine, a deployment tool).
 const DefaultConfigCheck = 10 * time.Second
 
-// fileStamp is what the daemon last knew of config.json: its size and
-// modification time, checked cheaply, and a digest of its content, so that a
-// file touched or rewritten with the same bytes restarts nothing.
+// fileStamp is what the daemon last knew of config.json: whether it existed
+// and a digest of its content. The content is read at every check (a few KB
+// every 10 s): size and modification time could miss a same-size edit within
+// a coarse file system's time resolution, and a touch must restart nothing.
 type fileStamp struct {
 	exists bool
-	size   int64
-	mod    time.Time
 	sum    [sha256.Size]byte
 }
 
@@ -37,16 +35,7 @@ func readStamp(path string) (fileStamp, error) {
 	if err != nil {
 		return fileStamp{}, err
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fileStamp{}, err
-	}
-	return fileStamp{exists: true, size: fi.Size(), mod: fi.ModTime(), sum: sha256.Sum256(data)}, nil
-}
-
-// sameMeta reports whether the file looks unchanged without reading it.
-func (s fileStamp) sameMeta(fi fs.FileInfo) bool {
-	return s.exists && fi.Size() == s.size && fi.ModTime().Equal(s.mod)
+	return fileStamp{exists: true, sum: sha256.Sum256(data)}, nil
 }
 
 // configWatch remembers the stamp of the config file the engine runs with
@@ -61,24 +50,11 @@ type configWatch struct {
 // changed looks at the file: it returns a non-nil stamp when the content
 // differs from the loaded one (a file that appeared or vanished counts).
 func (w *configWatch) changed() (*fileStamp, error) {
-	fi, err := os.Stat(w.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if !w.loaded.exists {
-			return nil, nil
-		}
-		return &fileStamp{}, nil
-	case err != nil:
-		return nil, err
-	case w.loaded.sameMeta(fi):
-		return nil, nil
-	}
 	st, err := readStamp(w.path)
 	if err != nil {
 		return nil, err
 	}
-	if st.exists == w.loaded.exists && bytes.Equal(st.sum[:], w.loaded.sum[:]) {
-		w.loaded = st // only touched: remember the new time, restart nothing
+	if st == w.loaded {
 		return nil, nil
 	}
 	return &st, nil
@@ -106,7 +82,7 @@ func (d *Daemon) checkConfigFile() bool {
 		w.loaded = *st
 		return false
 	}
-	if st.sum == w.refused.sum && w.refused.exists {
+	if *st == w.refused {
 		return false
 	}
 	cfg, err := config.Load(w.path)
