@@ -2,13 +2,13 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/mail"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/internal/loopback"
 )
 
 // Limits that Validate enforces.
@@ -162,7 +162,7 @@ func (v *validator) url(field, s string, required bool, expected string) {
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
-		if !isLoopbackHost(u.Hostname()) {
+		if !loopback.IsHost(u.Hostname()) {
 			v.add(field, "%q must use https; plain http is allowed only for a loopback host (127.0.0.0/8, ::1, localhost)", s)
 			return
 		}
@@ -177,14 +177,6 @@ func (v *validator) url(field, s string, required bool, expected string) {
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#") {
 		v.add(field, "%q must not have a query or fragment; expected %s", s, expected)
 	}
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (v *validator) sync(s Sync) {

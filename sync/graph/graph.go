@@ -24,6 +24,7 @@ import (
 
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/clock"
+	"github.com/calsync/calsync/sync/internal/loopback"
 	"github.com/calsync/calsync/sync/retry"
 )
 
@@ -138,18 +139,10 @@ func baseURL(what, v, def string) (string, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Hostname() == "" {
 		return "", fmt.Errorf("graph: %s %q is not valid; expected an absolute URL such as %s", what, v, def)
 	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.IsHost(u.Hostname()) {
 		return "", fmt.Errorf("graph: %s %q uses plain http, which is allowed only for a loopback host (127.0.0.0/8, ::1, localhost); use https so the client secret and tokens are not sent in clear text", what, v)
 	}
 	return v, nil
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func defaultHTTPClient() *http.Client {

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/calsync/calsync/sync/clock"
+	"github.com/calsync/calsync/sync/internal/loopback"
 	"github.com/calsync/calsync/sync/retry"
 )
 
@@ -126,21 +126,13 @@ func checkBaseURL(raw string) (string, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) {
+		if !loopback.IsHost(u.Hostname()) {
 			return "", fmt.Errorf("onecloud base URL %q: http:// is only allowed for localhost; use https:// so the API token is not sent in clear text", raw)
 		}
 	default:
 		return "", fmt.Errorf("onecloud base URL %q: scheme must be https", raw)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Activities lists the presence activities (GET /v1/activities).
