@@ -7,6 +7,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 )
 
@@ -32,4 +33,13 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	b.Error.Code = code
 	b.Error.Message = message
 	writeJSON(w, status, b)
+}
+
+// holdUntilClientGivesUp answers r with nothing until its client gives up
+// (timeout or cancellation), as a request lost in a stalled proxy does. The
+// body is read first: the server notices a client hanging up only after
+// the body, and until then the request would count as in flight forever.
+func holdUntilClientGivesUp(r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	<-r.Context().Done()
 }

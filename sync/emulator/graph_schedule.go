@@ -192,10 +192,7 @@ func (g *Graph) graphInjectFault(w http.ResponseWriter, r *http.Request, inFligh
 	switch {
 	case hang:
 		g.hung.Add(1)
-		// The body must be read for the server to notice the client
-		// hanging up (it watches the connection only after the body).
-		_, _ = io.Copy(io.Discard, r.Body)
-		<-r.Context().Done()
+		holdUntilClientGivesUp(r)
 		return true
 	case failStatus == 0:
 		g.failed.Add(1)

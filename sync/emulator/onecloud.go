@@ -491,10 +491,7 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		o.hangLeft--
 		o.hung++
 		o.mu.Unlock()
-		// The body must be read for the server to notice the client
-		// hanging up (it watches the connection only after the body).
-		_, _ = io.Copy(io.Discard, r.Body)
-		<-r.Context().Done()
+		holdUntilClientGivesUp(r)
 		return
 	}
 	if o.down {
