@@ -122,9 +122,7 @@ func (n *AdminNotice) Check(err error) bool {
 	switch {
 	case err == nil:
 		// The change went through: whatever the service said before, this user may write.
-		n.readOnly = false
-		n.message.SetText(adminRightsMessage())
-		n.Hide()
+		n.clear()
 		return false
 	case !NeedsAdminRights(err):
 		return false
@@ -134,6 +132,13 @@ func (n *AdminNotice) Check(err error) bool {
 	n.Show()
 	n.Refresh()
 	return true
+}
+
+// clear hides the notice and forgets any read-only answer: this user may write.
+func (n *AdminNotice) clear() {
+	n.readOnly = false
+	n.message.SetText(adminRightsMessage())
+	n.Hide()
 }
 
 // ReadOnly reports whether the service said this user may only read; screens keep their Save
@@ -146,9 +151,7 @@ func (n *AdminNotice) ReadOnly() bool { return n.readOnly }
 func (n *AdminNotice) ShowAccess(who localapi.Caller) bool {
 	if who.CanWrite() {
 		if n.readOnly {
-			n.readOnly = false
-			n.message.SetText(adminRightsMessage())
-			n.Hide()
+			n.clear()
 		}
 		return false
 	}
