@@ -85,12 +85,15 @@ endif
 # with the quicker zlib compressor; `make package` builds the release one (LZMA, ~25 s more).
 PKG_VERSION  := $(shell packaging/version.sh file "$(VERSION)")
 PKG_NUMERIC  := $(shell packaging/version.sh numeric "$(VERSION)")
+# The app's metadata is the top-level FyneApp.toml, read through packaging/appmeta.sh.
+APP_NAME     := $(shell packaging/appmeta.sh get Name)
 PKG_STAGE    := $(BIN)/package
 WIN_EXE      := $(BIN)/windows-amd64/calsync.exe
 WIN_ICO      := $(PKG_STAGE)/calsync.ico
 WIN_SYSO     := cmd/calsync/rsrc_windows_amd64.syso
 WIN_SETUP    := $(BIN)/calsync-setup-$(PKG_VERSION).exe
 LINUX_TARGZ  := $(BIN)/calsync-$(PKG_VERSION)-linux-amd64.tar.gz
+LINUX_DESKTOP := $(PKG_STAGE)/calsync.desktop
 # NSIS compressor; empty means the script's default, /SOLID lzma (package-check uses zlib).
 NSIS_COMPRESSOR ?=
 
@@ -108,7 +111,7 @@ package-windows: ## bin/calsync-setup-<version>.exe (NSIS); signed when SIGN_CER
 	cp $(WIN_EXE) $(PKG_STAGE)/windows/calsync.exe
 	cp $(WIN_ICO) $(PKG_STAGE)/windows/calsync.ico
 	packaging/windows/sign.sh $(PKG_STAGE)/windows/calsync.exe
-	makensis -V2 -DVERSION=$(VERSION) -DVIVERSION=$(PKG_NUMERIC) $(if $(NSIS_COMPRESSOR),-DCOMPRESSOR=$(NSIS_COMPRESSOR)) \
+	makensis -V2 -DAPPNAME="$(APP_NAME)" -DVERSION=$(VERSION) -DVIVERSION=$(PKG_NUMERIC) $(if $(NSIS_COMPRESSOR),-DCOMPRESSOR=$(NSIS_COMPRESSOR)) \
 		-DSRCEXE=$(CURDIR)/$(PKG_STAGE)/windows/calsync.exe -DICON=$(CURDIR)/$(PKG_STAGE)/windows/calsync.ico \
 		-DOUTFILE=$(CURDIR)/$(WIN_SETUP) packaging/windows/calsync.nsi
 	packaging/windows/sign.sh $(WIN_SETUP)
@@ -116,15 +119,21 @@ package-windows: ## bin/calsync-setup-<version>.exe (NSIS); signed when SIGN_CER
 
 package-linux: ## bin/calsync-<version>-linux-amd64.tar.gz: binary, .desktop, systemd user unit, icon, install.sh
 	$(MAKE) --no-print-directory build
-	@if command -v desktop-file-validate >/dev/null; then desktop-file-validate packaging/linux/calsync.desktop; \
-	else echo "desktop-file-validate not found (desktop-file-utils): .desktop file not validated"; fi
+	$(MAKE) --no-print-directory $(LINUX_DESKTOP)
 	rm -rf $(PKG_STAGE)/linux && mkdir -p $(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/icons/hicolor/512x512/apps
-	cp $(BIN)/calsync packaging/linux/install.sh packaging/linux/calsync.desktop $(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/
+	cp $(BIN)/calsync packaging/linux/install.sh $(LINUX_DESKTOP) $(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/
 	$(BIN)/calsync service print-config --os linux --portable >$(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/calsync.service
 	cp assets/icon.png $(PKG_STAGE)/linux/calsync-$(PKG_VERSION)/icons/hicolor/512x512/apps/calsync.png
 	tar -C $(PKG_STAGE)/linux --sort=name --owner=0 --group=0 --numeric-owner --mtime=@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 0)} \
 		-czf $(LINUX_TARGZ) calsync-$(PKG_VERSION)
 	@tar -tzvf $(LINUX_TARGZ)
+
+# The menu entry is rendered from FyneApp.toml, then validated (desktop-file-utils).
+$(LINUX_DESKTOP): FyneApp.toml
+	@mkdir -p $(dir $@)
+	packaging/appmeta.sh desktop >$@.tmp && mv $@.tmp $@
+	@if command -v desktop-file-validate >/dev/null; then desktop-file-validate $@; \
+	else echo "desktop-file-validate not found (desktop-file-utils): $@ not validated"; fi
 
 package-darwin: ## on a Mac: bin/calsync-<version>-macos.dmg with the .app (signed/notarized with SIGN_IDENTITY, NOTARY_PROFILE)
 	packaging/darwin/package.sh "$(VERSION)" "$(LDFLAGS)" $(BIN)
@@ -140,7 +149,8 @@ package-check: ## cheap package checks (make test runs it): installer contents a
 	$(MAKE) --no-print-directory package-windows NSIS_COMPRESSOR=zlib WIN_SETUP=$(PKG_STAGE)/check/calsync-setup-check.exe
 	packaging/windows/test-sign.sh $(PKG_STAGE)/check/calsync-setup-check.exe
 	packaging/darwin/check-plists.sh $(BIN)/calsync "$(VERSION)"
-	desktop-file-validate packaging/linux/calsync.desktop
+	$(MAKE) --no-print-directory $(LINUX_DESKTOP)
+	desktop-file-validate $(LINUX_DESKTOP)
 	@echo "package-check: all package checks passed"
 
 bench: ## regenerate the figures of docs/benchmarks.md (about two minutes; the idle one waits a minute)

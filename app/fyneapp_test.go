@@ -21,7 +21,7 @@ func TestFyneAppMetadata(t *testing.T) {
 		}
 		Migrations map[string]bool
 	}
-	dir := filepath.Join("..", "cmd", "calsync") // beside the main package, where `fyne package` reads it
+	dir := ".." // the top of the repository: the one FyneApp.toml (packaging/appmeta's tests keep it one)
 	path := filepath.Join(dir, "FyneApp.toml")
 	if _, err := toml.DecodeFile(path, &meta); err != nil {
 		t.Fatalf("read %s: %v", path, err)

@@ -10,11 +10,13 @@
 #   version.sh build            ->  FyneApp.toml's Build (macOS CFBundleVersion, as `fyne package` sets it)
 #   version.sh check   VERSION  ->  fails when VERSION comes from a vX.Y.Z tag and FyneApp.toml's
 #                                   Version is not X.Y.Z (make package runs it: bump both together)
+# FyneApp.toml is the one at the top of the repository, read through packaging/appmeta.sh.
 set -eu
-toml=$(dirname "$0")/../cmd/calsync/FyneApp.toml
-# toml_value KEY: a [Details] value of FyneApp.toml, quotes removed.
+toml=FyneApp.toml
+here=$(dirname "$0")
+# toml_value KEY: a [Details] value of FyneApp.toml (appmeta checks the file and says what is wrong).
 toml_value() {
-	sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"\{0,1\}\([^\"]*\)\"\{0,1\}[[:space:]]*\$/\1/p" "$toml" 2>/dev/null | head -n 1
+	"$here/appmeta.sh" get "$1"
 }
 # tag_triple VERSION: "X Y Z" of a vX.Y.Z git describe output, or nothing.
 tag_triple() {
@@ -22,7 +24,6 @@ tag_triple() {
 }
 if [ "${1:-}" = build ]; then
 	b=$(toml_value Build)
-	[ -n "$b" ] || { echo "version.sh: no Build in $toml" >&2; exit 1; }
 	printf '%s\n' "$b"
 	exit 0
 fi
@@ -44,7 +45,6 @@ short)
 check)
 	triple=$(tag_triple "$v")
 	t=$(toml_value Version)
-	[ -n "$t" ] || { echo "version.sh: no Version in $toml" >&2; exit 1; }
 	if [ -n "$triple" ] && [ "$(printf '%s\n' "$triple" | tr ' ' .)" != "$t" ]; then
 		echo "version.sh: building $v, but $toml says Version = \"$t\"; set it to $(printf '%s\n' "$triple" | tr ' ' .) (and raise Build) in the commit you tag" >&2
 		exit 1

@@ -4,7 +4,7 @@
 Usage: check-plists.py INFO_PLIST LAUNCH_AGENT_PLIST FYNEAPP_TOML
   INFO_PLIST          Info.plist with its placeholders filled (packaging/darwin/info-plist.sh)
   LAUNCH_AGENT_PLIST  the LaunchAgent as `calsync service print-config --os darwin` renders it
-  FYNEAPP_TOML        cmd/calsync/FyneApp.toml, whose ID the bundle must carry
+  FYNEAPP_TOML        the top-level FyneApp.toml, whose ID the bundle must carry
 
 plistlib parses the XML strictly (a malformed file fails here as it would in launchd), then each
 key macOS acts on is checked: the bundle is tray-only (LSUIElement), names the executable and

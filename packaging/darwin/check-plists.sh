@@ -17,6 +17,6 @@ trap 'rm -rf "$work"' EXIT
 "$here/info-plist.sh" "$version" >"$work/Info.plist"
 # Where the app lands when dragged from the .dmg, and calsync's default config on macOS.
 "$calsync" --config "/Users/admin/Library/Application Support/calsync/config.json" service print-config \
-	--os darwin --executable "/Applications/OneCloud Calendar Sync.app/Contents/MacOS/calsync" \
+	--os darwin --executable "/Applications/$("$here/../appmeta.sh" get Name).app/Contents/MacOS/calsync" \
 	>"$work/calsync.plist" 2>"$work/print-config.err" || { cat "$work/print-config.err" >&2; exit 1; }
-python3 "$here/check-plists.py" "$work/Info.plist" "$work/calsync.plist" "$here/../../cmd/calsync/FyneApp.toml"
+python3 "$here/check-plists.py" "$work/Info.plist" "$work/calsync.plist" "$here/../../FyneApp.toml"

@@ -1,17 +1,14 @@
 #!/bin/sh
 # info-plist.sh prints packaging/darwin/Info.plist with its placeholders filled: the bundle ID and
-# name from cmd/calsync/FyneApp.toml, CFBundleShortVersionString and CFBundleVersion from
+# name from the top-level FyneApp.toml (packaging/appmeta.sh), CFBundleShortVersionString and CFBundleVersion from
 # packaging/version.sh (short, build), the git version and the copyright year.
 #
 # Usage: packaging/darwin/info-plist.sh VERSION > Info.plist
 set -eu
 v=${1:?usage: info-plist.sh VERSION}
 here=$(cd "$(dirname "$0")" && pwd)
-toml=$here/../../cmd/calsync/FyneApp.toml
-value() { sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"\([^\"]*\)\".*/\1/p" "$toml" | head -n 1; }
-id=$(value ID)
-name=$(value Name)
-[ -n "$id" ] && [ -n "$name" ] || { echo "info-plist.sh: no ID or Name in $toml" >&2; exit 1; }
+id=$("$here/../appmeta.sh" get ID)
+name=$("$here/../appmeta.sh" get Name)
 short=$("$here/../version.sh" short "$v")
 build=$("$here/../version.sh" build)
 year=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y 2>/dev/null || date -u -r "${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y)

@@ -35,7 +35,7 @@ for tool in go lipo sips iconutil codesign plutil hdiutil ditto; do
 	command -v "$tool" >/dev/null || { echo "package.sh: $tool not found (install Xcode's command line tools: xcode-select --install)" >&2; exit 1; }
 done
 
-name="OneCloud Calendar Sync"
+name=$("$root/packaging/appmeta.sh" get Name)
 file_version=$("$root/packaging/version.sh" file "$version")
 stage="$out/package/darwin"
 app="$stage/$name.app"

@@ -1,6 +1,6 @@
 ; calsync.nsi builds the Windows installer of OneCloud Calendar Sync with makensis (Debian's nsis).
 ; `make package-windows` runs it from the repository root; by hand:
-;   makensis -V2 -DVERSION=v1.2.3 -DVIVERSION=1.2.3.0 -DSRCEXE=$PWD/bin/windows-amd64/calsync.exe \
+;   makensis -V2 -DAPPNAME="$(packaging/appmeta.sh get Name)" -DVERSION=v1.2.3 -DVIVERSION=1.2.3.0 -DSRCEXE=$PWD/bin/windows-amd64/calsync.exe \
 ;            -DICON=$PWD/bin/calsync.ico -DOUTFILE=$PWD/bin/calsync-setup-v1.2.3.exe packaging/windows/calsync.nsi
 ; Give absolute paths: makensis resolves relative ones against this script's directory.
 ;
@@ -32,8 +32,10 @@ ManifestDPIAware true
   !define OUTFILE "bin\calsync-setup-${VERSION}.exe"
 !endif
 
-!define APPNAME   "OneCloud Calendar Sync"
-!define PUBLISHER "OneCloud Calendar Sync"
+!ifndef APPNAME
+  !error "pass -DAPPNAME=<name> (packaging/appmeta.sh get Name: FyneApp.toml's Name)"
+!endif
+!define PUBLISHER "${APPNAME}"
 !define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\calsync"
 !define RUNKEY    "Software\Microsoft\Windows\CurrentVersion\Run"
 

@@ -30,7 +30,8 @@ info=$(7z e -so -tPE "$exe" .rsrc/version.txt 2>/dev/null | iconv -f UTF-16LE -t
 expect() { # expect LABEL REGEX: the version text must match
 	if grep -Eq "$2" <<<"$info"; then ok "$1"; else bad "version resource: $1 (want /$2/)"; fi
 }
-expect "ProductName" '"ProductName", +"OneCloud Calendar Sync"'
+name=$("$(dirname "$0")/../appmeta.sh" get Name)
+expect "ProductName $name" "\"ProductName\", +\"$name\""
 expect "OriginalFilename" '"OriginalFilename", +"calsync\.exe"'
 expect "CompanyName" '"CompanyName", +"[^"]+"'
 expect "LegalCopyright" '"LegalCopyright", +"[^"]+"'

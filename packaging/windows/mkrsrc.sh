@@ -25,9 +25,10 @@ printf '%s\n' "$version" | grep -Eq '^[A-Za-z0-9._+-]+$' ||
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 year=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y 2>/dev/null || date -u +%Y)
+# The app's name and ID come from FyneApp.toml (appmeta), the version numbers from the arguments.
 fill() {
-	sed -e "s/@VERSION@/$version/g" -e "s/@NUMERIC@/$numeric/g" \
-		-e "s/@NUMERIC_COMMAS@/${numeric//./,}/g" -e "s/@YEAR@/$year/g" "$1"
+	"$here/../appmeta.sh" fill "$1" | sed -e "s/@VERSION@/$version/g" -e "s/@NUMERIC@/$numeric/g" \
+		-e "s/@NUMERIC_COMMAS@/${numeric//./,}/g" -e "s/@YEAR@/$year/g"
 }
 fill "$here/calsync.rc" >"$work/calsync.rc"
 fill "$here/calsync.exe.manifest" >"$work/calsync.exe.manifest"

@@ -20,7 +20,9 @@ command -v osslsigncode >/dev/null || { echo "sign.sh: osslsigncode not found (a
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-opts=(-certs "$SIGN_CERT" -key "$SIGN_KEY" -h sha256 -n "OneCloud Calendar Sync" -i "https://github.com/calsync/calsync")
+# The signature's description and URL are the app's name and website from FyneApp.toml.
+meta=$(dirname "$0")/../appmeta.sh
+opts=(-certs "$SIGN_CERT" -key "$SIGN_KEY" -h sha256 -n "$("$meta" get Name)" -i "$("$meta" get Website)")
 if [ -n "${SIGN_PASS:-}" ]; then
 	# -readpass keeps the passphrase out of the process list.
 	(umask 077 && printf '%s' "$SIGN_PASS" >"$work/pass")
