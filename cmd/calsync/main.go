@@ -9,6 +9,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// First of all imports in initialisation order: C.UTF-8 must read as English before Fyne's
+	// lang package parses the locale, or every command prints a locale error on stderr.
+	_ "github.com/calsync/calsync/cmd/calsync/internal/posixlocale"
 )
 
 // Stamped at build time with -ldflags "-X main.version=... ".
