@@ -31,7 +31,9 @@ start_demo() {
 		sleep 0.5
 	done
 	[ -n "${win:-}" ] || { echo "screenshots: the window never appeared" >&2; cat /tmp/calsync-screenshots.log >&2; exit 1; }
-	xdotool windowmove "$win" 0 0 windowsize "$win" 1100 700
+	# The window as it first opens (app.defaultWindowSize): the Status table is made to be read
+	# whole at that size.
+	xdotool windowmove "$win" 0 0 windowsize "$win" 960 640
 	sleep 8
 }
 

@@ -32,6 +32,10 @@ import (
 // preferences and storage by it.
 const AppID = "com.onecloud.calsync"
 
+// defaultWindowSize is the main window's size when it opens; the Status table is made to be
+// read whole at it, in English and Italian (status_table_test.go).
+func defaultWindowSize() fyne.Size { return fyne.NewSize(960, 640) }
+
 //go:embed translations
 var translations embed.FS
 
@@ -246,7 +250,7 @@ func Run(opts Options) error {
 	}
 	mw := NewWindow(w, opts)
 	w.SetContent(mw.Content())
-	w.Resize(fyne.NewSize(960, 640))
+	w.Resize(defaultWindowSize())
 
 	notifier := NewNotifier(a.SendNotification)
 	actions := mw.Status.TrayActions(w.Show, a.Quit)

@@ -37,7 +37,7 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	test.ApplyTheme(t, theme.DarkTheme())
-	size := fyne.NewSize(1100, 700)
+	size := defaultWindowSize()
 
 	// The wizard's first page, as a first run shows it in place of the tabs.
 	b := newGoldenBackend(t)

@@ -67,6 +67,10 @@ type StatusScreen struct {
 	syncNow    *widget.Button
 	pause      *widget.Button
 	table      *widget.Table
+	// tableWidth, fit and measure belong to fitTable (status_table.go).
+	tableWidth float32
+	fit        statusTableFit
+	measure    *widget.RichText
 	logs       *widget.List
 	// body is the laid-out screen, set by CreateRenderer; it is laid out again when a message
 	// appears (the desktop driver notices by itself, the software renderer does not).
@@ -128,7 +132,7 @@ func (s *StatusScreen) CreateRenderer() fyne.WidgetRenderer {
 	buttons := container.NewHBox(s.syncNow, s.pause, layout.NewSpacer())
 	top := container.NewVBox(s.state, s.notRunning, s.problems, form, s.progress, buttons, s.actionErr, s.admin)
 	logBox := container.NewBorder(widget.NewLabelWithStyle(lang.L("Service log"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, s.logs)
-	split := container.NewVSplit(s.table, logBox)
+	split := container.NewVSplit(container.New(statusTableLayout{s}, s.table), logBox)
 	split.Offset = 0.65
 	s.body = container.NewBorder(top, nil, nil, nil, split)
 	return widget.NewSimpleRenderer(s.body)
@@ -139,15 +143,12 @@ func statusColumns() []string {
 	return []string{lang.L("Name"), lang.L("Mailbox"), lang.L("OneCloud presence"), lang.L("Calendar"), lang.L("Next change"), lang.L("Last error")}
 }
 
-// statusColumnWidths fit typical content; the table scrolls sideways for longer text.
-var statusColumnWidths = [...]float32{160, 220, 150, 150, 170, 260}
-
 func (s *StatusScreen) newUserTable() *widget.Table {
 	t := widget.NewTableWithHeaders(
-		func() (int, int) { return len(s.status.Users), len(statusColumnWidths) },
+		func() (int, int) { return len(s.status.Users), len(statusColumns()) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
+			l.Wrapping = fyne.TextWrapWord // fitTable makes the row tall enough
 			return l
 		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
@@ -171,9 +172,6 @@ func (s *StatusScreen) newUserTable() *widget.Table {
 		if cols := statusColumns(); id.Row < 0 && id.Col >= 0 && id.Col < len(cols) {
 			o.(*widget.Label).SetText(cols[id.Col])
 		}
-	}
-	for i, w := range statusColumnWidths {
-		t.SetColumnWidth(i, w)
 	}
 	return t
 }
@@ -514,6 +512,7 @@ func (s *StatusScreen) show(st localapi.Status, err error) {
 		s.pause.Enable()
 	}
 	s.table.Refresh()
+	s.fitTable(0)
 	if s.OnLoaded != nil {
 		s.OnLoaded(st, nil)
 	}

@@ -144,19 +144,6 @@ func statusContains(texts []string, want string) bool {
 	return slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, want) })
 }
 
-// statusTableRows reads the user table's cells as the screen shows them.
-func statusTableRows(s *StatusScreen) [][]string {
-	var out [][]string
-	for r := range len(s.status.Users) {
-		row := make([]string, len(statusColumnWidths))
-		for c := range row {
-			row[c] = s.cellText(r, c)
-		}
-		out = append(out, row)
-	}
-	return out
-}
-
 var statusTestNow = time.Now().UTC().Truncate(time.Minute)
 
 func statusTestUsers() []localapi.UserStatus {
@@ -192,7 +179,7 @@ func TestStatusScreenRendersAndFollowsEvents(t *testing.T) {
 		{"Anna Rossi", "anna@example.com", "meeting / mobile until " + hhmm(statusTestNow.Add(time.Hour)), "busy", "available at " + hhmm(statusTestNow.Add(time.Hour)), ""},
 		{"Bruno Bianchi", "bruno@example.com", "available", "private appointment", "", "mailbox not found"},
 	}
-	if got := statusTableRows(s); !slices.EqualFunc(got, want, slices.Equal) {
+	if got := s.cellTexts(); !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("table rows = %q, want %q", got, want)
 	}
 	texts := visibleTexts(s)
@@ -243,7 +230,7 @@ func TestStatusScreenRendersAndFollowsEvents(t *testing.T) {
 	if l := nextStatusLoad(t, loads); l.err != nil || len(l.st.Users) != 1 {
 		t.Fatalf("after presence event: %+v", l)
 	}
-	if got := statusTableRows(s); len(got) != 1 || got[0][2] != "available" {
+	if got := s.cellTexts(); len(got) != 1 || got[0][2] != "available" {
 		t.Errorf("after presence event rows = %q, want Anna available", got)
 	}
 	texts = visibleTexts(s)
