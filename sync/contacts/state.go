@@ -1,0 +1,180 @@
+package contacts
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"os"
+	"sync"
+
+	"github.com/calsync/calsync/sync/atomicfile"
+)
+
+// StateVersion is the schema version of the contacts state file this build writes.
+const StateVersion = 1
+
+// StateFileName is the contacts state file's name, beside the config file.
+const StateFileName = "contacts-state.json"
+
+// State is what calsync remembers of the phonebook entries it wrote: per phonebook ("user:1001",
+// "phonebook"), per Exchange contact id, the entry and the ETag calsync got back. An entry whose
+// ETag in OneCloud differs was edited there by a person, and is left alone from then on.
+//
+// Losing the file is safe: with no record, an entry calsync made ("source":"calsync") with the
+// contact's externalId is adopted, not duplicated; entries of others are never touched either
+// way. What a lost file cannot tell is that one of our entries was edited by hand before: such
+// an entry is adopted and updated from Exchange once.
+type State struct {
+	Version    int                  `json:"version"`
+	Phonebooks map[string]BookState `json:"phonebooks"`
+}
+
+// BookState is what calsync remembers of one phonebook.
+type BookState struct {
+	// Mailbox is the Exchange mailbox the phonebook was last filled from.
+	Mailbox string `json:"mailbox,omitempty"`
+	// Entries maps an Exchange contact id to the entry calsync keeps for it.
+	Entries map[string]EntryState `json:"entries"`
+}
+
+// EntryState is one phonebook entry calsync wrote.
+type EntryState struct {
+	ID   string `json:"id"`
+	ETag string `json:"etag"`
+	// Edited says a person changed or deleted the entry in OneCloud: calsync never writes it
+	// again while the Exchange contact exists.
+	Edited bool `json:"edited,omitempty"`
+}
+
+// Store is the contacts state, loaded from and saved to one file; safe for concurrent use.
+type Store struct {
+	path string
+	log  *slog.Logger
+
+	saveMu sync.Mutex // serializes saves, so an older snapshot never lands after a newer one
+
+	mu    sync.Mutex
+	books map[string]BookState
+	dirty bool
+}
+
+// OpenStore loads the state file at path; a missing file is an empty state. A file that cannot
+// be understood is moved to path+".bak" with a warning and the state starts empty (see State for
+// why that is safe). path "" keeps the state in memory.
+func OpenStore(path string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{path: path, log: log, books: map[string]BookState{}}
+	if path == "" {
+		return s, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read contacts state file: %w", err)
+	}
+	st, perr := parseState(data)
+	if perr != nil {
+		bak := path + ".bak"
+		if rerr := os.Rename(path, bak); rerr != nil {
+			log.Warn("contacts state file unreadable; starting with empty state (could not move it aside)",
+				"path", path, "problem", perr.Error(), "renameError", rerr.Error())
+		} else {
+			log.Warn("contacts state file unreadable; moved aside, starting with empty state (entries calsync made are adopted again)",
+				"path", path, "movedTo", bak, "problem", perr.Error())
+		}
+		return s, nil
+	}
+	s.books = st.Phonebooks
+	return s, nil
+}
+
+func parseState(data []byte) (State, error) {
+	var st State
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&st); err != nil {
+		return State{}, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if dec.More() {
+		return State{}, errors.New("data after the JSON object")
+	}
+	switch {
+	case st.Version == 0:
+		return State{}, errors.New("version: missing")
+	case st.Version > StateVersion:
+		return State{}, fmt.Errorf("version: %d is newer than this calsync understands (%d)", st.Version, StateVersion)
+	case st.Version < 0:
+		return State{}, fmt.Errorf("version: %d is not valid", st.Version)
+	}
+	if st.Phonebooks == nil {
+		st.Phonebooks = map[string]BookState{}
+	}
+	for name, b := range st.Phonebooks {
+		for ext, e := range b.Entries {
+			if ext == "" || e.ID == "" {
+				return State{}, fmt.Errorf("phonebooks.%s: an entry has an empty contact or entry id", name)
+			}
+		}
+	}
+	return st, nil
+}
+
+// Book returns a copy of what is remembered of one phonebook.
+func (s *Store) Book(name string) BookState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.books[name]
+	b.Entries = maps.Clone(b.Entries)
+	if b.Entries == nil {
+		b.Entries = map[string]EntryState{}
+	}
+	return b
+}
+
+// SetBook replaces what is remembered of one phonebook; the file is rewritten at the next Save
+// only if something changed.
+func (s *Store) SetBook(name string, b BookState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, had := s.books[name]
+	if had && old.Mailbox == b.Mailbox && maps.Equal(old.Entries, b.Entries) {
+		return
+	}
+	if !had && len(b.Entries) == 0 {
+		return
+	}
+	s.books[name] = BookState{Mailbox: b.Mailbox, Entries: maps.Clone(b.Entries)}
+	s.dirty = true
+}
+
+// Save writes the state atomically if it changed since the last save.
+func (s *Store) Save() error {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.mu.Lock()
+	if !s.dirty || s.path == "" {
+		s.dirty = false
+		s.mu.Unlock()
+		return nil
+	}
+	data, err := json.MarshalIndent(State{Version: StateVersion, Phonebooks: s.books}, "", "  ")
+	s.dirty = false
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("encode contacts state: %w", err)
+	}
+	if err := atomicfile.WriteFile(s.path, append(data, '\n'), 0o600); err != nil {
+		s.mu.Lock()
+		s.dirty = true
+		s.mu.Unlock()
+		return fmt.Errorf("save contacts state: %w", err)
+	}
+	return nil
+}
