@@ -66,6 +66,14 @@ func (c *Config) Clone() *Config {
 	d := *c
 	d.Rules = slices.Clone(c.Rules)
 	d.Users = slices.Clone(c.Users)
+	if c.Contacts != nil {
+		k := *c.Contacts
+		if k.Personal != nil {
+			personal := *k.Personal
+			k.Personal = &personal
+		}
+		d.Contacts = &k
+	}
 	return &d
 }
 
@@ -80,6 +88,24 @@ func (c *Config) Interval() time.Duration {
 // (which Validate reports) gives DefaultLookahead.
 func (c *Config) Lookahead() time.Duration {
 	return durationOr(c.Sync.Lookahead, DefaultLookahead)
+}
+
+// ContactsEnabled reports whether contacts sync is on.
+func (c *Config) ContactsEnabled() bool { return c.Contacts != nil && c.Contacts.Enabled }
+
+// ContactsInterval is how often contacts are synced: contacts.interval, or
+// DefaultContactsInterval when unset or unparsable (which Validate reports).
+func (c *Config) ContactsInterval() time.Duration {
+	if c.Contacts == nil {
+		return durationOr("", DefaultContactsInterval)
+	}
+	return durationOr(c.Contacts.Interval, DefaultContactsInterval)
+}
+
+// ContactsPersonal reports whether users' personal phonebooks are filled (contacts.personal,
+// true when unset).
+func (c *Config) ContactsPersonal() bool {
+	return c.Contacts != nil && (c.Contacts.Personal == nil || *c.Contacts.Personal)
 }
 
 func durationOr(s, def string) time.Duration {

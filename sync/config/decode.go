@@ -320,6 +320,8 @@ func checkShape(v any, t reflect.Type, path string, report func(field, msg strin
 		return
 	}
 	switch t.Kind() {
+	case reflect.Pointer:
+		checkShape(v, t.Elem(), path, report)
 	case reflect.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {

@@ -16,6 +16,21 @@ type Config struct {
 	DefaultActivity string    `json:"defaultActivity"`
 	Rules           []Rule    `json:"rules"`
 	Users           []User    `json:"users"`
+	// Contacts is contacts sync; absent (nil) means off.
+	Contacts *Contacts `json:"contacts,omitempty"`
+}
+
+// Contacts says which Exchange contacts become OneCloud phonebook entries, and how often.
+type Contacts struct {
+	Enabled bool `json:"enabled"`
+	// Interval is a Go duration, at least MinContactsInterval; "" is DefaultContactsInterval.
+	Interval string `json:"interval,omitempty"`
+	// DefaultRegion is the ISO 3166 region of numbers written without a country code ("IT").
+	DefaultRegion string `json:"defaultRegion,omitempty"`
+	// Personal fills each enabled user's personal phonebook from their mailbox; nil is true.
+	Personal *bool `json:"personal,omitempty"`
+	// PhonebookMailbox fills the office's shared phonebook from that mailbox's contacts; "" is none.
+	PhonebookMailbox string `json:"phonebookMailbox,omitempty"`
 }
 
 // Connector is the Microsoft 365 calendar connector, named as in OneCloud.
@@ -78,4 +93,6 @@ const (
 	DefaultInterval     = "1m"
 	DefaultLookahead    = "8h"
 	DefaultActivity     = "available"
+	// DefaultContactsInterval is how often contacts are synced when contacts.interval is unset.
+	DefaultContactsInterval = "15m"
 )

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/internal/loopback"
 )
@@ -18,6 +20,8 @@ const (
 	// MaxLookahead is the exclusive upper bound: getSchedule reads a range
 	// under 62 days.
 	MaxLookahead = 62 * 24 * time.Hour
+	// MinContactsInterval: a listing of every mailbox's contacts is far heavier than a poll.
+	MinContactsInterval = 5 * time.Minute
 )
 
 // FieldError is one invalid value: the JSON path of the field
@@ -67,6 +71,9 @@ func (c *Config) Validate() error {
 		v.rule(fmt.Sprintf("rules[%d]", i), r)
 	}
 	v.users(c.Users)
+	if c.Contacts != nil {
+		v.contacts(*c.Contacts)
+	}
 	if len(v.errs) == 0 {
 		return nil
 	}
@@ -194,6 +201,21 @@ func (v *validator) sync(s Sync) {
 		v.add("sync.lookahead", "%s is too long; Graph reads a range under 62 days (1488h)", s.Lookahead)
 	case intervalOK && lookahead <= interval:
 		v.add("sync.lookahead", "%s must be longer than sync.interval (%s), or events starting between two polls are missed", s.Lookahead, s.Interval)
+	}
+}
+
+func (v *validator) contacts(k Contacts) {
+	if k.Interval != "" {
+		if d, ok := v.duration("contacts.interval", k.Interval); ok && d < MinContactsInterval {
+			v.add("contacts.interval", "%s is too short; the minimum is %s", k.Interval, MinContactsInterval)
+		}
+	}
+	if r := k.DefaultRegion; r != "" && !phonenumbers.GetSupportedRegions()[r] {
+		v.add("contacts.defaultRegion", "%q is not a region; expected an ISO 3166 region code in capitals, e.g. IT, GB or US", r)
+	}
+	v.mailbox("contacts.phonebookMailbox", k.PhonebookMailbox, false, "the mailbox whose contacts fill the office phonebook, e.g. rubrica@contoso.it")
+	if k.Enabled && k.Personal != nil && !*k.Personal && k.PhonebookMailbox == "" {
+		v.add("contacts.personal", "is false and contacts.phonebookMailbox is empty, so there is nothing to sync; set personal to true, name a phonebook mailbox, or set enabled to false")
 	}
 }
 

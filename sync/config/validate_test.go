@@ -157,6 +157,19 @@ func TestValidateEachError(t *testing.T) {
 		{"duplicate mailbox in other case", func(c *Config) {
 			c.Users = append(c.Users, User{OneCloudUser: "1002", Mailbox: "Mario.Rossi@Contoso.it", Enabled: true})
 		}, `users[1].mailbox: "Mario.Rossi@Contoso.it" is also users[0] (mailboxes compare case-insensitively); each mailbox may appear only once`},
+
+		{"contacts interval short", func(c *Config) { c.Contacts = &Contacts{Enabled: true, Interval: "1m"} },
+			"contacts.interval: 1m is too short; the minimum is 5m0s"},
+		{"contacts interval bad", func(c *Config) { c.Contacts = &Contacts{Enabled: true, Interval: "often"} },
+			`contacts.interval: "often" is not a duration; ` + durExp},
+		{"contacts region unknown", func(c *Config) { c.Contacts = &Contacts{Enabled: true, DefaultRegion: "ITA"} },
+			`contacts.defaultRegion: "ITA" is not a region; expected an ISO 3166 region code in capitals, e.g. IT, GB or US`},
+		{"contacts region lower case", func(c *Config) { c.Contacts = &Contacts{Enabled: true, DefaultRegion: "it"} },
+			`contacts.defaultRegion: "it" is not a region; expected an ISO 3166 region code in capitals, e.g. IT, GB or US`},
+		{"contacts phonebook mailbox bad", func(c *Config) { c.Contacts = &Contacts{Enabled: true, PhonebookMailbox: "rubrica"} },
+			`contacts.phonebookMailbox: "rubrica" is not a plain mailbox address; expected the mailbox whose contacts fill the office phonebook, e.g. rubrica@contoso.it`},
+		{"contacts with nothing to sync", func(c *Config) { c.Contacts = &Contacts{Enabled: true, Personal: new(false)} },
+			"contacts.personal: is false and contacts.phonebookMailbox is empty, so there is nothing to sync; set personal to true, name a phonebook mailbox, or set enabled to false"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,6 +223,13 @@ func TestValidateAccepts(t *testing.T) {
 			c.Users = append(c.Users, User{OneCloudUser: "1002"})
 		}},
 		{"no rules, no users", func(c *Config) { c.Rules, c.Users = nil, nil }},
+		{"contacts, every field", func(c *Config) {
+			c.Contacts = &Contacts{Enabled: true, Interval: "5m", DefaultRegion: "IT", Personal: new(true), PhonebookMailbox: "rubrica@contoso.it"}
+		}},
+		{"contacts, office phonebook only", func(c *Config) {
+			c.Contacts = &Contacts{Enabled: true, Personal: new(false), PhonebookMailbox: "rubrica@contoso.it"}
+		}},
+		{"contacts off, nothing else", func(c *Config) { c.Contacts = &Contacts{Personal: new(false)} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
