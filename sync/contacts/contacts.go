@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/onecloud"
 )
@@ -265,4 +266,26 @@ func cmpErr(first, err error) error {
 		return first
 	}
 	return err
+}
+
+// Books lists the phonebooks a config asks for: each enabled user's personal phonebook (unless
+// contacts.personal is false) from their mailbox, and the office phonebook from
+// contacts.phonebookMailbox when one is named. With contacts off it is empty: disabled users and
+// switched-off phonebooks are left as they are.
+func Books(cfg *config.Config) []Book {
+	if !cfg.ContactsEnabled() {
+		return nil
+	}
+	var books []Book
+	if cfg.ContactsPersonal() {
+		for _, u := range cfg.Users {
+			if u.Enabled && u.Mailbox != "" {
+				books = append(books, Book{Phonebook: onecloud.PersonalPhonebook(u.OneCloudUser), Mailbox: u.Mailbox})
+			}
+		}
+	}
+	if m := cfg.Contacts.PhonebookMailbox; m != "" {
+		books = append(books, Book{Phonebook: onecloud.OfficePhonebook(), Mailbox: m})
+	}
+	return books
 }

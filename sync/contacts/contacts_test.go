@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	gosync "sync"
 	"testing"
 
+	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/onecloud"
 )
@@ -313,6 +315,37 @@ func TestStoreSurvivesAndRecovers(t *testing.T) {
 		}
 		if _, err := os.Stat(path + ".bak"); err != nil {
 			t.Errorf("%s: not moved aside: %v", name, err)
+		}
+	}
+}
+
+func TestBooks(t *testing.T) {
+	users := []config.User{
+		{OneCloudUser: "1001", Mailbox: "mario@contoso.it", Enabled: true},
+		{OneCloudUser: "1002", Mailbox: "giulia@contoso.it"},
+		{OneCloudUser: "1003", Enabled: true},
+	}
+	tests := []struct {
+		name     string
+		contacts *config.Contacts
+		want     []string
+	}{
+		{"off", nil, nil},
+		{"disabled", &config.Contacts{PhonebookMailbox: "rubrica@contoso.it"}, nil},
+		{"personal by default", &config.Contacts{Enabled: true}, []string{"user:1001 mario@contoso.it"}},
+		{"both", &config.Contacts{Enabled: true, PhonebookMailbox: "rubrica@contoso.it"},
+			[]string{"user:1001 mario@contoso.it", "phonebook rubrica@contoso.it"}},
+		{"office only", &config.Contacts{Enabled: true, Personal: new(false), PhonebookMailbox: "rubrica@contoso.it"},
+			[]string{"phonebook rubrica@contoso.it"}},
+	}
+	for _, tt := range tests {
+		cfg := &config.Config{Users: users, Contacts: tt.contacts}
+		var got []string
+		for _, b := range Books(cfg) {
+			got = append(got, b.Phonebook.String()+" "+b.Mailbox)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: Books = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }
