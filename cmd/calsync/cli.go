@@ -94,6 +94,7 @@ func rootCommand() *command {
 		subs: []*command{
 			demoCommand(),
 			syncCommand(),
+			contactsCommand(),
 			checkCommand(),
 			secretCommand(),
 			rulesCommand(),

@@ -155,7 +155,7 @@ func remedyOf(err error) string {
 		return ge.Remedy
 	}
 	if onecloud.IsAuth(err) {
-		return "OneCloud refused the API token: create a new token in the OneCloud portal, then run: calsync secret set onecloud"
+		return onecloud.AuthRemedy
 	}
 	var rem interface{ Remedy() string }
 	if errors.As(err, &rem) {

@@ -84,14 +84,15 @@ type Report struct {
 	Phonebooks []BookReport `json:"phonebooks"`
 }
 
-// Failed reports whether any phonebook failed.
-func (r Report) Failed() bool {
+// Failed is how many phonebooks failed.
+func (r Report) Failed() int {
+	n := 0
 	for _, b := range r.Phonebooks {
 		if b.Error != "" {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 // BookReport is what a run did to one phonebook; with a dry run, what it would do.
@@ -146,7 +147,7 @@ func (s *Syncer) syncBook(ctx context.Context, b Book, dryRun bool) BookReport {
 	name := b.Phonebook.String()
 	r := BookReport{Book: name, Mailbox: b.Mailbox, Skipped: []Skip{}}
 	fail := func(err error) BookReport {
-		r.Error = err.Error()
+		r.Error = errorText(err)
 		s.log.Warn("contacts sync failed", "book", name, "mailbox", b.Mailbox, "error", r.Error)
 		return r
 	}
@@ -199,7 +200,7 @@ func (s *Syncer) syncBook(ctx context.Context, b Book, dryRun bool) BookReport {
 	}
 	s.opts.Store.SetBook(name, BookState{Mailbox: b.Mailbox, Entries: p.next})
 	if firstErr != nil {
-		r.Error = firstErr.Error()
+		r.Error = errorText(firstErr)
 	}
 	return r
 }
@@ -259,6 +260,18 @@ func (r *BookReport) count(k opKind) {
 	case opDelete:
 		r.Deleted++
 	}
+}
+
+// errorText is an error as the report shows it: what happened and, when known, what to do.
+func errorText(err error) string {
+	var ge *graph.Error
+	switch {
+	case errors.As(err, &ge) && ge.Remedy != "":
+		return err.Error() + " -> " + ge.Remedy
+	case onecloud.IsAuth(err):
+		return err.Error() + " -> " + onecloud.AuthRemedy
+	}
+	return err.Error()
 }
 
 func cmpErr(first, err error) error {

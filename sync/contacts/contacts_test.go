@@ -263,7 +263,7 @@ func TestRunFailedBookDoesNotStopOthers(t *testing.T) {
 		{Phonebook: mario, Mailbox: "mario@contoso.it"},
 	}
 	rep := newTestSyncer(t, ex, pb, nil).Run(context.Background(), books, false)
-	if !rep.Failed() || rep.Phonebooks[0].Error == "" || rep.Phonebooks[1].Error != "" || rep.Phonebooks[1].Created != 1 {
+	if rep.Failed() != 1 || rep.Phonebooks[0].Error == "" || rep.Phonebooks[1].Error != "" || rep.Phonebooks[1].Created != 1 {
 		t.Errorf("report = %+v", rep)
 	}
 }

@@ -1,5 +1,10 @@
 package graph
 
+import (
+	"context"
+	"errors"
+)
+
 // Stand-in for contacts.go (issue-13-clients branch): removed when it is merged.
 
 type Contact struct {
@@ -11,3 +16,7 @@ type Contact struct {
 }
 
 type EmailAddress struct{ Name, Address string }
+
+func (c *Client) ListContacts(ctx context.Context, mailbox string) ([]Contact, error) {
+	return nil, errors.New("not built yet")
+}

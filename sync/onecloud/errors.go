@@ -59,6 +59,9 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
+// AuthRemedy is what a person does when OneCloud refuses the API token (IsAuth).
+const AuthRemedy = "OneCloud refused the API token: create a new token in the OneCloud portal, then run: calsync secret set onecloud"
+
 // IsAuth reports whether err is a 401 or 403 answer: the OneCloud API token
 // is wrong, expired or lacks the right to do what was asked.
 func IsAuth(err error) bool {

@@ -158,7 +158,7 @@ func (e oneCloudError) Unwrap() error { return e.error }
 
 func (e oneCloudError) Remedy() string {
 	if onecloud.IsAuth(e.error) {
-		return "OneCloud refused the API token: create a new token in the OneCloud portal, then run: calsync secret set onecloud"
+		return onecloud.AuthRemedy
 	}
 	return "check onecloud.baseURL in the configuration and that this computer can reach it"
 }
