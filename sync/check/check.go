@@ -1,7 +1,7 @@
 // Package check runs the setup diagnosis behind `calsync check`: one step
 // per thing an administrator has to get right (configuration, client
 // secret, Entra token, Graph access, every user's mailbox, Reviewer rights,
-// secret expiry, OneCloud), each with a pass/fail mark and, on failure, the
+// contacts when they are synced, secret expiry, OneCloud), each with a pass/fail mark and, on failure, the
 // remedy. It never reports a secret.
 package check
 
@@ -29,6 +29,7 @@ const (
 	StepSyncUser     = "getSchedule works for the synchronization user"
 	StepMailboxes    = "Every enabled user's mailbox resolves"
 	StepSubjects     = "Event subjects are visible (Reviewer rights)"
+	StepContacts     = "Contacts are readable (Contacts.Read)"
 	StepSecretExpiry = "Client secret is not about to expire"
 	StepOneCloud     = "OneCloud is reachable and accepts the token"
 )
@@ -94,6 +95,7 @@ func Run(ctx context.Context, d Deps) []Step {
 	r.syncUser()
 	r.mailboxes()
 	r.subjects()
+	r.contacts()
 	r.secretExpiry()
 	r.oneCloud()
 	return r.redacted()
@@ -326,6 +328,34 @@ func (r *runner) subjects() {
 		r.add(Step{Name: StepSubjects, OK: true,
 			Detail: fmt.Sprintf("subjects visible for all %d users with events", withEvents)})
 	}
+}
+
+// contacts lists the contacts of one mailbox contacts sync reads - the office phonebook's, else
+// the first enabled user's - which proves the Contacts.Read permission; only when contacts are on.
+func (r *runner) contacts() {
+	if r.d.Config == nil || !r.d.Config.ContactsEnabled() {
+		return
+	}
+	if !r.tokenOK {
+		r.skip(StepContacts, "no access token")
+		return
+	}
+	mailbox := r.d.Config.Contacts.PhonebookMailbox
+	for _, u := range r.d.Config.Users {
+		if mailbox == "" && u.Enabled && u.Mailbox != "" {
+			mailbox = u.Mailbox
+		}
+	}
+	if mailbox == "" {
+		r.add(Step{Name: StepContacts, OK: true, Warning: true, Detail: "no enabled user and no phonebook mailbox to read contacts from"})
+		return
+	}
+	got, err := r.client.ListContacts(r.ctx, mailbox)
+	if err != nil {
+		r.add(failure(StepContacts, err))
+		return
+	}
+	r.add(Step{Name: StepContacts, OK: true, Detail: fmt.Sprintf("%s: %d contacts", mailbox, len(got))})
 }
 
 func (r *runner) secretExpiry() {
