@@ -143,6 +143,19 @@ const (
 	Environment Source = "environment"
 )
 
+// Where says in words where the secret n's value comes from, for status
+// lines: "stored in the keychain", "from the environment (CALSYNC_GRAPH_SECRET)";
+// "" when src is empty.
+func (src Source) Where(n Name) string {
+	switch src {
+	case Environment:
+		return "from the environment (" + n.EnvVar() + ")"
+	case Keychain:
+		return "stored in the keychain"
+	}
+	return string(src)
+}
+
 var (
 	// ErrNotFound means the secret is set neither in the keychain nor in its
 	// environment variable (for Delete: not in the keychain).
