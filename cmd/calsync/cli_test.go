@@ -581,7 +581,9 @@ func TestSyncOnceUnknownActivity(t *testing.T) {
 
 var (
 	tookRE  = regexp.MustCompile(`took [0-9.]+[µmn]?s`)
-	untilRE = regexp.MustCompile(`until [0-9]{2}:[0-9]{2}`)
+	untilRE = regexp.MustCompile(`until ([A-Z][a-z]{2} [ 0-9][0-9] [A-Z][a-z]{2} )?[0-9]{2}:[0-9]{2}`)
+	// spacesRE: an until with its day (near midnight) widens the columns.
+	spacesRE = regexp.MustCompile(`  +`)
 )
 
 // The human table of `calsync sync --once`, against a golden file; times
@@ -625,13 +627,36 @@ func TestSyncOnceTableGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if got != string(want) {
+	if spacesRE.ReplaceAllString(got, "  ") != spacesRE.ReplaceAllString(string(want), "  ") {
 		t.Errorf("table differs from %s:\n--- got\n%s--- want\n%s", golden, got, want)
 	}
 	// The normalised times are the events' real ends.
 	for _, ev := range []time.Duration{time.Hour, 40 * time.Minute, 50 * time.Minute, 20 * time.Hour} {
-		if hm := o.now.Add(ev).Local().Format("15:04"); !strings.Contains(r.stdout, "until "+hm) {
-			t.Errorf("no until %s in the table:\n%s", hm, r.stdout)
+		if until := untilText(o.now.Add(ev), time.Now()); !strings.Contains(r.stdout, "until "+until) {
+			t.Errorf("no until %s in the table:\n%s", until, r.stdout)
+		}
+	}
+}
+
+// TestUntilText: a time today alone, any other day with its date (an
+// all-day vacation ends at 00:00, which alone would read as tonight).
+func TestUntilText(t *testing.T) {
+	now := time.Date(2026, 11, 25, 21, 36, 5, 0, time.Local)
+	tests := []struct {
+		until time.Time
+		want  string
+	}{
+		{time.Date(2026, 11, 25, 22, 16, 5, 0, time.Local), "22:16"},
+		{time.Date(2026, 11, 25, 23, 59, 0, 0, time.Local), "23:59"},
+		{time.Date(2026, 11, 26, 0, 0, 0, 0, time.Local), "Thu 26 Nov 00:00"},
+		{time.Date(2026, 11, 26, 9, 0, 0, 0, time.Local), "Thu 26 Nov 09:00"},
+		{time.Date(2026, 12, 3, 0, 0, 0, 0, time.Local), "Thu  3 Dec 00:00"},
+		{time.Date(2027, 11, 25, 10, 0, 0, 0, time.Local), "Thu 25 Nov 10:00"},
+		{time.Date(2026, 11, 25, 8, 0, 0, 0, time.Local), "08:00"}, // earlier today
+	}
+	for _, tt := range tests {
+		if got := untilText(tt.until, now); got != tt.want {
+			t.Errorf("untilText(%s) = %q, want %q", tt.until, got, tt.want)
 		}
 	}
 }
