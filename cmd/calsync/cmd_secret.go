@@ -54,7 +54,7 @@ func secretCommand() *command {
 							return nil
 						}
 						if err := newSecretStore(e).Set(ctx, name, value); err != nil {
-							err = fmt.Errorf("store %s secret: %w", name, err)
+							// The store's error already begins "set graph secret: ".
 							// A bad value is bad input (2); a failing keychain is not.
 							if errors.Is(err, secrets.ErrInvalidValue) || errors.Is(err, secrets.ErrTooBig) {
 								return withCode(exitUsage, err)

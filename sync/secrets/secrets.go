@@ -176,7 +176,7 @@ var (
 // prompt.
 const (
 	DefaultLookupTimeout = 5 * time.Second
-	DefaultWriteTimeout  = time.Minute
+	DefaultWriteTimeout  = 30 * time.Second
 )
 
 // Backend is the key-value store behind a Store; the default is the OS
@@ -435,6 +435,8 @@ func unavailableReason(err error) string {
 		return "it is locked, and no desktop session is there to ask for its password"
 	case strings.Contains(msg, "ServiceUnknown") || strings.Contains(msg, "not provided by any .service files"):
 		return "no Secret Service (GNOME Keyring, KWallet) runs on the D-Bus session bus"
+	case strings.Contains(msg, "Failed to activate service"):
+		return "the Secret Service (GNOME Keyring, KWallet) could not be started on the D-Bus session bus"
 	case strings.Contains(msg, "dial ") || strings.Contains(msg, "connect: "):
 		return "the D-Bus session bus in DBUS_SESSION_BUS_ADDRESS cannot be reached"
 	case strings.Contains(msg, "unsupported platform"):

@@ -248,6 +248,8 @@ func TestKeychainUnavailable(t *testing.T) {
 			"it is locked, and no desktop session is there to ask for its password"},
 		{"no secret service", errors.New("The name org.freedesktop.secrets was not provided by any .service files"),
 			"no Secret Service (GNOME Keyring, KWallet) runs on the D-Bus session bus"},
+		{"activation timed out", errors.New("Failed to activate service 'org.freedesktop.secrets': timed out (service_start_timeout=25000ms)"),
+			"the Secret Service (GNOME Keyring, KWallet) could not be started on the D-Bus session bus"},
 		{"stale bus address", errors.New("dial unix /tmp/dbus-x: connect: no such file or directory"),
 			"the D-Bus session bus in DBUS_SESSION_BUS_ADDRESS cannot be reached"},
 		{"anything else", errors.New("org.freedesktop.DBus.Error.AccessDenied: nope"), "it refused the request or could not be reached"},
