@@ -527,7 +527,7 @@ func (sec *connectorSecret) showState(st localapi.SecretState, found bool) {
 	case !sec.set:
 		sec.state.SetText(lang.L("Not stored yet"))
 	case st.Source == "environment":
-		sec.state.SetText(lang.L("Set by an environment variable; a value stored here takes precedence"))
+		sec.state.SetText(lang.L("Set by an environment variable, which takes precedence over a value stored here"))
 	case st.Source == "keychain" || st.Source == "":
 		sec.state.SetText(lang.L("Stored in the system keychain"))
 	default:

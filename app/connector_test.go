@@ -306,7 +306,7 @@ func TestConnectorSecretSources(t *testing.T) {
 	}{
 		{"not stored", nil, nil, "Not stored yet", true},
 		{"environment", []localapi.SecretState{{Name: "graph", Set: true, Source: "environment"}}, nil,
-			"Set by an environment variable; a value stored here takes precedence", false},
+			"Set by an environment variable, which takes precedence over a value stored here", false},
 		{"keychain failure", []localapi.SecretState{{Name: "graph", Error: "keychain locked"}}, nil, "Not stored yet", true},
 		{"service unreachable", nil, errors.New("connection refused"),
 			"Could not ask the service whether it is stored: connection refused", true},

@@ -309,7 +309,7 @@ func TestUsersScreenImportCSV(t *testing.T) {
 
 	wantReport := []string{
 		`Line 3, mailbox: "not-a-mailbox" is not a plain mailbox address; expected the user's mailbox address, e.g. mario.rossi@contoso.it`,
-		`Line 5, enabled: "maybe" is not a yes/no value; expected true, false, yes, no, 1 or 0`,
+		`Line 5, enabled: "maybe" is not a yes/no value; expected true, false, yes, no, 1 or 0 (or sì, si, vero, falso)`,
 	}
 	if got := usersReportLines(res.Errors); !slices.Equal(got, wantReport) {
 		t.Errorf("report:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantReport, "\n"))

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/calsync/calsync/sync/secrets"
 )
 
 // Exit codes, a contract documented in README.md.
@@ -48,6 +50,8 @@ type env struct {
 	stderr     io.Writer
 	getenv     func(string) string
 	stdinIsTTY func() bool
+	// keychain is the secret store's backend; nil is the OS keychain.
+	keychain secrets.Backend
 }
 
 func newEnv() *env {
@@ -78,7 +82,22 @@ type globals struct {
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.config, "config", g.config, "configuration `file` (default: $CALSYNC_CONFIG, else the OS config dir)")
+	fs.Var((*configFlag)(&g.config), "config", "configuration `file` (default: $CALSYNC_CONFIG, else the OS config dir)")
+}
+
+// configFlag is --config: a path, never empty. An empty value would quietly
+// mean the default file, which is not what anyone typing it meant (an unset
+// shell variable, most likely).
+type configFlag string
+
+func (c *configFlag) String() string { return string(*c) }
+
+func (c *configFlag) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("is empty; give the configuration file's path, or leave --config out for the default")
+	}
+	*c = configFlag(v)
+	return nil
 }
 
 func rootCommand() *command {
@@ -130,14 +149,24 @@ func dispatch(ctx context.Context, c *command, path []string, g *globals, args [
 	if c.flags != nil {
 		runFn = c.flags(fs, g)
 	}
-	if err := fs.Parse(args); err != nil {
+	// A command with subcommands stops at the first argument, its
+	// subcommand's name; the others take flags after their arguments too
+	// (calsync secret set graph --config FILE).
+	var rest []string
+	var err error
+	if len(c.subs) == 0 {
+		rest, err = parseInterspersed(fs, args)
+	} else {
+		err = fs.Parse(args)
+		rest = fs.Args()
+	}
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(e.stdout, c, path, fs)
 			return flag.ErrHelp
 		}
 		return usageErrorf("%s: %v (see %s --help)", strings.Join(path, " "), err, strings.Join(path, " "))
 	}
-	rest := fs.Args()
 	if len(rest) > 0 && len(c.subs) > 0 {
 		for _, s := range c.subs {
 			if s.name == rest[0] {
@@ -156,6 +185,26 @@ func dispatch(ctx context.Context, c *command, path []string, g *globals, args [
 		return usageErrorf("%s: nothing to run", strings.Join(path, " "))
 	}
 	return runFn(ctx, e, rest)
+}
+
+// parseInterspersed parses flags anywhere among the arguments and returns
+// the positional ones in order; after "--" everything is positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
 }
 
 func subNames(c *command) string {
@@ -182,8 +231,12 @@ func printHelp(w io.Writer, c *command, path []string, fs *flag.FlagSet) {
 	}
 	if len(c.subs) > 0 {
 		fmt.Fprintln(w, "Commands:")
+		width := 10
 		for _, s := range c.subs {
-			fmt.Fprintf(w, "  %-10s %s\n", s.name, s.short)
+			width = max(width, len(s.name))
+		}
+		for _, s := range c.subs {
+			fmt.Fprintf(w, "  %-*s %s\n", width, s.name, s.short)
 		}
 		fmt.Fprintln(w)
 	}

@@ -57,6 +57,8 @@ func runCLI(t *testing.T, vars map[string]string, stdin string, args ...string) 
 		stderr:     &errb,
 		getenv:     func(k string) string { return vars[k] },
 		stdinIsTTY: func() bool { return false },
+		// go-keyring's mock (TestMain) needs no session bus.
+		keychain: secrets.KeyringBackend{Reachable: func() error { return nil }},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -172,6 +174,32 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	}
 }
 
+// TestHelpCommandColumns: each command list lines its descriptions up in
+// one column, however long a command's name (service print-config).
+func TestHelpCommandColumns(t *testing.T) {
+	for _, p := range commandPaths(rootCommand(), nil) {
+		name := strings.Join(p, " ")
+		r := runCLI(t, nil, "", append(slices.Clone(p[1:]), "--help")...)
+		_, list, ok := strings.Cut(r.stdout, "Commands:\n")
+		if !ok {
+			continue
+		}
+		list, _, _ = strings.Cut(list, "\n\n")
+		col := -1
+		for _, line := range strings.Split(list, "\n") {
+			fields := strings.Fields(line)
+			if len(fields) < 2 {
+				t.Fatalf("%s --help: command line %q has no description", name, line)
+			}
+			at := strings.Index(line[len("  ")+len(fields[0]):], fields[1]) + len("  ") + len(fields[0])
+			if col >= 0 && at != col {
+				t.Errorf("%s --help: %q starts its description at column %d, the others at %d:\n%s", name, fields[0], at, col, list)
+			}
+			col = at
+		}
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	vars := map[string]string{"CALSYNC_CONFIG": filepath.Join(t.TempDir(), "none.json")}
 	for _, tc := range []struct {
@@ -192,6 +220,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"rules", "test", "--user", "1001", "--duration", "0s"}, "--duration"},
 		{[]string{"check", "--timeout", "-1s"}, "--timeout"},
 		{[]string{"secret", "set"}, "exactly one secret name"},
+		{[]string{"secret", "set", "graph", "onecloud"}, "exactly one secret name"},
+		{[]string{"secret", "set", "graph", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"secret", "status", "--config", ""}, `invalid value "" for flag -config: is empty; give the configuration file's path`},
+		{[]string{"--config", "", "sync", "--once"}, `invalid value "" for flag -config: is empty`},
+		{[]string{"sync", "--once", "--config="}, `invalid value "" for flag -config: is empty`},
+		{[]string{"sync", "--once", "--", "--json"}, `unexpected argument "--json"`},
 		{[]string{"version", "x"}, `unexpected argument "x"`},
 	} {
 		r := runCLI(t, vars, "", tc.args...)
@@ -547,7 +581,9 @@ func TestSyncOnceUnknownActivity(t *testing.T) {
 
 var (
 	tookRE  = regexp.MustCompile(`took [0-9.]+[µmn]?s`)
-	untilRE = regexp.MustCompile(`until [0-9]{2}:[0-9]{2}`)
+	untilRE = regexp.MustCompile(`until ([A-Z][a-z]{2} [ 0-9][0-9] [A-Z][a-z]{2} )?[0-9]{2}:[0-9]{2}`)
+	// spacesRE: an until with its day (near midnight) widens the columns.
+	spacesRE = regexp.MustCompile(`  +`)
 )
 
 // The human table of `calsync sync --once`, against a golden file; times
@@ -591,13 +627,36 @@ func TestSyncOnceTableGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if got != string(want) {
+	if spacesRE.ReplaceAllString(got, "  ") != spacesRE.ReplaceAllString(string(want), "  ") {
 		t.Errorf("table differs from %s:\n--- got\n%s--- want\n%s", golden, got, want)
 	}
 	// The normalised times are the events' real ends.
 	for _, ev := range []time.Duration{time.Hour, 40 * time.Minute, 50 * time.Minute, 20 * time.Hour} {
-		if hm := o.now.Add(ev).Local().Format("15:04"); !strings.Contains(r.stdout, "until "+hm) {
-			t.Errorf("no until %s in the table:\n%s", hm, r.stdout)
+		if until := untilText(o.now.Add(ev), time.Now()); !strings.Contains(r.stdout, "until "+until) {
+			t.Errorf("no until %s in the table:\n%s", until, r.stdout)
+		}
+	}
+}
+
+// TestUntilText: a time today alone, any other day with its date (an
+// all-day vacation ends at 00:00, which alone would read as tonight).
+func TestUntilText(t *testing.T) {
+	now := time.Date(2026, 11, 25, 21, 36, 5, 0, time.Local)
+	tests := []struct {
+		until time.Time
+		want  string
+	}{
+		{time.Date(2026, 11, 25, 22, 16, 5, 0, time.Local), "22:16"},
+		{time.Date(2026, 11, 25, 23, 59, 0, 0, time.Local), "23:59"},
+		{time.Date(2026, 11, 26, 0, 0, 0, 0, time.Local), "Thu 26 Nov 00:00"},
+		{time.Date(2026, 11, 26, 9, 0, 0, 0, time.Local), "Thu 26 Nov 09:00"},
+		{time.Date(2026, 12, 3, 0, 0, 0, 0, time.Local), "Thu  3 Dec 00:00"},
+		{time.Date(2027, 11, 25, 10, 0, 0, 0, time.Local), "Thu 25 Nov 10:00"},
+		{time.Date(2026, 11, 25, 8, 0, 0, 0, time.Local), "08:00"}, // earlier today
+	}
+	for _, tt := range tests {
+		if got := untilText(tt.until, now); got != tt.want {
+			t.Errorf("untilText(%s) = %q, want %q", tt.until, got, tt.want)
 		}
 	}
 }
@@ -624,6 +683,7 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"✓ Configuration is valid: 2 of 2 users enabled, 4 rules", "✓ Every enabled user's mailbox resolves: all 2 mailboxes can be read",
+		"✓ Client secret is present: from the environment (CALSYNC_GRAPH_SECRET)",
 		"✓ OneCloud is reachable and accepts the token"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("missing %q:\n%s", want, r.stdout)
@@ -760,9 +820,33 @@ func TestSecretSetAndStatus(t *testing.T) {
 
 	r = runCLI(t, vars, "", "secret", "status")
 	outputs = append(outputs, r.stdout, r.stderr)
-	if r.code != exitOK || !regexp.MustCompile(`graph\s+set\s+keychain`).MatchString(r.stdout) ||
-		!regexp.MustCompile(`onecloud\s+missing`).MatchString(r.stdout) {
+	if r.code != exitOK || !regexp.MustCompile(`graph\s+set\s+stored in the keychain`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`onecloud\s+missing`).MatchString(r.stdout) || !strings.Contains(r.stdout, "CALSYNC_ONECLOUD_TOKEN") {
 		t.Errorf("status after: %s", r)
+	}
+
+	// A variable that is set wins over the keychain, and status says so.
+	withEnv := map[string]string{"CALSYNC_CONFIG": vars["CALSYNC_CONFIG"], "CALSYNC_GRAPH_SECRET": "from-env", "CALSYNC_ONECLOUD_TOKEN": "from-env-too"}
+	r = runCLI(t, withEnv, "", "secret", "status")
+	outputs = append(outputs, r.stdout, r.stderr)
+	if r.code != exitOK || !regexp.MustCompile(`graph\s+set\s+from the environment \(CALSYNC_GRAPH_SECRET\)`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`onecloud\s+set\s+from the environment \(CALSYNC_ONECLOUD_TOKEN\)`).MatchString(r.stdout) ||
+		strings.Contains(r.stdout, "missing") || strings.Contains(r.stdout, "from-env") {
+		t.Errorf("status with the variables set: %s", r)
+	}
+	// Storing while the variable is set says which one is used.
+	r = runCLI(t, withEnv, value+"\n", "secret", "set", "graph")
+	outputs = append(outputs, r.stdout, r.stderr)
+	if r.code != exitOK || !strings.Contains(r.stderr, "CALSYNC_GRAPH_SECRET is set here and takes precedence over the keychain") {
+		t.Errorf("secret set with the variable set: %s", r)
+	}
+
+	// --config after the secret's name, as every command takes it.
+	other := filepath.Join(t.TempDir(), "other.json")
+	r = runCLI(t, map[string]string{}, value+"\n", "secret", "set", "graph", "--config", other)
+	outputs = append(outputs, r.stdout, r.stderr)
+	if r.code != exitOK || !strings.Contains(r.stdout, "graph secret stored") {
+		t.Errorf("secret set graph --config FILE: %s", r)
 	}
 
 	// Empty input is refused and stores nothing.

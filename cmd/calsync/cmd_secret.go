@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/calsync/calsync/sync/config"
@@ -16,9 +17,10 @@ func secretCommand() *command {
 	return &command{
 		name:  "secret",
 		short: "store the Graph client secret or OneCloud API token in the OS keychain",
-		long: "Secrets live only in the OS keychain (service \"calsync\"), never in the configuration.\n" +
-			"Without a keychain, CALSYNC_GRAPH_SECRET and CALSYNC_ONECLOUD_TOKEN are read instead\n" +
-			"(the keychain wins when both are set).",
+		long: "Secrets live in the OS keychain (service \"calsync\"), never in the configuration.\n" +
+			"Where there is no keychain (a server, cron, SSH), set CALSYNC_GRAPH_SECRET and\n" +
+			"CALSYNC_ONECLOUD_TOKEN instead: a variable that is set wins, and the keychain is then\n" +
+			"not asked at all.",
 		subs: []*command{
 			{
 				name:  "set",
@@ -52,7 +54,7 @@ func secretCommand() *command {
 							return nil
 						}
 						if err := newSecretStore(e).Set(ctx, name, value); err != nil {
-							err = fmt.Errorf("store %s secret: %w", name, err)
+							// The store's error already begins "set graph secret: ".
 							// A bad value is bad input (2); a failing keychain is not.
 							if errors.Is(err, secrets.ErrInvalidValue) || errors.Is(err, secrets.ErrTooBig) {
 								return withCode(exitUsage, err)
@@ -60,6 +62,9 @@ func secretCommand() *command {
 							return err
 						}
 						fmt.Fprintf(e.stdout, "%s secret stored in the system keychain\n", name)
+						if e.getenv(name.EnvVar()) != "" {
+							fmt.Fprintf(e.stderr, "calsync: note: %s is set here and takes precedence over the keychain; unset it for the stored value to be used\n", name.EnvVar())
+						}
 						return nil
 					}
 				},
@@ -74,18 +79,19 @@ func secretCommand() *command {
 						}
 						tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 						fmt.Fprintln(tw, "SECRET\tSTATE\tSOURCE\tNOTE")
-						missing := false
+						var missing []string
 						for _, st := range newSecretStore(e).Status(ctx) {
 							state := "set"
 							if !st.Set {
 								state = "missing"
-								missing = true
+								missing = append(missing, st.Name.EnvVar())
 							}
-							fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.Name, state, orDash(string(st.Source)), st.Err)
+							fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.Name, state, orDash(st.Source.Where(st.Name)), st.Err)
 						}
 						tw.Flush()
-						if missing {
-							fmt.Fprintln(e.stdout, "\nSet a missing secret with: calsync secret set graph|onecloud")
+						if len(missing) > 0 {
+							fmt.Fprintf(e.stdout, "\nSet a missing secret with: calsync secret set graph|onecloud (in a session where the system keychain works),\n"+
+								"or in its environment variable (servers, cron, SSH): %s\n", strings.Join(missing, ", "))
 						}
 						return nil
 					}
@@ -118,7 +124,7 @@ func handSecretToService(ctx context.Context, g *globals, e *env, name secrets.N
 }
 
 func newSecretStore(e *env) *secrets.Store {
-	return secrets.New(secrets.Options{Getenv: e.getenv})
+	return secrets.New(secrets.Options{Backend: e.keychain, Getenv: e.getenv})
 }
 
 func orDash(s string) string {

@@ -195,9 +195,8 @@ func printSyncTable(w io.Writer, rep engine.Report, now time.Time, dryRun bool) 
 	fmt.Fprintf(w, "\n%s\n", b.String())
 }
 
-// desiredText is "activity[/role] [until HH:MM]" in local time. HH:MM is
-// the next occurrence of that time (within 24 hours); a later until gets
-// its date.
+// desiredText is "activity[/role] [until HH:MM]" in local time, the until
+// with its day when it is not today.
 func desiredText(u engine.UserReport, now time.Time) string {
 	if u.Activity == "" {
 		return "-"
@@ -212,12 +211,15 @@ func desiredText(u engine.UserReport, now time.Time) string {
 	return s
 }
 
+// untilText is "15:04" for a time today and "Mon _2 Jan 15:04" for any
+// other day: an all-day vacation ends at 00:00, which alone reads as
+// tonight.
 func untilText(until, now time.Time) string {
-	l := until.Local()
-	if until.Sub(now) < 24*time.Hour {
+	l, n := until.Local(), now.Local()
+	if y, m, d := l.Date(); y == n.Year() && m == n.Month() && d == n.Day() {
 		return l.Format("15:04")
 	}
-	return l.Format("Mon 2 Jan 15:04")
+	return l.Format("Mon _2 Jan 15:04")
 }
 
 func ruleText(u engine.UserReport) string {

@@ -59,9 +59,11 @@ type Deps struct {
 	Config    *config.Config
 	ConfigErr error
 	// Secret is the Graph client secret; SecretErr is what reading the
-	// secret store reported.
-	Secret    string
-	SecretErr error
+	// secret store reported. SecretFrom says where it came from, in words
+	// ("from the environment (CALSYNC_GRAPH_SECRET)"); "" says "stored".
+	Secret     string
+	SecretErr  error
+	SecretFrom string
 
 	HTTPClient *http.Client // nil: the graph package's default
 	Clock      clock.Clock  // nil: the real clock
@@ -141,14 +143,19 @@ func (r *runner) secret() {
 	switch {
 	case r.d.SecretErr != nil:
 		r.add(Step{Name: StepSecret, Detail: "reading the secret store failed: " + r.d.SecretErr.Error(),
-			Remedy: "Store the client secret again with `calsync secret set graph`; if the store itself fails, see the log."})
+			Remedy: "Store the client secret with `calsync secret set graph`, or, where there is no keychain (servers, cron, SSH), " +
+				"set CALSYNC_GRAPH_SECRET in the environment."})
 	case strings.TrimSpace(r.d.Secret) == "":
 		r.add(Step{Name: StepSecret, Detail: "no Graph client secret is stored",
 			Remedy: "Copy the Value of the client secret (Entra ID > App registrations > your app > Certificates & secrets), " +
 				"then run `calsync secret set graph`."})
 	default:
 		r.secretOK = true
-		r.add(Step{Name: StepSecret, OK: true, Detail: "stored"})
+		from := r.d.SecretFrom
+		if from == "" {
+			from = "stored"
+		}
+		r.add(Step{Name: StepSecret, OK: true, Detail: from})
 	}
 }
 

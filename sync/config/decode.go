@@ -147,6 +147,9 @@ func (d decoder) decode(data []byte, path string) (*Config, error) {
 
 	// Every shape problem at once, in the order they appear in the file.
 	problems := p.dups
+	for _, e := range problems {
+		e.Path = path // the parser knows the text, not the file
+	}
 	checkShape(doc, reflect.TypeFor[Config](), "", func(field, msg string) {
 		off, ok := p.pos[field]
 		if !ok {

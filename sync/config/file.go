@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,17 +25,49 @@ const FilePerm os.FileMode = 0o600
 // DirPerm is the mode of a config directory that Save creates.
 const DirPerm os.FileMode = 0o700
 
+// MaxFileBytes is the largest configuration file Load reads. A real one is
+// a few kilobytes and 20,000 users fit in 2 MiB; anything larger is not a
+// calsync configuration (a log or an export saved under the wrong name),
+// and decoding it would take hundreds of megabytes of memory.
+const MaxFileBytes = 4 << 20
+
+// ErrFileTooLarge marks a configuration file over MaxFileBytes.
+var ErrFileTooLarge = errors.New("file too large")
+
 // Load reads and decodes the config file at path. It does not Validate, so
 // an unfinished config can be loaded and edited; callers validate before
 // syncing. A missing file gives an error satisfying
 // errors.Is(err, fs.ErrNotExist); a corrupt one a *DecodeError naming the
 // path and, for a syntax error, the line and column.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return decoder{current: CurrentVersion, migrations: migrations()}.decode(data, path)
+}
+
+// readFile reads the config file, refusing one over MaxFileBytes with a
+// *DecodeError wrapping ErrFileTooLarge.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err) // *fs.PathError names the path
 	}
-	return decoder{current: CurrentVersion, migrations: migrations()}.decode(data, path)
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if len(data) > MaxFileBytes {
+		size := "more than 4 MiB"
+		if st, err := f.Stat(); err == nil {
+			size = fmt.Sprintf("%.1f MiB", float64(st.Size())/(1<<20))
+		}
+		return nil, &DecodeError{Path: path, Err: fmt.Errorf("%w: it is %s and a configuration is at most %d MiB "+
+			"(a real one is a few kilobytes); is this the calsync configuration file?", ErrFileTooLarge, size, MaxFileBytes>>20)}
+	}
+	return data, nil
 }
 
 // Save validates c and writes it to path atomically with permissions 0600,
@@ -67,8 +100,15 @@ func Save(path string, c *Config) error {
 // before it is replaced. A file that decodes but does not validate is just
 // being fixed and needs no copy.
 func keepCorrupt(path string) error {
-	old, err := os.ReadFile(path)
+	old, err := readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if errors.Is(err, ErrFileTooLarge) {
+		// Too large to copy through memory; moved aside instead.
+		if err := os.Rename(path, path+".bak"); err != nil {
+			return fmt.Errorf("keep the oversized existing file as .bak: %w", err)
+		}
 		return nil
 	}
 	if err != nil {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -62,6 +63,88 @@ func TestLoadFieldErrorNamesPath(t *testing.T) {
 	want := path + ":1:13: users[0].mailbox: expected a string, got the boolean true"
 	if err == nil || err.Error() != want {
 		t.Fatalf("Load = %v, want %q", err, want)
+	}
+}
+
+// TestLoadNamesPathForEveryProblem: every kind of decode problem names the
+// file, a key given twice included.
+func TestLoadNamesPathForEveryProblem(t *testing.T) {
+	tests := []struct{ name, text, want string }{
+		{"duplicate key", "{\n  \"version\": 1,\n  \"defaultActivity\": \"a\", \"defaultActivity\": \"b\"\n}\n",
+			":3:27: defaultActivity: appears twice (first at line 3, column 3); keep one"},
+		{"empty", "", ": empty; expected a JSON object"},
+		{"unknown field", "{\"bogus\": 1}", ":1:2: bogus: unknown field"},
+		{"newer version", "{\"version\": 99}", ": written by a newer calsync (version 99)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.json")
+			if err := os.WriteFile(path, []byte(tt.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path)
+			if err == nil || !strings.HasPrefix(err.Error(), path+tt.want) {
+				t.Fatalf("Load = %v, want %q", err, path+tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadSizeCap(t *testing.T) {
+	tests := []struct {
+		name    string
+		size    int
+		wantErr bool
+	}{
+		{"at the cap", MaxFileBytes, false},
+		{"one byte over", MaxFileBytes + 1, true},
+		{"31 MB", 31 << 20, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.json")
+			// A valid config padded with white space to the size.
+			text := []byte("{\"version\": 1}")
+			text = append(text, bytes.Repeat([]byte(" "), tt.size-len(text))...)
+			if err := os.WriteFile(path, text, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path)
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatalf("Load = %v", err)
+				}
+				return
+			}
+			var de *DecodeError
+			if !errors.Is(err, ErrFileTooLarge) || !errors.As(err, &de) || de.Path != path {
+				t.Fatalf("Load = %v; want a DecodeError naming the path, wrapping ErrFileTooLarge", err)
+			}
+			for _, w := range []string{path + ": file too large: it is ", " MiB and a configuration is at most 4 MiB", "is this the calsync configuration file?"} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestSaveMovesOversizedFileAside: Save over a file too large to decode
+// keeps it as .bak without reading it into memory.
+func TestSaveMovesOversizedFileAside(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	big := bytes.Repeat([]byte("x"), MaxFileBytes+1)
+	if err := os.WriteFile(path, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(path, validConfig()); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	if bak, err := os.ReadFile(path + ".bak"); err != nil || !bytes.Equal(bak, big) {
+		t.Errorf(".bak = %d bytes, %v; want the old file", len(bak), err)
+	}
+	if _, err := Load(path); err != nil {
+		t.Errorf("Load after Save: %v", err)
 	}
 }
 

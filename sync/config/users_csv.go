@@ -11,6 +11,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	xunicode "golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // UsersCSVHeader is the header line of a users CSV file, columns in order.
@@ -35,10 +38,13 @@ func (e RowError) Error() string {
 }
 
 // ParseUsersCSV reads users from CSV with the header
-// "onecloudUser,mailbox,enabled". It accepts a UTF-8 byte order mark, CRLF
-// line ends and, because Excel in Italian and other locales saves CSV that
-// way, ";" as the separator when the header uses it. Fields are trimmed of
-// surrounding spaces; rows whose fields are all empty are skipped.
+// "onecloudUser,mailbox,enabled". It accepts what spreadsheets write: a
+// UTF-8 byte order mark, UTF-16 with a byte order mark (Excel's "Unicode
+// Text"), CRLF line ends, ";" or a tab as the separator when the header
+// uses it (Excel in Italian and other locales), and Excel's "sep=;" first
+// line naming the separator. Fields are trimmed of surrounding spaces; rows
+// whose fields are all empty are skipped. Line numbers are the file's,
+// counting a "sep=" line.
 //
 // It reports every bad row instead of stopping at the first, and returns the
 // good rows even when others fail, so an admin can fix only the lines named.
@@ -46,16 +52,33 @@ func (e RowError) Error() string {
 // row is an error naming that row's line.
 func ParseUsersCSV(r io.Reader) ([]User, []RowError) {
 	br := bufio.NewReader(r)
+	if bom, err := br.Peek(2); err == nil && (bom[0] == 0xff && bom[1] == 0xfe || bom[0] == 0xfe && bom[1] == 0xff) {
+		br = bufio.NewReader(transform.NewReader(br, xunicode.UTF16(xunicode.LittleEndian, xunicode.ExpectBOM).NewDecoder()))
+	}
 	// Excel writes a byte order mark before UTF-8 CSV.
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
 	}
-	comma := ','
-	if first, _ := br.Peek(br.Size()); len(first) > 0 {
-		line, _, _ := bytes.Cut(first, []byte("\n"))
-		if bytes.ContainsRune(line, ';') && !bytes.ContainsRune(line, ',') {
-			comma = ';'
-		}
+	first, _ := br.Peek(br.Size())
+	firstLine, _, _ := bytes.Cut(first, []byte("\n"))
+	if bytes.IndexByte(firstLine, 0) >= 0 {
+		return nil, []RowError{{Line: 1, Field: "header", Message: "the file looks like UTF-16 text without a byte order mark; " +
+			"save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8)"}}
+	}
+	offset := 0 // lines before what the CSV reader sees
+	comma, ok := sepLine(firstLine)
+	switch {
+	case ok:
+		_, _ = br.Discard(len(firstLine) + 1)
+		offset = 1
+	case bytes.IndexByte(firstLine, ',') >= 0:
+		comma = ','
+	case bytes.IndexByte(firstLine, ';') >= 0:
+		comma = ';'
+	case bytes.IndexByte(firstLine, '\t') >= 0:
+		comma = '\t'
+	default:
+		comma = ','
 	}
 	cr := csv.NewReader(br)
 	cr.Comma = comma
@@ -86,20 +109,35 @@ func ParseUsersCSV(r io.Reader) ([]User, []RowError) {
 			}
 			lastErr = pe.StartLine
 			if header {
-				errs = append(errs, RowError{Line: pe.StartLine, Field: "header", Message: csvMessage(pe) + "; expected " + UsersCSVHeader})
+				errs = append(errs, RowError{Line: offset + pe.StartLine, Field: "header", Message: csvMessage(pe, offset) + "; expected " + UsersCSVHeader})
 				return nil, errs
 			}
-			errs = append(errs, RowError{Line: pe.StartLine, Message: csvMessage(pe)})
+			errs = append(errs, RowError{Line: offset + pe.StartLine, Message: csvMessage(pe, offset)})
 			continue
 		}
 		line, _ := cr.FieldPos(0)
+		line += offset
+		if end := recordEndLine(cr, rec) + offset; end > line {
+			// Only a quote left open makes a field run over lines: no
+			// user id or mailbox holds a line break.
+			errs = append(errs, RowError{Line: line, Message: fmt.Sprintf("a quote (\") opened on this line closes only on line %d, "+
+				"so lines %d to %d were read as one row and none of them is imported; close the quote on the line it opens, or remove it", end, line, end)})
+			if header {
+				return nil, errs
+			}
+			continue
+		}
 		for i := range rec {
 			rec[i] = strings.TrimSpace(rec[i])
 		}
 		if header {
 			header = false
 			if !usersCSVHeaderOK(rec) {
-				return nil, []RowError{{Line: line, Field: "header", Message: fmt.Sprintf("got %q; expected the header %s (columns in this order)", strings.Join(rec, string(comma)), UsersCSVHeader)}}
+				got := strings.Join(rec, string(comma))
+				if !utf8.ValidString(got) {
+					return nil, []RowError{{Line: line, Field: "header", Message: "is not UTF-8 text; save the file as CSV UTF-8 (in Excel: Save As, CSV UTF-8) with the header " + UsersCSVHeader}}
+				}
+				return nil, []RowError{{Line: line, Field: "header", Message: fmt.Sprintf("got %q; expected the header %s (columns in this order)", clip(got, 80), UsersCSVHeader)}}
 			}
 			continue
 		}
@@ -122,9 +160,28 @@ func ParseUsersCSV(r io.Reader) ([]User, []RowError) {
 		users = append(users, u)
 	}
 	if header {
-		return nil, []RowError{{Line: 1, Field: "header", Message: "the file is empty; expected the header " + UsersCSVHeader}}
+		return nil, []RowError{{Line: 1 + offset, Field: "header", Message: "the file is empty; expected the header " + UsersCSVHeader}}
 	}
 	return users, errs
+}
+
+// sepLine reads Excel's "sep=;" first line, which names the separator.
+func sepLine(line []byte) (rune, bool) {
+	l := bytes.TrimRight(line, "\r")
+	if len(l) != len("sep=")+1 || !bytes.EqualFold(l[:4], []byte("sep=")) || l[4] == '"' {
+		return 0, false
+	}
+	return rune(l[4]), true
+}
+
+// recordEndLine is the line on which the record just read ends: where its
+// last field starts plus the line breaks inside that field.
+func recordEndLine(cr *csv.Reader, rec []string) int {
+	if len(rec) == 0 {
+		return 0
+	}
+	line, _ := cr.FieldPos(len(rec) - 1)
+	return line + strings.Count(rec[len(rec)-1], "\n")
 }
 
 func parseUsersCSVRow(line int, rec []string, byUser, byMailbox map[string]int) (User, []RowError) {
@@ -149,7 +206,7 @@ func parseUsersCSVRow(line int, rec []string, byUser, byMailbox map[string]int) 
 
 	enabled, ok := parseUsersCSVBool(rec[2])
 	if !ok {
-		add("enabled", "%q is not a yes/no value; expected true, false, yes, no, 1 or 0", rec[2])
+		add("enabled", "%q is not a yes/no value; expected true, false, yes, no, 1 or 0 (or sì, si, vero, falso)", clip(rec[2], 40))
 	}
 	u.Enabled = enabled
 
@@ -159,6 +216,8 @@ func parseUsersCSVRow(line int, rec []string, byUser, byMailbox map[string]int) 
 		if ok && enabled {
 			add("mailbox", "required for an enabled user; expected %s", mailboxExpected)
 		}
+	case len(u.Mailbox) > MaxMailboxLen:
+		add("mailbox", "is %d characters long; a mailbox address has at most %d", len(u.Mailbox), MaxMailboxLen)
 	case !isMailbox(u.Mailbox):
 		add("mailbox", "%q is not a plain mailbox address; expected %s", u.Mailbox, mailboxExpected)
 	default:
@@ -170,10 +229,11 @@ func parseUsersCSVRow(line int, rec []string, byUser, byMailbox map[string]int) 
 }
 
 func parseUsersCSVBool(s string) (value, ok bool) {
+	// Italian too: Excel in Italian writes VERO and FALSO.
 	switch strings.ToLower(s) {
-	case "true", "yes", "1":
+	case "true", "yes", "1", "sì", "si", "vero":
 		return true, true
-	case "false", "no", "0":
+	case "false", "no", "0", "falso":
 		return false, true
 	}
 	return false, false
@@ -201,13 +261,26 @@ func allEmpty(rec []string) bool {
 }
 
 // csvMessage is a parse error without the "record on line N" prefix, which
-// RowError.Line already says.
-func csvMessage(pe *csv.ParseError) string {
+// RowError.Line already says; offset is added to the reader's line numbers.
+func csvMessage(pe *csv.ParseError, offset int) string {
+	if errors.Is(pe.Err, csv.ErrQuote) && pe.Line != pe.StartLine {
+		start, end := offset+pe.StartLine, offset+pe.Line
+		return fmt.Sprintf("a quote (\") opened on this line is never closed, so lines %d to %d were read as one field "+
+			"and none of them is imported; close the quote on the line it opens, or remove it", start, end)
+	}
 	msg := pe.Err.Error()
 	if pe.Line != pe.StartLine {
-		msg += " (at line " + strconv.Itoa(pe.Line) + ")"
+		msg += " (at line " + strconv.Itoa(offset+pe.Line) + ")"
 	}
 	return msg
+}
+
+// clip shortens s for an error message: a pasted blob is not repeated whole.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }
 
 // WriteUsersCSV writes users as CSV with the header UsersCSVHeader, in the

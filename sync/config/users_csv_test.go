@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 func TestParseUsersCSV(t *testing.T) {
@@ -62,7 +63,7 @@ func TestParseUsersCSV(t *testing.T) {
 				{Line: 4, Field: "onecloudUser", Message: "required; expected the OneCloud user id, e.g. 1001"},
 				{Line: 5, Field: "mailbox", Message: `"not a mailbox" is not a plain mailbox address; expected the user's mailbox address, e.g. mario.rossi@contoso.it`},
 				{Line: 6, Field: "mailbox", Message: `"Mario <m@contoso.it>" is not a plain mailbox address; expected the user's mailbox address, e.g. mario.rossi@contoso.it`},
-				{Line: 7, Field: "enabled", Message: `"maybe" is not a yes/no value; expected true, false, yes, no, 1 or 0`},
+				{Line: 7, Field: "enabled", Message: `"maybe" is not a yes/no value; expected true, false, yes, no, 1 or 0 (or sì, si, vero, falso)`},
 				{Line: 8, Field: "onecloudUser", Message: `"1001" is also on line 2; each OneCloud user may appear only once`},
 				{Line: 9, Field: "mailbox", Message: `"A@Contoso.it" is also on line 2 (mailboxes compare case-insensitively); each mailbox may appear only once`},
 				{Line: 10, Field: "mailbox", Message: "required for an enabled user; expected the user's mailbox address, e.g. mario.rossi@contoso.it"},
@@ -75,7 +76,7 @@ func TestParseUsersCSV(t *testing.T) {
 			users: nil,
 			errs: []RowError{
 				{Line: 2, Field: "onecloudUser", Message: "required; expected the OneCloud user id, e.g. 1001"},
-				{Line: 2, Field: "enabled", Message: `"perhaps" is not a yes/no value; expected true, false, yes, no, 1 or 0`},
+				{Line: 2, Field: "enabled", Message: `"perhaps" is not a yes/no value; expected true, false, yes, no, 1 or 0 (or sì, si, vero, falso)`},
 				{Line: 2, Field: "mailbox", Message: `"x" is not a plain mailbox address; expected the user's mailbox address, e.g. mario.rossi@contoso.it`},
 			},
 		},
@@ -110,6 +111,84 @@ func TestParseUsersCSV(t *testing.T) {
 			name: "header only",
 			in:   "onecloudUser,mailbox,enabled\r\n",
 		},
+		{
+			name:  "UTF-16 little-endian with a byte order mark (Excel's Unicode Text, tab-separated)",
+			in:    utf16LE("\ufeffonecloudUser\tmailbox\tenabled\r\n1001\tmarìa@contoso.it\tVERO\r\n"),
+			users: []User{{OneCloudUser: "1001", Mailbox: "marìa@contoso.it", Enabled: true}},
+		},
+		{
+			name:  "UTF-16 big-endian with a byte order mark",
+			in:    utf16BE("\ufeffonecloudUser,mailbox,enabled\n1001,a@contoso.it,no\n"),
+			users: []User{{OneCloudUser: "1001", Mailbox: "a@contoso.it"}},
+		},
+		{
+			name: "UTF-16 without a byte order mark",
+			in:   utf16LE("onecloudUser,mailbox,enabled\n1001,a@contoso.it,true\n"),
+			errs: []RowError{{Line: 1, Field: "header", Message: "the file looks like UTF-16 text without a byte order mark; save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8)"}},
+		},
+		{
+			name: "not UTF-8 (Latin-1)",
+			in:   "onecloudUser,mailbox,enabled\xe0\n1001,a@contoso.it,true\n",
+			errs: []RowError{{Line: 1, Field: "header", Message: "is not UTF-8 text; save the file as CSV UTF-8 (in Excel: Save As, CSV UTF-8) with the header onecloudUser,mailbox,enabled"}},
+		},
+		{
+			name:  "Excel's sep=; line",
+			in:    "\ufeffsep=;\r\nonecloudUser;mailbox;enabled\r\n1001;a@contoso.it;sì\r\n1002;b@contoso.it;forse\r\n",
+			users: []User{{OneCloudUser: "1001", Mailbox: "a@contoso.it", Enabled: true}},
+			errs:  []RowError{{Line: 4, Field: "enabled", Message: `"forse" is not a yes/no value; expected true, false, yes, no, 1 or 0 (or sì, si, vero, falso)`}},
+		},
+		{
+			name:  "sep=, names the separator the header also uses",
+			in:    "SEP=,\nonecloudUser,mailbox,enabled\n1001,a@contoso.it,1\n",
+			users: []User{{OneCloudUser: "1001", Mailbox: "a@contoso.it", Enabled: true}},
+		},
+		{
+			name: "Italian yes and no",
+			in:   "onecloudUser;mailbox;enabled\n1001;a@contoso.it;si\n1002;b@contoso.it;Sì\n1003;c@contoso.it;SÌ\n1004;d@contoso.it;Falso\n1005;e@contoso.it;no\n",
+			users: []User{
+				{OneCloudUser: "1001", Mailbox: "a@contoso.it", Enabled: true},
+				{OneCloudUser: "1002", Mailbox: "b@contoso.it", Enabled: true},
+				{OneCloudUser: "1003", Mailbox: "c@contoso.it", Enabled: true},
+				{OneCloudUser: "1004", Mailbox: "d@contoso.it"},
+				{OneCloudUser: "1005", Mailbox: "e@contoso.it"},
+			},
+		},
+		{
+			name:  "mailbox of 254 characters",
+			in:    "onecloudUser,mailbox,enabled\n1001," + strings.Repeat("m", 64) + "@" + longDomain(254-65) + ",true\n",
+			users: []User{{OneCloudUser: "1001", Mailbox: strings.Repeat("m", 64) + "@" + longDomain(254-65), Enabled: true}},
+		},
+		{
+			name: "mailbox of 255 characters",
+			in:   "onecloudUser,mailbox,enabled\n1001," + strings.Repeat("m", 64) + "@" + longDomain(255-65) + ",true\n",
+			errs: []RowError{{Line: 2, Field: "mailbox", Message: "is 255 characters long; a mailbox address has at most 254"}},
+		},
+		{
+			name:  "a 5 MB mailbox, not repeated",
+			in:    "onecloudUser,mailbox,enabled\n1001," + strings.Repeat("m", 5<<20) + "@contoso.it,true\n1002,b@contoso.it,true\n",
+			users: []User{{OneCloudUser: "1002", Mailbox: "b@contoso.it", Enabled: true}},
+			errs:  []RowError{{Line: 2, Field: "mailbox", Message: "is 5242891 characters long; a mailbox address has at most 254"}},
+		},
+		{
+			name:  "unclosed quote runs to the end of the file",
+			in:    "onecloudUser,mailbox,enabled\n1001,a@contoso.it,true\n1002,\"b@contoso.it,true\n1003,c@contoso.it,true\n1004,d@contoso.it,true\n",
+			users: []User{{OneCloudUser: "1001", Mailbox: "a@contoso.it", Enabled: true}},
+			errs: []RowError{{Line: 3, Message: `a quote (") opened on this line is never closed, so lines 3 to 5 were read as one field and none of them is imported; ` +
+				"close the quote on the line it opens, or remove it"}},
+		},
+		{
+			name:  "quote closed on a later line",
+			in:    "onecloudUser,mailbox,enabled\n1001,\"a@contoso.it,true\n1002,b@contoso.it\",true\n1003,c@contoso.it,true\n",
+			users: []User{{OneCloudUser: "1003", Mailbox: "c@contoso.it", Enabled: true}},
+			errs: []RowError{{Line: 2, Message: `a quote (") opened on this line closes only on line 3, so lines 2 to 3 were read as one row and none of them is imported; ` +
+				"close the quote on the line it opens, or remove it"}},
+		},
+		{
+			name: "unclosed quote after a sep= line counts the file's lines",
+			in:   "sep=;\nonecloudUser;mailbox;enabled\n1001;\"a@contoso.it;true\n1002;b@contoso.it;true\n",
+			errs: []RowError{{Line: 3, Message: `a quote (") opened on this line is never closed, so lines 3 to 4 were read as one field and none of them is imported; ` +
+				"close the quote on the line it opens, or remove it"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +203,38 @@ func TestParseUsersCSV(t *testing.T) {
 	}
 }
 
+// utf16LE and utf16BE encode s as UTF-16, as Windows programs save text.
+func utf16LE(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
+}
+
+func utf16BE(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u>>8), byte(u))
+	}
+	return string(b)
+}
+
+// longDomain is a valid domain name of n characters: labels of at most 63
+// characters under .it.
+func longDomain(n int) string {
+	var labels []string
+	for rest := n - len(".it"); rest > 0; {
+		l := min(63, rest)
+		if rest-l == 1 { // what is left must hold a dot and a label
+			l--
+		}
+		labels = append(labels, strings.Repeat("d", l))
+		rest -= l + 1 // the label and the dot before the next
+	}
+	return strings.Join(labels, ".") + ".it"
+}
+
 func rowErrorLines(errs []RowError) string {
 	var b strings.Builder
 	for _, e := range errs {
@@ -135,6 +246,14 @@ func rowErrorLines(errs []RowError) string {
 type failingReader struct{}
 
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+func TestLongDomain(t *testing.T) {
+	for _, n := range []int{5, 66, 67, 68, 189, 190, 253} {
+		if d := longDomain(n); len(d) != n || !isDomain(d) {
+			t.Errorf("longDomain(%d) = %d characters, valid %v", n, len(d), isDomain(d))
+		}
+	}
+}
 
 func TestParseUsersCSVReadError(t *testing.T) {
 	users, errs := ParseUsersCSV(failingReader{})

@@ -130,10 +130,16 @@ func secretHint(s string) string {
 	return ""
 }
 
+// MaxMailboxLen is the longest mailbox address, in bytes (RFC 5321's 256
+// for a path, less its angle brackets).
+const MaxMailboxLen = 254
+
 func (v *validator) mailbox(field, s string, required bool, expected string) {
 	switch {
 	case s == "" && required:
 		v.add(field, "required; expected %s", expected)
+	case len(s) > MaxMailboxLen:
+		v.add(field, "is %d characters long; a mailbox address has at most %d", len(s), MaxMailboxLen)
 	case s != "" && !isMailbox(s):
 		v.add(field, "%q is not a plain mailbox address; expected %s", s, expected)
 	}

@@ -151,6 +151,10 @@ func TestValidateEachError(t *testing.T) {
 			"users[0].mailbox: required for an enabled user; expected the user's mailbox address, e.g. mario.rossi@contoso.it"},
 		{"mailbox bad", func(c *Config) { c.Users[0].Mailbox = "mario.rossi" },
 			`users[0].mailbox: "mario.rossi" is not a plain mailbox address; expected the user's mailbox address, e.g. mario.rossi@contoso.it`},
+		{"mailbox too long", func(c *Config) { c.Users[0].Mailbox = strings.Repeat("m", 5<<20) + "@contoso.it" },
+			"users[0].mailbox: is 5242891 characters long; a mailbox address has at most 254"},
+		{"sync user too long", func(c *Config) { c.Connector.SyncUser = "m@" + longDomain(253) },
+			"connector.syncUser: is 255 characters long; a mailbox address has at most 254"},
 		{"duplicate user", func(c *Config) {
 			c.Users = append(c.Users, User{OneCloudUser: "1002", Mailbox: "a@contoso.it"}, User{OneCloudUser: "1001", Mailbox: "b@contoso.it"})
 		}, `users[2].onecloudUser: "1001" is also users[0]; each OneCloud user may appear only once`},

@@ -78,6 +78,7 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	edit := time.NewTimer(100 * time.Second)
 	defer edit.Stop()
 	syncs := 0
+	lines := changes{office: office, last: map[string]string{}}
 	for {
 		select {
 		case err := <-runDone:
@@ -95,7 +96,7 @@ func RunHeadless(ctx context.Context, opts Options) error {
 			if !ok {
 				continue
 			}
-			if line := describe(ev, office); line != "" {
+			if line := lines.line(ev); line != "" {
 				fmt.Fprintln(w, line)
 			}
 			if ev.Type == engine.EventSyncFinished {
@@ -108,27 +109,45 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	}
 }
 
-// describe renders one scheduler event as a line; "" for events the demo
-// does not show. It prints only the presence and the action: a private
+// changes turns scheduler events into lines, printing one only when it
+// differs from the last printed about the same user: every poll reports a
+// presence kept as set by hand, or a mailbox not found, again.
+type changes struct {
+	office *Office
+	last   map[string]string // OneCloud user id ("" for the office as a whole) -> last text
+}
+
+// line is the timestamped line for ev, or "" when there is nothing new.
+func (c *changes) line(ev engine.Event) string {
+	text := describe(ev, c.office)
+	key := ev.User.OneCloudUser
+	if text == "" || c.last[key] == text {
+		return ""
+	}
+	c.last[key] = text
+	return clockText(ev.Time) + "  " + text
+}
+
+// describe renders one scheduler event without its time; "" for events the
+// demo does not show. It prints only the presence and the action: a private
 // event's text is never part of an Event.
 func describe(ev engine.Event, office *Office) string {
-	ts := clockText(ev.Time)
 	u := ev.User
 	switch ev.Type {
 	case engine.EventPresence:
 		name := office.Name(u.OneCloudUser)
 		switch u.Action {
 		case engine.ActionSet:
-			return fmt.Sprintf("%s  %-16s -> %s", ts, name, presenceText(u))
+			return fmt.Sprintf("%-16s -> %s", name, presenceText(u))
 		case engine.ActionKeptManual:
-			return fmt.Sprintf("%s  %-16s kept as set by hand (calendar says %s)", ts, name, presenceText(u))
+			return fmt.Sprintf("%-16s kept as set by hand (calendar says %s)", name, presenceText(u))
 		}
 	case engine.EventUserError:
-		return fmt.Sprintf("%s  %-16s not synced: %s", ts, office.Name(u.OneCloudUser), ev.Message)
+		return fmt.Sprintf("%-16s not synced: %s", office.Name(u.OneCloudUser), ev.Message)
 	case engine.EventError, engine.EventDegraded:
-		return fmt.Sprintf("%s  problem: %s", ts, ev.Message)
+		return "problem: " + ev.Message
 	case engine.EventRecovered:
-		return fmt.Sprintf("%s  recovered", ts)
+		return "recovered"
 	}
 	return ""
 }

@@ -221,7 +221,7 @@ func (s *Server) serve(w *statusRecorder, rawW http.ResponseWriter, r *http.Requ
 	for k := range r.Header {
 		if strings.EqualFold(k, "Origin") || strings.EqualFold(k, "Referer") {
 			writeError(w, http.StatusForbidden, CodeBrowserRefused,
-				fmt.Sprintf("requests carrying a %s header are refused: the local API is not for web browsers", http.CanonicalHeaderKey(k)))
+				fmt.Sprintf("requests carrying %s header are refused: the local API is not for web browsers", article(http.CanonicalHeaderKey(k))))
 			return name, peerDesc
 		}
 	}
@@ -388,8 +388,8 @@ func jsonError(err error, sensitive bool) *APIError {
 		if te.Field == "" {
 			e.Message = fmt.Sprintf("request body must be a JSON object, not a JSON %s", te.Value)
 		} else {
-			e.Message = fmt.Sprintf("field %q must be a %s, not a JSON %s", te.Field, jsonKind(te.Type.String()), te.Value)
-			e.Fields = []FieldError{{Field: te.Field, Message: "wrong type: expected a " + jsonKind(te.Type.String())}}
+			e.Message = fmt.Sprintf("field %q must be %s, not a JSON %s", te.Field, article(jsonKind(te.Type.String())), te.Value)
+			e.Fields = []FieldError{{Field: te.Field, Message: "wrong type: expected " + article(jsonKind(te.Type.String()))}}
 		}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		e.Message = "malformed JSON: the body ends in the middle of a value"
@@ -409,6 +409,15 @@ func jsonError(err error, sensitive bool) *APIError {
 		}
 	}
 	return e
+}
+
+// article puts "a" or "an" before word, by its first letter ("an Origin",
+// "an object", "a string").
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIOUaeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 // jsonKind names a Go type as JSON people know it.

@@ -27,10 +27,10 @@ func TestRefusals(t *testing.T) {
 		code    string
 		message string
 	}{
-		{"origin", "GET", "/localapi/v0/status", "", http.Header{"Origin": {"https://evil.example"}}, nil, 403, CodeBrowserRefused, "Origin"},
+		{"origin", "GET", "/localapi/v0/status", "", http.Header{"Origin": {"https://evil.example"}}, nil, 403, CodeBrowserRefused, "requests carrying an Origin header are refused"},
 		{"empty origin", "GET", "/localapi/v0/status", "", http.Header{"Origin": {""}}, nil, 403, CodeBrowserRefused, "Origin"},
 		{"null origin", "POST", "/localapi/v0/sync-now", "", http.Header{"Origin": {"null"}}, nil, 403, CodeBrowserRefused, "Origin"},
-		{"referer", "GET", "/localapi/v0/status", "", http.Header{"Referer": {"https://evil.example/page"}}, nil, 403, CodeBrowserRefused, "Referer"},
+		{"referer", "GET", "/localapi/v0/status", "", http.Header{"Referer": {"https://evil.example/page"}}, nil, 403, CodeBrowserRefused, "requests carrying a Referer header are refused"},
 		{"wrong host", "GET", "/localapi/v0/status", "evil.example", nil, nil, 403, CodeBadHost, LocalAPIHost},
 		{"localhost host", "GET", "/localapi/v0/status", "localhost:8080", nil, nil, 403, CodeBadHost, LocalAPIHost},
 		{"host with port", "GET", "/localapi/v0/status", LocalAPIHost + ":80", nil, nil, 403, CodeBadHost, LocalAPIHost},
@@ -343,5 +343,21 @@ func TestRequestLogHasNoPathParameter(t *testing.T) {
 	out := string(logs.Bytes())
 	if strings.Contains(out, "PastedSecretValue") || strings.Contains(out, "other") || !strings.Contains(out, "secrets/{name}") {
 		t.Errorf("log: %s", out)
+	}
+}
+
+func TestArticle(t *testing.T) {
+	for _, tt := range []struct{ word, want string }{
+		{"Origin", "an Origin"},
+		{"Referer", "a Referer"},
+		{"object", "an object"},
+		{"array", "an array"},
+		{"string", "a string"},
+		{"number", "a number"},
+		{"boolean", "a boolean"},
+	} {
+		if got := article(tt.word); got != tt.want {
+			t.Errorf("article(%q) = %q, want %q", tt.word, got, tt.want)
+		}
 	}
 }

@@ -12,21 +12,47 @@ import (
 // (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows).
 // It maps go-keyring's ErrNotFound to ErrNotFound and ErrSetDataTooBig to
 // ErrTooBig, so callers need not import go-keyring.
-type KeyringBackend struct{}
+//
+// Before every call it asks Reachable whether the keychain can be asked
+// without side effects: on Linux go-keyring connects through godbus, which
+// starts a session bus of its own (dbus-launch, never stopped) when there
+// is none, so without a bus the answer is "not available here" at once.
+type KeyringBackend struct {
+	// Reachable returns nil when the keychain may be asked; nil means the
+	// OS's own check (on Linux and the BSDs: a D-Bus session bus exists).
+	// Tests that put go-keyring's mock in place set one that returns nil.
+	Reachable func() error
+}
+
+func (b KeyringBackend) reachable() error {
+	if b.Reachable != nil {
+		return b.Reachable()
+	}
+	return keychainReachable()
+}
 
 // Get reads an item.
-func (KeyringBackend) Get(service, user string) (string, error) {
+func (b KeyringBackend) Get(service, user string) (string, error) {
+	if err := b.reachable(); err != nil {
+		return "", err
+	}
 	v, err := keyring.Get(service, user)
 	return v, mapKeyringError(err)
 }
 
 // Set writes an item, replacing any previous value.
-func (KeyringBackend) Set(service, user, password string) error {
+func (b KeyringBackend) Set(service, user, password string) error {
+	if err := b.reachable(); err != nil {
+		return err
+	}
 	return mapKeyringError(keyring.Set(service, user, password))
 }
 
 // Delete removes an item.
-func (KeyringBackend) Delete(service, user string) error {
+func (b KeyringBackend) Delete(service, user string) error {
+	if err := b.reachable(); err != nil {
+		return err
+	}
 	return mapKeyringError(keyring.Delete(service, user))
 }
 

@@ -57,7 +57,7 @@ func realKeychainChecks(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	service := fmt.Sprintf("calsync-test-%d", os.Getpid())
-	env := map[string]string{EnvGraphSecret: "env-value-loses"}
+	env := map[string]string{}
 	s := New(Options{Service: service, Getenv: envMap(env)})
 	t.Cleanup(func() {
 		for _, n := range Names() {
@@ -82,8 +82,13 @@ func realKeychainChecks(t *testing.T) {
 	}
 	v, src, err := s.Get(ctx, Graph)
 	if err != nil || v != value || src != Keychain {
-		t.Fatalf("Get = %q, %q, %v; want the value from the keychain (which beats the environment)", v, src, err)
+		t.Fatalf("Get = %q, %q, %v; want the value from the keychain", v, src, err)
 	}
+	env[EnvGraphSecret] = "env-value-wins"
+	if v, src, err := s.Get(ctx, Graph); err != nil || v != "env-value-wins" || src != Environment {
+		t.Fatalf("Get with %s set = %q, %q, %v; want the environment's value", EnvGraphSecret, v, src, err)
+	}
+	delete(env, EnvGraphSecret)
 	st := s.Status(ctx)
 	if !st[0].Set || st[0].Source != Keychain || st[0].Err != "" {
 		t.Errorf("graph status = %+v; want set in the keychain", st[0])
@@ -94,13 +99,9 @@ func realKeychainChecks(t *testing.T) {
 	if err := s.Delete(ctx, Graph); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
-	if v, src, err := s.Get(ctx, Graph); err != nil || v != "env-value-loses" || src != Environment {
-		t.Fatalf("after Delete Get = %q, %q, %v; want the environment value", v, src, err)
-	}
 	if err := s.Delete(ctx, Graph); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second Delete = %v; want ErrNotFound", err)
 	}
-	delete(env, EnvGraphSecret)
 	if _, _, err := s.Get(ctx, Graph); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get with nothing set = %v; want ErrNotFound", err)
 	}

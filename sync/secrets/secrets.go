@@ -14,10 +14,14 @@
 // "calsync:graph-client-secret").
 //
 // Headless servers without a keychain may supply the values through the
-// environment instead: CALSYNC_GRAPH_SECRET and CALSYNC_ONECLOUD_TOKEN. The
-// keychain wins when both hold a value, and an unreachable keychain (no
-// D-Bus session, no Secret Service) does not hide the environment: Get falls
-// back to it and Status still reports the keychain's error.
+// environment instead: CALSYNC_GRAPH_SECRET and CALSYNC_ONECLOUD_TOKEN. A
+// variable that is set (not blank) wins and the keychain is not asked at
+// all: setting it is a deliberate choice for that process (a server, a cron
+// job, a container), and asking a keychain that is not there can hang or
+// start processes. Without the variable the keychain is asked, with a short
+// deadline (DefaultLookupTimeout); an absent, locked or unreachable keychain
+// is ErrKeychain with one plain message naming both remedies. On Linux
+// there is no keychain without a D-Bus session bus, and none is started.
 //
 // On Windows the background service runs as LocalSystem, which cannot read an
 // administrator's personal Credential Manager; there the service owns the
@@ -34,6 +38,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // DefaultService is the keyring service name every calsync secret is stored
@@ -52,7 +57,7 @@ const (
 	OneCloud Name = "onecloud"
 )
 
-// Environment variables that may supply a secret when the keychain has none.
+// Environment variables that supply a secret instead of the keychain.
 const (
 	EnvGraphSecret   = "CALSYNC_GRAPH_SECRET"
 	EnvOneCloudToken = "CALSYNC_ONECLOUD_TOKEN"
@@ -138,6 +143,19 @@ const (
 	Environment Source = "environment"
 )
 
+// Where says in words where the secret n's value comes from, for status
+// lines: "stored in the keychain", "from the environment (CALSYNC_GRAPH_SECRET)";
+// "" when src is empty.
+func (src Source) Where(n Name) string {
+	switch src {
+	case Environment:
+		return "from the environment (" + n.EnvVar() + ")"
+	case Keychain:
+		return "stored in the keychain"
+	}
+	return string(src)
+}
+
 var (
 	// ErrNotFound means the secret is set neither in the keychain nor in its
 	// environment variable (for Delete: not in the keychain).
@@ -146,6 +164,19 @@ var (
 	// Service, locked keychain, access denied), as opposed to a missing
 	// secret. The backend's error is wrapped alongside it.
 	ErrKeychain = errors.New("keychain error")
+	// ErrNoSessionBus means there is no D-Bus session bus, so no Secret
+	// Service can be asked (Linux and the BSDs; a server, a container,
+	// cron or SSH without a desktop session).
+	ErrNoSessionBus = errors.New("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so there is no Secret Service to ask")
+)
+
+// Deadlines for one keychain call. A lookup is short: on a machine without
+// a working keychain a D-Bus activation can wait 120 s before it fails. A
+// write may wait for a person typing the keychain's password in an unlock
+// prompt.
+const (
+	DefaultLookupTimeout = 5 * time.Second
+	DefaultWriteTimeout  = 30 * time.Second
 )
 
 // Backend is the key-value store behind a Store; the default is the OS
@@ -163,6 +194,9 @@ type Options struct {
 	Backend Backend             // default: the OS keychain via go-keyring
 	Getenv  func(string) string // default os.Getenv
 	Logger  *slog.Logger        // nil: discard
+	// LookupTimeout bounds one keychain read, WriteTimeout one write or
+	// delete; 0 means DefaultLookupTimeout and DefaultWriteTimeout.
+	LookupTimeout, WriteTimeout time.Duration
 }
 
 // Store reads and writes calsync's secrets. It holds no secret values itself
@@ -173,6 +207,8 @@ type Store struct {
 	getenv  func(string) string
 	log     *slog.Logger
 	goos    string // size limits are per OS; a field so tests can pick one
+
+	lookupTimeout, writeTimeout time.Duration
 }
 
 // New returns a Store configured by opts.
@@ -183,6 +219,15 @@ func New(opts Options) *Store {
 		getenv:  opts.Getenv,
 		log:     opts.Logger,
 		goos:    runtime.GOOS,
+
+		lookupTimeout: opts.LookupTimeout,
+		writeTimeout:  opts.WriteTimeout,
+	}
+	if s.lookupTimeout <= 0 {
+		s.lookupTimeout = DefaultLookupTimeout
+	}
+	if s.writeTimeout <= 0 {
+		s.writeTimeout = DefaultWriteTimeout
 	}
 	if s.service == "" {
 		s.service = DefaultService
@@ -202,15 +247,16 @@ func New(opts Options) *Store {
 // Service is the keyring service name the Store uses.
 func (s *Store) Service() string { return s.service }
 
-// Get returns the secret's value and where it came from: the keychain first,
-// then the secret's environment variable. The error wraps ErrNotFound when
-// neither holds it; when the keychain failed and the environment has nothing
-// either, it wraps ErrKeychain and the keychain's error.
+// Get returns the secret's value and where it came from: its environment
+// variable when set (the keychain is then not asked), else the keychain.
+// The error wraps ErrNotFound when neither holds it; when the keychain is
+// not available it wraps ErrKeychain (and the backend's error) and says
+// what to do.
 func (s *Store) Get(ctx context.Context, n Name) (string, Source, error) {
 	if err := n.check(); err != nil {
 		return "", "", fmt.Errorf("get secret: %w", err)
 	}
-	value, src, kerr, err := s.lookup(ctx, n)
+	value, src, kerr, err := s.lookup(ctx, n, nil)
 	if err != nil {
 		return "", "", fmt.Errorf("get %s secret: %w", n, err)
 	}
@@ -218,35 +264,36 @@ func (s *Store) Get(ctx context.Context, n Name) (string, Source, error) {
 		return value, src, nil
 	}
 	if kerr != nil {
-		return "", "", fmt.Errorf("get %s secret: %w (and %s is not set)", n, kerr, n.EnvVar())
+		return "", "", fmt.Errorf("get %s secret: %w", n, kerr)
 	}
-	return "", "", fmt.Errorf("get %s secret: %w (neither in the keychain, service %q, nor in %s); run: calsync secret set %s",
-		n, ErrNotFound, s.service, n.EnvVar(), n)
+	return "", "", fmt.Errorf("get %s secret: %w (neither in %s nor in the keychain, service %q); run: calsync secret set %s",
+		n, ErrNotFound, n.EnvVar(), s.service, n)
 }
 
-// lookup finds n's value. kerr is a keychain failure that was bypassed (the
-// environment was consulted anyway); err is fatal (the context ended).
-func (s *Store) lookup(ctx context.Context, n Name) (value string, src Source, kerr, err error) {
+// lookup finds n's value. kerr is the keychain being unavailable (not
+// fatal: the secret is just not found there); err is fatal (the context
+// ended). A non-nil down is a keychain already found not answering, reused
+// rather than waited for again.
+func (s *Store) lookup(ctx context.Context, n Name, down *unavailableError) (value string, src Source, kerr *unavailableError, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", "", nil, err
 	}
-	v, gerr := call(ctx, func() (string, error) { return s.backend.Get(s.service, n.User()) })
+	if v := strings.TrimSpace(s.getenv(n.EnvVar())); v != "" {
+		return v, Environment, nil, nil
+	}
+	if down != nil {
+		return "", "", &unavailableError{name: n, reason: down.reason, err: down.err}, nil
+	}
+	v, gerr := call(ctx, s.lookupTimeout, func() (string, error) { return s.backend.Get(s.service, n.User()) })
 	switch {
 	case gerr == nil && v != "":
 		return v, Keychain, nil, nil
 	case gerr == nil || errors.Is(gerr, ErrNotFound):
-		// Not in the keychain (an empty item counts as absent).
+		return "", "", nil, nil // an empty item counts as absent
 	case ctx.Err() != nil:
 		return "", "", nil, ctx.Err()
-	default:
-		kerr = keychainError("read from keychain", gerr)
-		s.log.Debug("keychain unavailable; trying the environment",
-			"secret", string(n), "env", n.EnvVar(), "err", kerr)
 	}
-	if v := strings.TrimSpace(s.getenv(n.EnvVar())); v != "" {
-		return v, Environment, kerr, nil
-	}
-	return "", "", kerr, nil
+	return "", "", s.unavailable(n, "read", gerr), nil
 }
 
 // Set stores value as the secret n in the keychain, after normalising it:
@@ -268,7 +315,7 @@ func (s *Store) Set(ctx context.Context, n Name, value string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("set %s secret: %w", n, err)
 	}
-	_, serr := call(ctx, func() (string, error) { return "", s.backend.Set(s.service, n.User(), v) })
+	_, serr := call(ctx, s.writeTimeout, func() (string, error) { return "", s.backend.Set(s.service, n.User(), v) })
 	switch {
 	case serr == nil:
 		return nil
@@ -278,7 +325,7 @@ func (s *Store) Set(ctx context.Context, n Name, value string) error {
 		return fmt.Errorf("set %s secret: %w: the keychain refused %d bytes (service %q, user %q)",
 			n, ErrTooBig, len(v), s.service, n.User())
 	}
-	return fmt.Errorf("set %s secret: %w", n, keychainError("write to keychain", redact(serr, value, v)))
+	return fmt.Errorf("set %s secret: %w", n, s.unavailable(n, "write", redact(serr, value, v)))
 }
 
 // Delete removes the secret n from the keychain. The error wraps ErrNotFound
@@ -291,7 +338,7 @@ func (s *Store) Delete(ctx context.Context, n Name) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("delete %s secret: %w", n, err)
 	}
-	_, derr := call(ctx, func() (string, error) { return "", s.backend.Delete(s.service, n.User()) })
+	_, derr := call(ctx, s.writeTimeout, func() (string, error) { return "", s.backend.Delete(s.service, n.User()) })
 	switch {
 	case derr == nil:
 		return nil
@@ -300,7 +347,7 @@ func (s *Store) Delete(ctx context.Context, n Name) error {
 	case errors.Is(derr, ErrNotFound):
 		return fmt.Errorf("delete %s secret: %w in the keychain (service %q)", n, ErrNotFound, s.service)
 	}
-	return fmt.Errorf("delete %s secret: %w", n, keychainError("delete from keychain", derr))
+	return fmt.Errorf("delete %s secret: %w", n, s.unavailable(n, "delete", derr))
 }
 
 // Status describes one secret without its value.
@@ -308,19 +355,21 @@ type Status struct {
 	Name   Name   `json:"name"`
 	Set    bool   `json:"set"`
 	Source Source `json:"source,omitempty"` // where Get finds it; empty when not set
-	// Err is a keychain failure (or the context's end), reported even when
-	// the environment supplies the value, so a headless fallback does not
-	// hide a broken keychain.
+	// Err says why the keychain could not be asked (or that the context
+	// ended), in one short line; empty when the environment supplies the
+	// value, since the keychain is then not asked.
 	Err string `json:"error,omitempty"`
 }
 
 // Status reports, for every secret in Names order, whether Get would find it
-// and where. It never contains a value.
+// and where. It never contains a value. A keychain that did not answer for
+// one secret is not waited for again for the next.
 func (s *Store) Status(ctx context.Context) []Status {
 	out := make([]Status, 0, len(Names()))
+	var down *unavailableError
 	for _, n := range Names() {
 		st := Status{Name: n}
-		_, src, kerr, err := s.lookup(ctx, n)
+		_, src, kerr, err := s.lookup(ctx, n, down)
 		switch {
 		case err != nil:
 			st.Err = err.Error()
@@ -328,7 +377,10 @@ func (s *Store) Status(ctx context.Context) []Status {
 			st.Set = src != ""
 			st.Source = src
 			if kerr != nil {
-				st.Err = kerr.Error()
+				st.Err = kerr.Short()
+				if errors.As(kerr.err, new(timeoutError)) {
+					down = kerr
+				}
 			}
 		}
 		out = append(out, st)
@@ -336,10 +388,75 @@ func (s *Store) Status(ctx context.Context) []Status {
 	return out
 }
 
+// Remedy says how to supply the secret n when the keychain cannot: store it
+// where the keychain works, or set its environment variable.
+func (n Name) Remedy() string {
+	return fmt.Sprintf("run `calsync secret set %s` in a session where the system keychain works, "+
+		"or set %s in the environment (servers, cron, SSH)", n, n.EnvVar())
+}
+
+// unavailableError is a keychain that is absent, locked or unreachable, in
+// words a person can act on. The backend's error stays in the chain (for
+// errors.Is and the debug log) but out of the text: raw D-Bus messages
+// ("failed to unlock correct collection ...") say nothing to an admin.
+type unavailableError struct {
+	name   Name
+	reason string
+	err    error
+}
+
+// Short is what happened, without the remedy.
+func (e *unavailableError) Short() string {
+	return "the system keychain is not available here: " + e.reason
+}
+
+func (e *unavailableError) Error() string { return e.Short() + "; " + e.name.Remedy() }
+
+func (e *unavailableError) Unwrap() []error { return []error{ErrKeychain, e.err} }
+
+// unavailable classifies a backend failure while doing ("read", "write",
+// "delete") the secret n, and logs the raw error at debug level.
+func (s *Store) unavailable(n Name, doing string, err error) *unavailableError {
+	s.log.Debug("keychain not available", "secret", string(n), "op", doing, "err", err)
+	return &unavailableError{name: n, reason: unavailableReason(err), err: err}
+}
+
+func unavailableReason(err error) string {
+	var te timeoutError
+	switch {
+	case errors.Is(err, ErrNoSessionBus):
+		return ErrNoSessionBus.Error()
+	case errors.As(err, &te):
+		return te.Error()
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "unlock") || strings.Contains(msg, "prompt"):
+		return "it is locked, and no desktop session is there to ask for its password"
+	case strings.Contains(msg, "ServiceUnknown") || strings.Contains(msg, "not provided by any .service files"):
+		return "no Secret Service (GNOME Keyring, KWallet) runs on the D-Bus session bus"
+	case strings.Contains(msg, "Failed to activate service"):
+		return "the Secret Service (GNOME Keyring, KWallet) could not be started on the D-Bus session bus"
+	case strings.Contains(msg, "dial ") || strings.Contains(msg, "connect: "):
+		return "the D-Bus session bus in DBUS_SESSION_BUS_ADDRESS cannot be reached"
+	case strings.Contains(msg, "unsupported platform"):
+		return "this system has no keychain calsync can use"
+	}
+	return "it refused the request or could not be reached (the debug log has the details)"
+}
+
+// timeoutError is a keychain call that outlived its deadline.
+type timeoutError time.Duration
+
+func (e timeoutError) Error() string {
+	return fmt.Sprintf("it did not answer within %s", time.Duration(e))
+}
+
 // call runs fn, which cannot be cancelled (go-keyring takes no context and a
 // Secret Service unlock prompt can block indefinitely), and returns early when
-// ctx ends; fn then finishes in the background and its result is dropped.
-func call(ctx context.Context, fn func() (string, error)) (string, error) {
+// ctx ends (its error) or timeout passes (a timeoutError); fn then finishes
+// in the background and its result is dropped.
+func call(ctx context.Context, timeout time.Duration, fn func() (string, error)) (string, error) {
 	type result struct {
 		v   string
 		err error
@@ -349,17 +466,16 @@ func call(ctx context.Context, fn func() (string, error)) (string, error) {
 		v, err := fn()
 		done <- result{v, err}
 	}()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
 	select {
 	case r := <-done:
 		return r.v, r.err
 	case <-ctx.Done():
 		return "", ctx.Err()
+	case <-deadline.C:
+		return "", timeoutError(timeout)
 	}
-}
-
-// keychainError wraps a backend failure with ErrKeychain.
-func keychainError(doing string, err error) error {
-	return fmt.Errorf("%w: %s: %w", ErrKeychain, doing, err)
 }
 
 // redact guards against a backend that echoes what it was given: if err's

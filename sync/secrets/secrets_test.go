@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/zalando/go-keyring"
 )
@@ -61,6 +62,12 @@ func (f *fakeBackend) Delete(service, user string) error {
 		return f.delErr
 	}
 	return f.Memory.Delete(service, user)
+}
+
+// mocked is the go-keyring backend for tests that put go-keyring's mock in
+// place: the mock needs no session bus, so the reachability check is off.
+func mocked() KeyringBackend {
+	return KeyringBackend{Reachable: func() error { return nil }}
 }
 
 // envMap returns a Getenv reading from m.
@@ -147,7 +154,7 @@ func TestNewDefaults(t *testing.T) {
 func TestGoKeyringMock(t *testing.T) {
 	keyring.MockInit()
 	ctx := context.Background()
-	s := New(Options{Getenv: envMap(nil)})
+	s := New(Options{Backend: mocked(), Getenv: envMap(nil)})
 
 	for _, st := range s.Status(ctx) {
 		if st.Set || st.Source != "" || st.Err != "" {
@@ -200,7 +207,7 @@ func TestGetPrecedence(t *testing.T) {
 	}{
 		{"keychain only", "kc-value", "", "kc-value", Keychain},
 		{"env only", "", "env-value", "env-value", Environment},
-		{"keychain wins", "kc-value", "env-value", "kc-value", Keychain},
+		{"environment wins", "kc-value", "env-value", "env-value", Environment},
 		{"env trimmed", "", "  env-value\n", "env-value", Environment},
 		{"blank env is unset", "", " \n", "", ""},
 		{"neither", "", "", "", ""},
@@ -231,44 +238,103 @@ func TestGetPrecedence(t *testing.T) {
 
 func TestKeychainUnavailable(t *testing.T) {
 	ctx := context.Background()
-	unavailable := errors.New("dbus: couldn't determine address of session bus")
-	keyring.MockInitWithError(unavailable)
+	tests := []struct {
+		name   string
+		cause  error
+		reason string
+	}{
+		{"no session bus", ErrNoSessionBus, "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)"},
+		{"locked", errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"),
+			"it is locked, and no desktop session is there to ask for its password"},
+		{"no secret service", errors.New("The name org.freedesktop.secrets was not provided by any .service files"),
+			"no Secret Service (GNOME Keyring, KWallet) runs on the D-Bus session bus"},
+		{"activation timed out", errors.New("Failed to activate service 'org.freedesktop.secrets': timed out (service_start_timeout=25000ms)"),
+			"the Secret Service (GNOME Keyring, KWallet) could not be started on the D-Bus session bus"},
+		{"stale bus address", errors.New("dial unix /tmp/dbus-x: connect: no such file or directory"),
+			"the D-Bus session bus in DBUS_SESSION_BUS_ADDRESS cannot be reached"},
+		{"anything else", errors.New("org.freedesktop.DBus.Error.AccessDenied: nope"), "it refused the request or could not be reached"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keyring.MockInitWithError(tt.cause)
+			t.Cleanup(keyring.MockInit)
 
-	t.Run("env fallback", func(t *testing.T) {
-		s := New(Options{Getenv: envMap(map[string]string{"CALSYNC_GRAPH_SECRET": "from-env"})})
-		v, src, err := s.Get(ctx, Graph)
-		if err != nil || v != "from-env" || src != Environment {
-			t.Fatalf("Get = %q, %q, %v; want from-env from environment", v, src, err)
-		}
-		st := s.Status(ctx)
-		if !st[0].Set || st[0].Source != Environment || !strings.Contains(st[0].Err, "session bus") {
-			t.Errorf("graph status = %+v; want set from environment with the keychain error", st[0])
-		}
-		if st[1].Set || !strings.Contains(st[1].Err, "session bus") {
-			t.Errorf("onecloud status = %+v; want unset with the keychain error", st[1])
-		}
-	})
-	t.Run("no env", func(t *testing.T) {
-		s := New(Options{Getenv: envMap(nil)})
-		_, _, err := s.Get(ctx, Graph)
-		if !errors.Is(err, ErrKeychain) || !errors.Is(err, unavailable) || errors.Is(err, ErrNotFound) {
-			t.Fatalf("Get error = %v; want ErrKeychain wrapping the cause", err)
-		}
-		if !strings.Contains(err.Error(), "CALSYNC_GRAPH_SECRET is not set") {
-			t.Errorf("Get error %q does not mention the environment fallback", err)
-		}
-		if err := s.Set(ctx, Graph, "value"); !errors.Is(err, ErrKeychain) || !errors.Is(err, unavailable) {
-			t.Errorf("Set error = %v; want ErrKeychain", err)
-		}
-		if err := s.Delete(ctx, Graph); !errors.Is(err, ErrKeychain) || !errors.Is(err, unavailable) {
-			t.Errorf("Delete error = %v; want ErrKeychain", err)
-		}
-	})
+			// The environment is used without asking the keychain.
+			b := &fakeBackend{getErr: tt.cause}
+			s := New(Options{Backend: b, Getenv: envMap(map[string]string{"CALSYNC_GRAPH_SECRET": "from-env"})})
+			v, src, err := s.Get(ctx, Graph)
+			if err != nil || v != "from-env" || src != Environment {
+				t.Fatalf("Get = %q, %q, %v; want from-env from environment", v, src, err)
+			}
+			st := s.Status(ctx)
+			if !st[0].Set || st[0].Source != Environment || st[0].Err != "" {
+				t.Errorf("graph status = %+v; want set from the environment, no keychain error", st[0])
+			}
+			if st[1].Set || !strings.HasPrefix(st[1].Err, "the system keychain is not available here: "+tt.reason) {
+				t.Errorf("onecloud status = %+v; want unset with %q", st[1], tt.reason)
+			}
+			if calls := b.Calls(); len(calls) != 1 || calls[0] != "get calsync/onecloud-api-token" {
+				t.Errorf("keychain calls = %v; want only the onecloud lookup", calls)
+			}
+
+			// Without it, one plain message: what happened and both remedies.
+			s = New(Options{Backend: mocked(), Getenv: envMap(nil)})
+			_, _, err = s.Get(ctx, Graph)
+			if !errors.Is(err, ErrKeychain) || !errors.Is(err, tt.cause) || errors.Is(err, ErrNotFound) {
+				t.Fatalf("Get error = %v; want ErrKeychain wrapping the cause", err)
+			}
+			want := "get graph secret: the system keychain is not available here: " + tt.reason
+			for _, w := range []string{want, "calsync secret set graph", "CALSYNC_GRAPH_SECRET"} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Get error %q lacks %q", err, w)
+				}
+			}
+			if tt.cause != ErrNoSessionBus && strings.Contains(err.Error(), tt.cause.Error()) {
+				t.Errorf("Get error %q repeats the raw keychain text", err)
+			}
+			for what, err := range map[string]error{"Set": s.Set(ctx, Graph, "value"), "Delete": s.Delete(ctx, Graph)} {
+				if !errors.Is(err, ErrKeychain) || !errors.Is(err, tt.cause) || !strings.Contains(err.Error(), "calsync secret set graph") {
+					t.Errorf("%s error = %v; want ErrKeychain with the remedy", what, err)
+				}
+			}
+		})
+	}
+}
+
+// TestKeychainDeadline: a keychain that never answers (a D-Bus activation
+// waiting out its timeout) costs one short deadline, not minutes, and the
+// next secret of a Status does not wait again.
+func TestKeychainDeadline(t *testing.T) {
+	b := &fakeBackend{gate: make(chan struct{}), entered: make(chan struct{}, 8)}
+	t.Cleanup(func() { close(b.gate) })
+	s := New(Options{Backend: b, Getenv: envMap(nil), LookupTimeout: 50 * time.Millisecond, WriteTimeout: 50 * time.Millisecond})
+	ctx := context.Background()
+
+	start := time.Now()
+	_, _, err := s.Get(ctx, Graph)
+	if !errors.Is(err, ErrKeychain) || !strings.Contains(err.Error(), "did not answer within 50ms") ||
+		!strings.Contains(err.Error(), "CALSYNC_GRAPH_SECRET") {
+		t.Fatalf("Get = %v; want the deadline and the remedies", err)
+	}
+	st := s.Status(ctx)
+	if st[0].Set || st[1].Set || !strings.Contains(st[0].Err, "did not answer") || st[1].Err != st[0].Err {
+		t.Errorf("Status = %+v", st)
+	}
+	if err := s.Set(ctx, OneCloud, "v"); !errors.Is(err, ErrKeychain) || !strings.Contains(err.Error(), "did not answer") {
+		t.Errorf("Set = %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %s", d)
+	}
+	if n := len(b.Calls()); n != 3 {
+		t.Errorf("%d keychain calls; want 3 (Get, one for Status, Set)", n)
+	}
 }
 
 func TestBackendTooBigMapped(t *testing.T) {
 	keyring.MockInitWithError(keyring.ErrSetDataTooBig)
-	s := New(Options{Getenv: envMap(nil)})
+	t.Cleanup(keyring.MockInit)
+	s := New(Options{Backend: mocked(), Getenv: envMap(nil)})
 	err := s.Set(context.Background(), OneCloud, "token")
 	if !errors.Is(err, ErrTooBig) || errors.Is(err, ErrKeychain) {
 		t.Fatalf("Set error = %v; want ErrTooBig", err)

@@ -130,7 +130,11 @@ func Engine(ctx context.Context, cfg *config.Config, o Options) (*engine.Engine,
 // activities with the stored token.
 func CheckDeps(ctx context.Context, cfg *config.Config, cfgErr error, o Options) check.Deps {
 	d := check.Deps{Config: cfg, ConfigErr: cfgErr, HTTPClient: o.HTTPClient, Clock: o.Clock, Logger: o.logger()}
-	d.Secret, d.SecretErr = Secret(ctx, o.Secrets, secrets.Graph)
+	secret, src, err := o.Secrets.Get(ctx, secrets.Graph)
+	if err != nil {
+		err = &MissingSecretError{Name: secrets.Graph, Err: err}
+	}
+	d.Secret, d.SecretFrom, d.SecretErr = secret, src.Where(secrets.Graph), err
 	if cfg == nil {
 		return d
 	}
