@@ -395,8 +395,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 		return nil, cfg, reasons, false
 	}
 
-	so := d.setupOptions()
-	eng, err := setup.Engine(ctx, cfg, so)
+	parts, err := setup.Build(ctx, cfg, d.setupOptions())
 	if err != nil {
 		// A secret that is not set waits for SetSecret, a config problem
 		// for PutConfig; anything else (a locked keychain, an unreadable
@@ -406,10 +405,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 		retry = (!errors.As(err, &missing) || errors.Is(err, secrets.ErrKeychain)) && !errors.As(err, &ce) && ctx.Err() == nil
 		return nil, cfg, []string{err.Error()}, retry
 	}
-	oc, err := setup.OneCloud(ctx, cfg, so)
-	if err != nil { // setup.Engine has just built the same client
-		return nil, cfg, []string{err.Error()}, ctx.Err() == nil
-	}
+	eng, oc := parts.Engine, parts.OneCloud
 
 	g = &generation{
 		cfg:       cfg,

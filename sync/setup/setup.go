@@ -1,6 +1,8 @@
 // Package setup builds the running parts of calsync - the Graph reader, the
 // OneCloud client and the engine - from a configuration and the secret
-// store, the same way for the CLI, the service and the demo.
+// store, the same way for the CLI, the service and the demo. Build reads
+// each secret once and hands back every part it made, so no caller builds a
+// second client (or reads the keychain again) for something Build has.
 package setup
 
 import (
@@ -99,9 +101,18 @@ func OneCloud(ctx context.Context, cfg *config.Config, o Options) (*onecloud.Cli
 	return c, nil
 }
 
-// Engine builds the engine over both clients, with its state file next to
-// the configuration.
-func Engine(ctx context.Context, cfg *config.Config, o Options) (*engine.Engine, error) {
+// Parts are the running parts Build makes from one configuration: the two
+// clients and the engine over them. Callers take what they need from here
+// instead of building their own, so a secret is read once per Build.
+type Parts struct {
+	Graph    *graph.Client
+	OneCloud *onecloud.Client
+	Engine   *engine.Engine
+}
+
+// Build makes the Graph reader, the OneCloud client and the engine over
+// both, with the engine's state file next to the configuration.
+func Build(ctx context.Context, cfg *config.Config, o Options) (*Parts, error) {
 	g, err := Graph(ctx, cfg, o)
 	if err != nil {
 		return nil, err
@@ -122,7 +133,7 @@ func Engine(ctx context.Context, cfg *config.Config, o Options) (*engine.Engine,
 	if err != nil {
 		return nil, fmt.Errorf("set up the engine: %w", err)
 	}
-	return e, nil
+	return &Parts{Graph: g, OneCloud: oc, Engine: e}, nil
 }
 
 // CheckDeps gathers what `calsync check` and the GUI's Test connection need:
