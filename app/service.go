@@ -9,10 +9,12 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/calsync/calsync/sync/service"
 )
 
 // ServiceControl installs and runs the calsync background service. State returns one of the
-// ServiceNotInstalled, ServiceStopped or ServiceRunning strings; Do runs one of the Service...
+// ServiceNotInstalled, ServiceStopped or ServiceRunning strings; Do runs one of the service.Action...
 // actions and returns a short message for the admin. The operating system asks for elevation
 // where an action needs it.
 type ServiceControl interface {
@@ -25,14 +27,6 @@ const (
 	ServiceNotInstalled = "not installed"
 	ServiceStopped      = "stopped"
 	ServiceRunning      = "running"
-)
-
-// Service actions, as ServiceControl.Do takes them.
-const (
-	ServiceInstall   = "install"
-	ServiceUninstall = "uninstall"
-	ServiceStart     = "start"
-	ServiceStop      = "stop"
 )
 
 // serviceTimeout bounds one service action; installing may wait for an elevation prompt the
@@ -85,9 +79,9 @@ func newServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func(), o
 	s.noService.Wrapping = fyne.TextWrapWord
 	s.noService.Importance = widget.WarningImportance
 	s.noService.Hide()
-	s.install = widget.NewButton(lang.L("Install"), func() { s.run(ServiceInstall) })
-	s.start = widget.NewButton(lang.L("Start"), func() { s.run(ServiceStart) })
-	s.stop = widget.NewButton(lang.L("Stop"), func() { s.run(ServiceStop) })
+	s.install = widget.NewButton(lang.L("Install"), func() { s.run(service.ActionInstall) })
+	s.start = widget.NewButton(lang.L("Start"), func() { s.run(service.ActionStart) })
+	s.stop = widget.NewButton(lang.L("Stop"), func() { s.run(service.ActionStop) })
 	s.uninstall = widget.NewButton(lang.L("Uninstall"), s.confirmUninstall)
 	s.refresh = widget.NewButton(lang.L("Check again"), s.Reload)
 	s.runInWinBtn = widget.NewButton(lang.L("Run sync in this window"), s.startInWindow)
@@ -196,14 +190,14 @@ func (s *ServiceScreen) updateButtons() {
 
 func (s *ServiceScreen) confirmUninstall() {
 	if s.win == nil {
-		s.run(ServiceUninstall)
+		s.run(service.ActionUninstall)
 		return
 	}
 	d := dialog.NewConfirm(lang.L("Uninstall the background service?"),
 		lang.L("Presence is not synced any more until the service is installed again or the sync runs in this window. The configuration is kept."),
 		func(ok bool) {
 			if ok {
-				s.run(ServiceUninstall)
+				s.run(service.ActionUninstall)
 			}
 		}, s.win)
 	d.SetConfirmText(lang.L("Uninstall"))
@@ -242,13 +236,13 @@ func (s *ServiceScreen) run(action string) {
 
 func serviceProgressText(action string) string {
 	switch action {
-	case ServiceInstall:
+	case service.ActionInstall:
 		return lang.L("Installing the service... Your operating system may ask for permission.")
-	case ServiceUninstall:
+	case service.ActionUninstall:
 		return lang.L("Uninstalling the service... Your operating system may ask for permission.")
-	case ServiceStart:
+	case service.ActionStart:
 		return lang.L("Starting the service...")
-	case ServiceStop:
+	case service.ActionStop:
 		return lang.L("Stopping the service...")
 	}
 	return action + "..."
@@ -256,13 +250,13 @@ func serviceProgressText(action string) string {
 
 func serviceFailureText(action string) string {
 	switch action {
-	case ServiceInstall:
+	case service.ActionInstall:
 		return lang.L("Could not install the service")
-	case ServiceUninstall:
+	case service.ActionUninstall:
 		return lang.L("Could not uninstall the service")
-	case ServiceStart:
+	case service.ActionStart:
 		return lang.L("Could not start the service")
-	case ServiceStop:
+	case service.ActionStop:
 		return lang.L("Could not stop the service")
 	}
 	return action

@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/calsync/calsync/sync/service"
 )
 
 // fakeServiceControl is a service whose state follows the actions done on it.
@@ -42,11 +44,11 @@ func (f *fakeServiceControl) Do(_ context.Context, action string) (string, error
 		return "", f.doErr
 	}
 	switch action {
-	case ServiceInstall, ServiceStop:
+	case service.ActionInstall, service.ActionStop:
 		f.state = ServiceStopped
-	case ServiceStart:
+	case service.ActionStart:
 		f.state = ServiceRunning
-	case ServiceUninstall:
+	case service.ActionUninstall:
 		f.state = ServiceNotInstalled
 	}
 	return "service " + action + " done", nil
@@ -188,7 +190,7 @@ func TestServiceScreenActions(t *testing.T) {
 		t.Fatalf("after uninstall: %+v", l)
 	}
 
-	want := []string{ServiceInstall, ServiceStart, ServiceStop, ServiceUninstall}
+	want := []string{service.ActionInstall, service.ActionStart, service.ActionStop, service.ActionUninstall}
 	if got := ctl.actions(); !slicesEqual(got, want) {
 		t.Errorf("Do called with %q, want %q", got, want)
 	}

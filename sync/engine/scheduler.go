@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/calsync/calsync/sync/clock"
+	"github.com/calsync/calsync/sync/internal/pubsub"
 )
 
 // Scheduler runs an Engine unattended. It polls Graph every interval and,
@@ -28,7 +29,7 @@ type Scheduler struct {
 
 	syncNow chan struct{}
 	pause   chan bool
-	hub     hub
+	hub     pubsub.Hub[Event]
 	paused  bool // initial state
 	// idle, when set (tests only), receives each time the loop is about to
 	// wait with no poll in flight, so simulated time advances only then.
@@ -135,7 +136,11 @@ func (s *Scheduler) Status() SchedulerStatus {
 // Subscribe returns a channel of events and a function that ends the
 // subscription. A subscriber that falls behind loses events rather than
 // slowing the engine; buf is the channel's capacity.
-func (s *Scheduler) Subscribe(buf int) (<-chan Event, func()) { return s.hub.subscribe(buf) }
+func (s *Scheduler) Subscribe(buf int) (<-chan Event, func()) {
+	// The scheduler's hub is never closed, so Subscribe cannot fail.
+	ch, unsubscribe, _ := s.hub.Subscribe(context.Background(), buf)
+	return ch, unsubscribe
+}
 
 func (s *Scheduler) update(fn func(*SchedulerStatus)) {
 	s.mu.Lock()
@@ -184,7 +189,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		})
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("apply failed", "reason", reason, "err", err.Error())
-			s.hub.publish(Event{Type: EventError, Time: now, Message: err.Error()})
+			s.hub.Publish(Event{Type: EventError, Time: now, Message: err.Error()})
 		}
 		s.publishReport(rep, now, reason, userErrs)
 		refreshBoundary(now)
@@ -192,7 +197,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	startPoll := func() {
 		polling, pollRequested = true, false
 		s.update(func(st *SchedulerStatus) { st.Polling = true })
-		s.hub.publish(Event{Type: EventSyncStarted, Time: s.clock.Now()})
+		s.hub.Publish(Event{Type: EventSyncStarted, Time: s.clock.Now()})
 		go func() {
 			rep, err := s.eng.Poll(ctx)
 			pollDone <- pollResult{rep, err}
@@ -240,13 +245,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				s.log.Warn("calendar poll failed; applying known schedules", "failures", failures,
 					"retry_in", nextPoll.Sub(now).String(), "err", r.err.Error())
 				if s.Status().Degraded != r.err.Error() {
-					s.hub.publish(Event{Type: EventDegraded, Time: now, Message: r.err.Error()})
+					s.hub.Publish(Event{Type: EventDegraded, Time: now, Message: r.err.Error()})
 				}
 				s.update(func(st *SchedulerStatus) { st.Polls, st.Degraded = st.Polls+1, r.err.Error() })
 			} else {
 				if failures > 0 {
 					s.log.Info("calendar poll recovered", "after_failures", failures)
-					s.hub.publish(Event{Type: EventRecovered, Time: now})
+					s.hub.Publish(Event{Type: EventRecovered, Time: now})
 				}
 				failures = 0
 				nextPoll = r.rep.At.Add(s.interval)
@@ -259,7 +264,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			}
 			// A sync is a poll and the writes after it: only now is it over.
 			s.update(func(st *SchedulerStatus) { st.Polling = false })
-			s.hub.publish(Event{Type: EventSyncFinished, Time: now, Message: s.Status().Degraded})
+			s.hub.Publish(Event{Type: EventSyncFinished, Time: now, Message: s.Status().Degraded})
 
 		case <-s.syncNow:
 			if !polling {
@@ -274,10 +279,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.update(func(st *SchedulerStatus) { st.Paused = p })
 			if p {
 				s.log.Info("sync paused")
-				s.hub.publish(Event{Type: EventPaused, Time: s.clock.Now()})
+				s.hub.Publish(Event{Type: EventPaused, Time: s.clock.Now()})
 			} else {
 				s.log.Info("sync resumed")
-				s.hub.publish(Event{Type: EventResumed, Time: s.clock.Now()})
+				s.hub.Publish(Event{Type: EventResumed, Time: s.clock.Now()})
 				pollRequested = true
 			}
 
@@ -342,16 +347,16 @@ func (s *Scheduler) publishReport(rep Report, now time.Time, reason string, user
 		case ActionSet:
 			s.log.Info("presence set", "user", u.OneCloudUser, "activity", u.Activity, "role", u.Role,
 				"until", untilText(u.Until), "reason", reason)
-			s.hub.publish(Event{Type: EventPresence, Time: now, User: u})
+			s.hub.Publish(Event{Type: EventPresence, Time: now, User: u})
 		case ActionKeptManual:
-			s.hub.publish(Event{Type: EventPresence, Time: now, User: u})
+			s.hub.Publish(Event{Type: EventPresence, Time: now, User: u})
 		case ActionError:
 			if userErrs[u.OneCloudUser] == u.Error {
 				continue
 			}
 			userErrs[u.OneCloudUser] = u.Error
 			s.log.Warn("user not synced", "user", u.OneCloudUser, "err", u.Error)
-			s.hub.publish(Event{Type: EventUserError, Time: now, User: u, Message: u.Error})
+			s.hub.Publish(Event{Type: EventUserError, Time: now, User: u, Message: u.Error})
 		}
 	}
 }
