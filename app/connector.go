@@ -30,11 +30,11 @@ const (
 	connectorSecretOneCloud = "onecloud"
 )
 
-// NewConnectorScreen builds the Microsoft 365 connector screen: the fields
+// connectorTab builds the Microsoft 365 connector screen: the fields
 // labelled as in OneCloud, the write-only secrets, Save / Revert, and Test
 // connection. It edits ed's draft; secrets go straight to the service's
 // keychain with their own Store secret button.
-func NewConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) fyne.CanvasObject {
+func connectorTab(w fyne.Window, b localapi.Backend, ed *configEditor) fyne.CanvasObject {
 	s := newConnectorScreen(w, b, ed, connectorHooks{})
 	s.refreshSecrets()
 	return s.content
@@ -45,7 +45,7 @@ func NewConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) fyn
 type connectorScreen struct {
 	w  fyne.Window
 	b  localapi.Backend
-	ed *ConfigEditor
+	ed *configEditor
 
 	fields []*connectorField
 	// touched fields show their local validation message; untouched empty
@@ -63,7 +63,7 @@ type connectorScreen struct {
 	// admin and testAdmin say that a refused change needs administrator
 	// rights: below Save (and the secrets), and below Test connection,
 	// which the wizard shows on a page of its own.
-	admin, testAdmin *AdminNotice
+	admin, testAdmin *adminNotice
 
 	testButton   *widget.Button
 	testNote     *widget.Label
@@ -126,7 +126,7 @@ type connectorStepRow struct {
 	remedy *widget.Label
 }
 
-func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor, hooks connectorHooks) *connectorScreen {
+func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *configEditor, hooks connectorHooks) *connectorScreen {
 	s := &connectorScreen{
 		w: w, b: b, ed: ed, hooks: hooks,
 		touched:    map[string]bool{},
@@ -188,8 +188,8 @@ func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor, hoo
 	s.otherErrs = connectorWrapLabel("")
 	s.otherErrs.Importance = widget.DangerImportance
 	s.otherErrs.Hide()
-	s.admin = NewAdminNotice(ed.Elevate)
-	s.testAdmin = NewAdminNotice(ed.Elevate)
+	s.admin = newAdminNotice(ed.Elevate)
+	s.testAdmin = newAdminNotice(ed.Elevate)
 	s.form = container.NewVBox(
 		form,
 		s.otherErrs,

@@ -27,20 +27,20 @@ const rulesBackendTimeout = 15 * time.Second
 // rulesColumns are the table's column titles, in order (translated when shown).
 func rulesColumns() []string { return []string{"Scope", "Type", "Match", "Activity", "Role"} }
 
-// NewRulesScreen builds the Rules screen: the ordered rule table of the
+// rulesTab builds the Rules screen: the ordered rule table of the
 // editor's draft with Add, Edit, Delete, Move up/down, the default activity,
 // Save/Revert and a rule tester. Activities, roles and groups come from
 // b.OneCloudDirectory, loaded in the background; without it the screen takes
 // typed ids.
-func NewRulesScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) fyne.CanvasObject {
+func rulesTab(w fyne.Window, b localapi.Backend, ed *configEditor) fyne.CanvasObject {
 	return newRulesScreen(w, b, ed).root
 }
 
-// rulesScreen is the state behind NewRulesScreen; tests drive its widgets.
+// rulesScreen is the state behind rulesTab; tests drive its widgets.
 type rulesScreen struct {
 	w  fyne.Window
 	b  localapi.Backend
-	ed *ConfigEditor
+	ed *configEditor
 
 	cfg      *config.Config   // the draft as last shown
 	problems map[int][]string // rule index -> "field: message"
@@ -53,7 +53,7 @@ type rulesScreen struct {
 	defaultActivityLabel     *widget.Label
 	problemsLabel            *widget.Label // the draft's rule problems
 	message                  *widget.Label // the result of Save/Revert
-	admin                    *AdminNotice  // a save refused for lack of rights
+	admin                    *adminNotice  // a save refused for lack of rights
 	dirStatus                *widget.Label // directory loading or its failure
 	tester                   *rulesTester
 	root                     fyne.CanvasObject
@@ -64,7 +64,7 @@ type rulesScreen struct {
 	afterSave func(error)         // tests: runs on the UI goroutine after Save/Revert shows its result
 }
 
-func newRulesScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *rulesScreen {
+func newRulesScreen(w fyne.Window, b localapi.Backend, ed *configEditor) *rulesScreen {
 	s := &rulesScreen{w: w, b: b, ed: ed, cfg: ed.Draft(), selected: -1, dirDone: make(chan struct{})}
 
 	s.table = widget.NewTable(
@@ -114,7 +114,7 @@ func newRulesScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *rulesS
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
 	s.message.Hide()
-	s.admin = NewAdminNotice(ed.Elevate)
+	s.admin = newAdminNotice(ed.Elevate)
 	s.dirStatus = widget.NewLabel(lang.L("Loading activities, roles and groups from OneCloud..."))
 	s.dirStatus.Wrapping = fyne.TextWrapWord
 

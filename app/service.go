@@ -33,9 +33,9 @@ const (
 // admin has to answer.
 const serviceTimeout = 2 * time.Minute
 
-// ServiceScreen is the Service tab: the background service's state, buttons to install, start,
+// serviceScreen is the Service tab: the background service's state, buttons to install, start,
 // stop and uninstall it, and, while no service runs, the offer to run the sync in the window.
-type ServiceScreen struct {
+type serviceScreen struct {
 	widget.BaseWidget
 
 	win         fyne.Window
@@ -58,14 +58,11 @@ type ServiceScreen struct {
 	runInWinBtn *widget.Button
 }
 
-// NewServiceScreen builds the Service tab on ctl and reads the state in the background.
-// onRunInWindow starts the engine inside the GUI; nil hides that offer.
-func NewServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func()) *ServiceScreen {
-	return newServiceScreen(w, ctl, onRunInWindow, nil)
-}
-
-func newServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func(), onState func(string, error)) *ServiceScreen {
-	s := &ServiceScreen{
+// newServiceScreen builds the Service tab on ctl and reads the state in the background.
+// onRunInWindow starts the engine inside the GUI; nil hides that offer. onState, if set, runs
+// after each state has been shown (tests wait on it).
+func newServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func(), onState func(string, error)) *serviceScreen {
+	s := &serviceScreen{
 		win:         w,
 		ctl:         ctl,
 		runInWindow: onRunInWindow,
@@ -94,7 +91,7 @@ func newServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func(), o
 }
 
 // CreateRenderer lays out the tab.
-func (s *ServiceScreen) CreateRenderer() fyne.WidgetRenderer {
+func (s *serviceScreen) CreateRenderer() fyne.WidgetRenderer {
 	intro := widget.NewLabel(lang.L("The background service syncs presence while nobody is signed in. Installing, starting, stopping and uninstalling it change the system, so your operating system may ask for an administrator's permission."))
 	intro.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(widget.NewFormItem(lang.L("Background service"), s.stateLabel))
@@ -104,7 +101,7 @@ func (s *ServiceScreen) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // Reload reads the service's state in the background and shows it.
-func (s *ServiceScreen) Reload() {
+func (s *serviceScreen) Reload() {
 	s.busy = true
 	s.updateButtons()
 	go func() {
@@ -120,7 +117,7 @@ func (s *ServiceScreen) Reload() {
 	}()
 }
 
-func (s *ServiceScreen) showState(st string, err error) {
+func (s *serviceScreen) showState(st string, err error) {
 	s.busy = false
 	if err != nil {
 		s.state = ""
@@ -159,7 +156,7 @@ func serviceStateText(st string) string {
 // updateButtons enables what makes sense in the current state: Install when there is no
 // service, Start when it is stopped, Stop when it runs, Uninstall when it exists. Nothing while
 // an action or a state read is under way.
-func (s *ServiceScreen) updateButtons() {
+func (s *serviceScreen) updateButtons() {
 	set := func(b *widget.Button, on bool) {
 		if on && !s.busy {
 			b.Enable()
@@ -188,7 +185,7 @@ func (s *ServiceScreen) updateButtons() {
 	}
 }
 
-func (s *ServiceScreen) confirmUninstall() {
+func (s *serviceScreen) confirmUninstall() {
 	if s.win == nil {
 		s.run(service.ActionUninstall)
 		return
@@ -206,7 +203,7 @@ func (s *ServiceScreen) confirmUninstall() {
 }
 
 // run performs an action in the background, shows its outcome and reads the state again.
-func (s *ServiceScreen) run(action string) {
+func (s *serviceScreen) run(action string) {
 	s.busy = true
 	s.updateButtons()
 	s.message.Importance = widget.MediumImportance
@@ -262,7 +259,7 @@ func serviceFailureText(action string) string {
 	return action
 }
 
-func (s *ServiceScreen) startInWindow() {
+func (s *serviceScreen) startInWindow() {
 	if s.runInWindow == nil || s.inWindow {
 		return
 	}

@@ -67,7 +67,7 @@ type serviceLoad struct {
 
 // newTestServiceScreen builds the Service tab on ctl in a test window and waits for its first
 // state read.
-func newTestServiceScreen(t *testing.T, ctl ServiceControl, runInWindow func()) (*ServiceScreen, fyne.Window, chan serviceLoad) {
+func newTestServiceScreen(t *testing.T, ctl ServiceControl, runInWindow func()) (*serviceScreen, fyne.Window, chan serviceLoad) {
 	t.Helper()
 	test.NewTempApp(t)
 	loads := make(chan serviceLoad, 8)
@@ -94,7 +94,7 @@ func nextServiceLoad(t *testing.T, loads chan serviceLoad) serviceLoad {
 
 // serviceEnabled says which of the action buttons can be pressed, in the order
 // Install, Start, Stop, Uninstall.
-func serviceEnabled(s *ServiceScreen) [4]bool {
+func serviceEnabled(s *serviceScreen) [4]bool {
 	return [4]bool{!s.install.Disabled(), !s.start.Disabled(), !s.stop.Disabled(), !s.uninstall.Disabled()}
 }
 

@@ -27,11 +27,11 @@ import (
 // usersTimeout bounds one call to the service from the users screen.
 const usersTimeout = 30 * time.Second
 
-// NewUsersScreen builds the Users screen: the OneCloud users, each with an
+// usersTab builds the Users screen: the OneCloud users, each with an
 // Enabled checkbox and the mailbox whose calendar drives it, a search box,
 // enable/disable all, CSV import and export, and Save / Revert. Edits go to
 // ed's draft; nothing reaches the service until Save.
-func NewUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) fyne.CanvasObject {
+func usersTab(w fyne.Window, b localapi.Backend, ed *configEditor) fyne.CanvasObject {
 	s := newUsersScreen(w, b, ed)
 	s.loadDirectory()
 	return s.content
@@ -41,7 +41,7 @@ func NewUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) fyne.Ca
 type usersScreen struct {
 	w  fyne.Window
 	b  localapi.Backend
-	ed *ConfigEditor
+	ed *configEditor
 
 	dir       []localapi.DirectoryUser // as last loaded from OneCloud
 	groupName map[string]string        // group id -> name
@@ -59,7 +59,7 @@ type usersScreen struct {
 	dirErr     *widget.Label
 	list       *fyne.Container
 	message    *widget.Label // outcome of save, revert, import, export
-	admin      *AdminNotice  // a save refused for lack of rights
+	admin      *adminNotice  // a save refused for lack of rights
 	saveBtn    *widget.Button
 	revertBtn  *widget.Button
 	content    fyne.CanvasObject
@@ -96,7 +96,7 @@ type usersRow struct {
 	errLbl  *widget.Label
 }
 
-func newUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *usersScreen {
+func newUsersScreen(w fyne.Window, b localapi.Backend, ed *configEditor) *usersScreen {
 	s := &usersScreen{w: w, b: b, ed: ed, groupName: map[string]string{}}
 
 	s.search = widget.NewEntry()
@@ -122,7 +122,7 @@ func newUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *usersS
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
 	s.message.Hide()
-	s.admin = NewAdminNotice(ed.Elevate)
+	s.admin = newAdminNotice(ed.Elevate)
 	s.saveBtn = widget.NewButton(lang.L("Save"), s.save)
 	s.saveBtn.Importance = widget.HighImportance
 	s.revertBtn = widget.NewButton(lang.L("Revert"), s.revert)
