@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -35,9 +34,6 @@ func adminReadOnlyMessage() string {
 	return lang.L("You can look but not change: changing settings needs administrator rights")
 }
 
-// adminAccessTimeout bounds the question what this user may do.
-const adminAccessTimeout = 10 * time.Second
-
 // askAccess asks b what this user may do, when b can tell (a localapi.WhoAmIer: the service's
 // client). ok is false when it cannot - an engine in this process, where the user may do
 // everything - or the question failed (a service older than the question answers 404): the
@@ -47,7 +43,7 @@ func askAccess(ctx context.Context, b localapi.Backend) (who localapi.Caller, ok
 	if !can {
 		return localapi.Caller{}, false
 	}
-	ctx, cancel := context.WithTimeout(ctx, adminAccessTimeout)
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	who, err := w.WhoAmI(ctx)
 	if err != nil {

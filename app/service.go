@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -28,10 +27,6 @@ const (
 	ServiceStopped      = "stopped"
 	ServiceRunning      = "running"
 )
-
-// serviceTimeout bounds one service action; installing may wait for an elevation prompt the
-// admin has to answer.
-const serviceTimeout = 2 * time.Minute
 
 // serviceScreen is the Service tab: the background service's state, buttons to install, start,
 // stop and uninstall it, and, while no service runs, the offer to run the sync in the window.
@@ -105,7 +100,7 @@ func (s *serviceScreen) Reload() {
 	s.busy = true
 	s.updateButtons()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), statusCallTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		st, err := s.ctl.State(ctx)
 		fyne.Do(func() {
@@ -210,7 +205,7 @@ func (s *serviceScreen) run(action string) {
 	s.message.SetText(serviceProgressText(action))
 	s.message.Show()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), serviceTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), outsideTimeout) // may wait for an elevation prompt
 		defer cancel()
 		msg, err := s.ctl.Do(ctx, action)
 		st, stErr := s.ctl.State(ctx)
