@@ -72,7 +72,7 @@ type (
 )
 
 // accessWait waits for a notice's access question to be answered and shown.
-func accessWait(t *testing.T, n *AdminNotice) {
+func accessWait(t *testing.T, n *adminNotice) {
 	t.Helper()
 	select {
 	case <-n.accessDone:
@@ -83,7 +83,7 @@ func accessWait(t *testing.T, n *AdminNotice) {
 
 func TestAdminNoticeShowAccess(t *testing.T) {
 	test.NewTempApp(t)
-	n := NewAdminNotice(func() error { return nil })
+	n := newAdminNotice(func() error { return nil })
 	test.NewTempWindow(t, n).Resize(fyne.NewSize(600, 200))
 	if n.ShowAccess(accessWriter) || n.Visible() || n.ReadOnly() {
 		t.Fatal("a user who may write is told otherwise")
@@ -110,24 +110,24 @@ func TestAdminNoticeShowAccess(t *testing.T) {
 }
 
 func TestAskAccess(t *testing.T) {
-	if _, ok := AskAccess(context.Background(), &fakeRulesBackend{}); ok {
+	if _, ok := askAccess(context.Background(), &fakeRulesBackend{}); ok {
 		t.Error("a backend without WhoAmI gave an answer")
 	}
 	old := &accessWhoAmI{err: &localapi.APIError{Status: http.StatusNotFound, Code: localapi.CodeNotFound}}
-	if _, ok := AskAccess(context.Background(), accessRulesBackend{&fakeRulesBackend{}, old}); ok || old.count() != 1 {
+	if _, ok := askAccess(context.Background(), accessRulesBackend{&fakeRulesBackend{}, old}); ok || old.count() != 1 {
 		t.Errorf("an older service's 404 gave an answer (asked %d)", old.count())
 	}
-	who, ok := AskAccess(context.Background(), accessRulesBackend{&fakeRulesBackend{}, &accessWhoAmI{who: accessReader}})
+	who, ok := askAccess(context.Background(), accessRulesBackend{&fakeRulesBackend{}, &accessWhoAmI{who: accessReader}})
 	if !ok || who != accessReader {
-		t.Errorf("AskAccess = %+v, %v", who, ok)
+		t.Errorf("askAccess = %+v, %v", who, ok)
 	}
 }
 
 // startedAccessStatusScreen is startedStatusScreen with the elevate function set before Start.
-func startedAccessStatusScreen(t *testing.T, b localapi.Backend, elevate func() error) (*StatusScreen, chan statusLoad) {
+func startedAccessStatusScreen(t *testing.T, b localapi.Backend, elevate func() error) (*statusScreen, chan statusLoad) {
 	t.Helper()
 	test.NewTempApp(t)
-	s := NewStatusScreen(b)
+	s := newStatusScreen(b)
 	s.SetElevate(elevate)
 	loads := make(chan statusLoad, 16)
 	s.OnLoaded = func(st localapi.Status, err error) { loads <- statusLoad{st, err} }
@@ -200,7 +200,7 @@ func TestRulesScreenSaysReadOnlyUpFront(t *testing.T) {
 			}
 			fb := &fakeRulesBackend{config: data, dir: rulesTestDirectory()}
 			b := accessRulesBackend{fb, &accessWhoAmI{who: tt.who}}
-			ed := NewConfigEditor(b)
+			ed := newConfigEditor(b)
 			if err := ed.Load(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -239,7 +239,7 @@ func TestUsersScreenSaysReadOnlyUpFront(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			test.NewTempApp(t)
 			b := accessUsersBackend{newFakeUsersBackend(t), &accessWhoAmI{who: tt.who}}
-			ed := NewConfigEditor(b)
+			ed := newConfigEditor(b)
 			if err := ed.Load(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -286,7 +286,7 @@ func TestConnectorScreenSaysReadOnlyUpFront(t *testing.T) {
 			w := test.NewTempWindow(t, widget.NewLabel(""))
 			s := newConnectorScreen(w, accessConnectorBackend{f, &accessWhoAmI{who: tt.who}}, ed, hooks)
 			accessWait(t, s.admin)
-			s.refreshSecrets() // as NewConnectorScreen does
+			s.refreshSecrets() // as connectorTab does
 			<-waits.secretsShown
 			w.SetContent(s.content)
 			w.Resize(fyne.NewSize(800, 1000))

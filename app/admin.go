@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -15,10 +14,10 @@ import (
 	"github.com/calsync/calsync/sync/localapi"
 )
 
-// NeedsAdminRights reports whether err is the service refusing a change because this user may
+// needsAdminRights reports whether err is the service refusing a change because this user may
 // only read (403 read_only: on Windows, a GUI running without elevation), or the OS refusing
 // the connection to the service altogether.
-func NeedsAdminRights(err error) bool {
+func needsAdminRights(err error) bool {
 	var ae *localapi.APIError
 	if errors.As(err, &ae) && ae.Status == http.StatusForbidden && ae.Code == localapi.CodeReadOnly {
 		return true
@@ -35,19 +34,16 @@ func adminReadOnlyMessage() string {
 	return lang.L("You can look but not change: changing settings needs administrator rights")
 }
 
-// adminAccessTimeout bounds the question what this user may do.
-const adminAccessTimeout = 10 * time.Second
-
-// AskAccess asks b what this user may do, when b can tell (a localapi.WhoAmIer: the service's
+// askAccess asks b what this user may do, when b can tell (a localapi.WhoAmIer: the service's
 // client). ok is false when it cannot - an engine in this process, where the user may do
 // everything - or the question failed (a service older than the question answers 404): the
 // screens then learn from the first refused change, as before. Call it off the UI goroutine.
-func AskAccess(ctx context.Context, b localapi.Backend) (who localapi.Caller, ok bool) {
+func askAccess(ctx context.Context, b localapi.Backend) (who localapi.Caller, ok bool) {
 	w, can := b.(localapi.WhoAmIer)
 	if !can {
 		return localapi.Caller{}, false
 	}
-	ctx, cancel := context.WithTimeout(ctx, adminAccessTimeout)
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	who, err := w.WhoAmI(ctx)
 	if err != nil {
@@ -56,11 +52,11 @@ func AskAccess(ctx context.Context, b localapi.Backend) (who localapi.Caller, ok
 	return who, true
 }
 
-// AdminNotice says plainly that changing settings needs administrator rights and, where the OS
+// adminNotice says plainly that changing settings needs administrator rights and, where the OS
 // can (Windows), offers to restart the GUI as administrator. It stays hidden until Check sees a
 // refusal. It never touches a screen's draft: what the admin typed stays for after the restart
 // is refused, or for Save once the rights are there.
-type AdminNotice struct {
+type adminNotice struct {
 	widget.BaseWidget
 
 	elevate func() error
@@ -79,10 +75,10 @@ type AdminNotice struct {
 	OnElevateDone func(error)
 }
 
-// NewAdminNotice returns a hidden notice; elevate restarts the GUI as administrator, nil when
+// newAdminNotice returns a hidden notice; elevate restarts the GUI as administrator, nil when
 // the OS offers no such thing (the button is then left out).
-func NewAdminNotice(elevate func() error) *AdminNotice {
-	n := &AdminNotice{
+func newAdminNotice(elevate func() error) *adminNotice {
+	n := &adminNotice{
 		message:    widget.NewLabelWithStyle(adminRightsMessage(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		failure:    widget.NewLabel(""),
 		accessDone: make(chan struct{}),
@@ -101,7 +97,7 @@ func NewAdminNotice(elevate func() error) *AdminNotice {
 }
 
 // SetElevate changes the function behind Restart as administrator; nil hides the button.
-func (n *AdminNotice) SetElevate(elevate func() error) {
+func (n *adminNotice) SetElevate(elevate func() error) {
 	n.elevate = elevate
 	if elevate == nil {
 		n.restart.Hide()
@@ -111,20 +107,20 @@ func (n *AdminNotice) SetElevate(elevate func() error) {
 }
 
 // CreateRenderer shows the message, the button and an elevation failure.
-func (n *AdminNotice) CreateRenderer() fyne.WidgetRenderer {
+func (n *adminNotice) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(n.box)
 }
 
 // Check shows the notice when err needs administrator rights and reports whether it did; call
 // it on the UI goroutine with the result of every change sent to the service. A success (nil)
 // hides it; any other error leaves it as it is, for the screen to show its own way.
-func (n *AdminNotice) Check(err error) bool {
+func (n *adminNotice) Check(err error) bool {
 	switch {
 	case err == nil:
 		// The change went through: whatever the service said before, this user may write.
 		n.clear()
 		return false
-	case !NeedsAdminRights(err):
+	case !needsAdminRights(err):
 		return false
 	}
 	// Known read-only: the message up front says it already, and more plainly.
@@ -135,7 +131,7 @@ func (n *AdminNotice) Check(err error) bool {
 }
 
 // clear hides the notice and forgets any read-only answer: this user may write.
-func (n *AdminNotice) clear() {
+func (n *adminNotice) clear() {
 	n.readOnly = false
 	n.message.SetText(adminRightsMessage())
 	n.Hide()
@@ -143,12 +139,12 @@ func (n *AdminNotice) clear() {
 
 // ReadOnly reports whether the service said this user may only read; screens keep their Save
 // disabled while it does. UI goroutine only.
-func (n *AdminNotice) ReadOnly() bool { return n.readOnly }
+func (n *adminNotice) ReadOnly() bool { return n.readOnly }
 
-// ShowAccess shows what the service said this user may do (AskAccess): when it may only read,
+// ShowAccess shows what the service said this user may do (askAccess): when it may only read,
 // the notice appears up front, before any change was tried, and ShowAccess returns true. When
 // it may write, a notice shown for that reason goes. UI goroutine only.
-func (n *AdminNotice) ShowAccess(who localapi.Caller) bool {
+func (n *adminNotice) ShowAccess(who localapi.Caller) bool {
 	if who.CanWrite() {
 		if n.readOnly {
 			n.clear()
@@ -167,7 +163,7 @@ func (n *AdminNotice) ShowAccess(who localapi.Caller) bool {
 // (ShowAccess); then, if set, runs on the UI goroutine with whether the user may only read,
 // for the screen to disable its Save. Nothing is asked of a backend that cannot tell. Call it
 // (or checkAccess) once, when the screen is built.
-func (n *AdminNotice) CheckAccess(b localapi.Backend, then func(readOnly bool)) {
+func (n *adminNotice) CheckAccess(b localapi.Backend, then func(readOnly bool)) {
 	if _, can := b.(localapi.WhoAmIer); !can {
 		close(n.accessDone)
 		return
@@ -178,9 +174,9 @@ func (n *AdminNotice) CheckAccess(b localapi.Backend, then func(readOnly bool)) 
 // checkAccess is CheckAccess on the caller's goroutine (not the UI one), for a screen that
 // already loads something in the background: one goroutine doing both in turn keeps their UI
 // updates apart under the test driver, which runs fyne.Do on the calling goroutine.
-func (n *AdminNotice) checkAccess(b localapi.Backend, then func(readOnly bool)) {
+func (n *adminNotice) checkAccess(b localapi.Backend, then func(readOnly bool)) {
 	done := n.accessDone
-	who, ok := AskAccess(context.Background(), b)
+	who, ok := askAccess(context.Background(), b)
 	if !ok {
 		close(done)
 		return
@@ -196,7 +192,7 @@ func (n *AdminNotice) checkAccess(b localapi.Backend, then func(readOnly bool)) 
 
 // doElevate runs the elevate function off the UI goroutine: on Windows the consent prompt
 // blocks until answered. On success the caller's function quits this copy of the GUI.
-func (n *AdminNotice) doElevate() {
+func (n *adminNotice) doElevate() {
 	if n.elevate == nil {
 		return
 	}

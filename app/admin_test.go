@@ -68,7 +68,7 @@ func (r *adminElevateRecorder) count() int {
 
 // adminTapRestart taps Restart as administrator and waits for the elevate function's result
 // to be shown.
-func adminTapRestart(t *testing.T, n *AdminNotice) error {
+func adminTapRestart(t *testing.T, n *adminNotice) error {
 	t.Helper()
 	if !n.Visible() || !n.restart.Visible() {
 		t.Fatalf("notice visible %v, Restart as administrator visible %v", n.Visible(), n.restart.Visible())
@@ -100,8 +100,8 @@ func TestNeedsAdminRights(t *testing.T) {
 		{"validation", &localapi.APIError{Status: 422, Code: localapi.CodeInvalid, Fields: []localapi.FieldError{{Field: "connector.tenantId", Message: "required"}}}, false},
 		{"not running", fmt.Errorf("%w: dial", localapi.ErrNotRunning), false},
 	} {
-		if got := NeedsAdminRights(tt.err); got != tt.want {
-			t.Errorf("%s: NeedsAdminRights(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		if got := needsAdminRights(tt.err); got != tt.want {
+			t.Errorf("%s: needsAdminRights(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
 		}
 	}
 }
@@ -187,7 +187,7 @@ func TestConnectorReadOnlySaveOffersElevation(t *testing.T) {
 // Without an elevate function (Linux, macOS) the notice still explains, without the button.
 func TestAdminNoticeWithoutElevateHasNoButton(t *testing.T) {
 	test.NewTempApp(t)
-	n := NewAdminNotice(nil)
+	n := newAdminNotice(nil)
 	w := test.NewTempWindow(t, n)
 	w.Resize(fyne.NewSize(600, 200))
 	if n.Check(errors.New("some other failure")) || n.Visible() {
@@ -212,7 +212,7 @@ func TestRulesReadOnlySaveOffersElevation(t *testing.T) {
 		t.Fatal(err)
 	}
 	fb := &fakeRulesBackend{config: data, dir: rulesTestDirectory(), putErr: adminReadOnlyErr()}
-	ed := NewConfigEditor(fb)
+	ed := newConfigEditor(fb)
 	if err := ed.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +337,7 @@ func TestWindowPassesElevate(t *testing.T) {
 // unsaved draft; a clean editor hands nothing, and a refused restart leaves no file behind.
 func TestElevateHandsOverTheDraft(t *testing.T) {
 	test.NewTempApp(t)
-	if err := LoadTranslations(); err != nil {
+	if err := loadTranslations(); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("TMPDIR", t.TempDir())
@@ -347,7 +347,7 @@ func TestElevateHandsOverTheDraft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	load := func(mw *Window) {
+	load := func(mw *mainWindow) {
 		t.Helper()
 		ready := make(chan struct{}, 1)
 		mw.OnReady = func() { ready <- struct{}{} }

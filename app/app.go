@@ -28,9 +28,9 @@ import (
 	"github.com/calsync/calsync/sync/localapi"
 )
 
-// AppID is the reverse-DNS application ID, the same as in FyneApp.toml; Fyne keys the app's
+// appID is the reverse-DNS application ID, the same as in FyneApp.toml; Fyne keys the app's
 // preferences and storage by it.
-const AppID = "com.onecloud.calsync"
+const appID = "com.onecloud.calsync"
 
 // defaultWindowSize is the main window's size when it opens; the Status table is made to be
 // read whole at it, in English and Italian (status_table_test.go).
@@ -39,9 +39,9 @@ func defaultWindowSize() fyne.Size { return fyne.NewSize(960, 640) }
 //go:embed translations
 var translations embed.FS
 
-// LoadTranslations registers every screen's English and Italian strings with Fyne's lang
+// loadTranslations registers every screen's English and Italian strings with Fyne's lang
 // package; the OS locale picks the language.
-func LoadTranslations() error {
+func loadTranslations() error {
 	dirs, err := fs.ReadDir(translations, "translations")
 	if err != nil {
 		return err
@@ -76,14 +76,14 @@ type Options struct {
 	Draft string
 }
 
-// Window is the main window's content: the Status (and Service) tabs at once, the editing tabs
+// mainWindow is the main window's content: the Status (and Service) tabs at once, the editing tabs
 // once the service has handed over its configuration, or the first-run wizard before them while
 // the connector has never been set up.
-type Window struct {
+type mainWindow struct {
 	w       fyne.Window
 	opts    Options
-	Editor  *ConfigEditor
-	Status  *StatusScreen
+	Editor  *configEditor
+	Status  *statusScreen
 	Tabs    *container.AppTabs
 	OnReady func() // called on the UI goroutine once the configuration is loaded (tests)
 
@@ -93,30 +93,27 @@ type Window struct {
 	screens windowScreens
 }
 
-// windowScreens are the constructors NewWindow uses; tests of the window's own logic pass
+// windowScreens are the constructors Run builds the window with; tests of the window's own logic pass
 // placeholders (each screen has its own tests, and the real ones start goroutines that the test
 // driver runs beside the test).
 type windowScreens struct {
-	connector, rules, users func(fyne.Window, localapi.Backend, *ConfigEditor) fyne.CanvasObject
-	wizard                  func(fyne.Window, localapi.Backend, *ConfigEditor, func()) fyne.CanvasObject
+	connector, rules, users func(fyne.Window, localapi.Backend, *configEditor) fyne.CanvasObject
+	wizard                  func(fyne.Window, localapi.Backend, *configEditor, func()) fyne.CanvasObject
 	service                 func(fyne.Window, ServiceControl, func()) fyne.CanvasObject
 }
 
 func realScreens() windowScreens {
 	return windowScreens{
-		connector: NewConnectorScreen, rules: NewRulesScreen, users: NewUsersScreen, wizard: NewFirstRunWizard,
+		connector: connectorTab, rules: rulesTab, users: usersTab, wizard: wizardTab,
 		service: func(w fyne.Window, c ServiceControl, run func()) fyne.CanvasObject {
-			return NewServiceScreen(w, c, run)
+			return newServiceScreen(w, c, run, nil)
 		},
 	}
 }
 
-// NewWindow builds the window's tabs on w.
-func NewWindow(w fyne.Window, opts Options) *Window { return newWindow(w, opts, realScreens()) }
-
-func newWindow(w fyne.Window, opts Options, screens windowScreens) *Window {
-	mw := &Window{w: w, opts: opts, Editor: NewConfigEditor(opts.Backend), screens: screens}
-	mw.Status = NewStatusScreen(opts.Backend)
+func newWindow(w fyne.Window, opts Options, screens windowScreens) *mainWindow {
+	mw := &mainWindow{w: w, opts: opts, Editor: newConfigEditor(opts.Backend), screens: screens}
+	mw.Status = newStatusScreen(opts.Backend)
 	if opts.Elevate != nil {
 		// What the admin typed goes along to the elevated copy.
 		elevate := func() error {
@@ -143,11 +140,11 @@ func newWindow(w fyne.Window, opts Options, screens windowScreens) *Window {
 }
 
 // Content is what the window shows first.
-func (mw *Window) Content() fyne.CanvasObject { return mw.Tabs }
+func (mw *mainWindow) Content() fyne.CanvasObject { return mw.Tabs }
 
 // Observe is fed every status the status screen shows. The first time the service answers, its
 // configuration is fetched; the editing tabs (or the first-run wizard) are built with it.
-func (mw *Window) Observe(_ localapi.Status, err error) {
+func (mw *mainWindow) Observe(_ localapi.Status, err error) {
 	if err != nil {
 		return
 	}
@@ -191,7 +188,7 @@ func (mw *Window) Observe(_ localapi.Status, err error) {
 
 // takeOverDraft makes the unsaved edits handed over by the copy that restarted this one as
 // administrator the draft, once, and says so.
-func (mw *Window) takeOverDraft() {
+func (mw *mainWindow) takeOverDraft() {
 	path := mw.opts.Draft
 	if path == "" {
 		return
@@ -206,7 +203,7 @@ func (mw *Window) takeOverDraft() {
 }
 
 // addEditingTabs puts Connector, Rules and Users after Status, once.
-func (mw *Window) addEditingTabs() {
+func (mw *mainWindow) addEditingTabs() {
 	if mw.editing {
 		return
 	}
@@ -227,11 +224,11 @@ func Run(opts Options) error {
 	if opts.Backend == nil {
 		return errors.New("start GUI: no local API to talk to")
 	}
-	if err := LoadTranslations(); err != nil {
+	if err := loadTranslations(); err != nil {
 		fyne.LogError("load translations", err)
 	}
-	a := fyneapp.NewWithID(AppID)
-	a.SetIcon(AppIcon())
+	a := fyneapp.NewWithID(appID)
+	a.SetIcon(appIcon())
 
 	title := lang.L("OneCloud Calendar Sync")
 	if opts.Title != "" {
@@ -248,11 +245,11 @@ func Run(opts Options) error {
 			return nil
 		}
 	}
-	mw := NewWindow(w, opts)
+	mw := newWindow(w, opts, realScreens())
 	w.SetContent(mw.Content())
 	w.Resize(defaultWindowSize())
 
-	notifier := NewNotifier(a.SendNotification)
+	notifier := newNotifier(a.SendNotification)
 	actions := mw.Status.TrayActions(w.Show, a.Quit)
 	tray, hasTray := a.(desktop.App)
 	mw.Status.OnNeedsAdmin = func() {
@@ -264,11 +261,11 @@ func Run(opts Options) error {
 		notifier.Observe(st, err)
 		mw.Observe(st, err)
 		if hasTray {
-			ShowTrayState(tray, TrayStateFromStatus(st, err), actions)
+			showTrayState(tray, trayStateFromStatus(st, err), actions)
 		}
 	}
 	if hasTray {
-		ShowTrayState(tray, TrayState{Health: HealthSyncing, Summary: lang.L("Connecting to the service...")}, actions)
+		showTrayState(tray, trayState{Health: healthSyncing, Summary: lang.L("Connecting to the service...")}, actions)
 		tray.SetSystemTrayWindow(w)
 		w.SetCloseIntercept(w.Hide)
 	}
@@ -280,7 +277,7 @@ func Run(opts Options) error {
 	return nil
 }
 
-// AppIcon is the application icon as a Fyne resource.
-func AppIcon() fyne.Resource {
+// appIcon is the application icon as a Fyne resource.
+func appIcon() fyne.Resource {
 	return fyne.NewStaticResource("icon.png", assets.AppIconPNG())
 }

@@ -22,12 +22,12 @@ func (appFakeService) Do(context.Context, string) (string, error) { return "ok",
 // appLightWindow builds the window with placeholder screens: these tests are
 // about the window's own logic, and the real screens start goroutines that
 // the test driver would run beside the test.
-func appLightWindow(w fyne.Window, opts Options) (*Window, *bool) {
-	placeholder := func(fyne.Window, localapi.Backend, *ConfigEditor) fyne.CanvasObject { return widget.NewLabel("screen") }
+func appLightWindow(w fyne.Window, opts Options) (*mainWindow, *bool) {
+	placeholder := func(fyne.Window, localapi.Backend, *configEditor) fyne.CanvasObject { return widget.NewLabel("screen") }
 	finished := new(bool)
 	mw := newWindow(w, opts, windowScreens{
 		connector: placeholder, rules: placeholder, users: placeholder,
-		wizard: func(_ fyne.Window, _ localapi.Backend, _ *ConfigEditor, done func()) fyne.CanvasObject {
+		wizard: func(_ fyne.Window, _ localapi.Backend, _ *configEditor, done func()) fyne.CanvasObject {
 			return widget.NewButton("finish", func() { *finished = true; done() })
 		},
 		service: func(fyne.Window, ServiceControl, func()) fyne.CanvasObject { return widget.NewLabel("service") },
@@ -48,8 +48,8 @@ func appWaitReady(t *testing.T, ready <-chan struct{}) {
 // its configuration, and a configured connector shows no wizard.
 func TestWindowLoadsConfigWhenServiceAnswers(t *testing.T) {
 	test.NewTempApp(t)
-	if err := LoadTranslations(); err != nil {
-		t.Fatalf("LoadTranslations: %v", err)
+	if err := loadTranslations(); err != nil {
+		t.Fatalf("loadTranslations: %v", err)
 	}
 	cfg := config.Default()
 	cfg.Connector = config.Connector{TenantID: "contoso.onmicrosoft.com", ClientID: "3b9c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", SyncUser: "monitor@contoso.com"}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -17,24 +16,17 @@ import (
 	"github.com/calsync/calsync/sync/localapi"
 )
 
-// Timeouts of the connector screen's calls to the service. The connection
-// test talks to Entra ID, Graph and OneCloud with retries, so it gets longer.
-const (
-	connectorCallTimeout = 15 * time.Second
-	connectorTestTimeout = 2 * time.Minute
-)
-
 // The secrets the connector screen stores, as the service names them.
 const (
 	connectorSecretGraph    = "graph"
 	connectorSecretOneCloud = "onecloud"
 )
 
-// NewConnectorScreen builds the Microsoft 365 connector screen: the fields
+// connectorTab builds the Microsoft 365 connector screen: the fields
 // labelled as in OneCloud, the write-only secrets, Save / Revert, and Test
 // connection. It edits ed's draft; secrets go straight to the service's
 // keychain with their own Store secret button.
-func NewConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) fyne.CanvasObject {
+func connectorTab(w fyne.Window, b localapi.Backend, ed *configEditor) fyne.CanvasObject {
 	s := newConnectorScreen(w, b, ed, connectorHooks{})
 	s.refreshSecrets()
 	return s.content
@@ -45,7 +37,7 @@ func NewConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) fyn
 type connectorScreen struct {
 	w  fyne.Window
 	b  localapi.Backend
-	ed *ConfigEditor
+	ed *configEditor
 
 	fields []*connectorField
 	// touched fields show their local validation message; untouched empty
@@ -63,7 +55,8 @@ type connectorScreen struct {
 	// admin and testAdmin say that a refused change needs administrator
 	// rights: below Save (and the secrets), and below Test connection,
 	// which the wizard shows on a page of its own.
-	admin, testAdmin *AdminNotice
+	admin, testAdmin *adminNotice
+	flow             editFlow // Save and Revert, with saveStatus as its message line
 
 	testButton   *widget.Button
 	testNote     *widget.Label
@@ -126,7 +119,7 @@ type connectorStepRow struct {
 	remedy *widget.Label
 }
 
-func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor, hooks connectorHooks) *connectorScreen {
+func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *configEditor, hooks connectorHooks) *connectorScreen {
 	s := &connectorScreen{
 		w: w, b: b, ed: ed, hooks: hooks,
 		touched:    map[string]bool{},
@@ -188,8 +181,9 @@ func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor, hoo
 	s.otherErrs = connectorWrapLabel("")
 	s.otherErrs.Importance = widget.DangerImportance
 	s.otherErrs.Hide()
-	s.admin = NewAdminNotice(ed.Elevate)
-	s.testAdmin = NewAdminNotice(ed.Elevate)
+	s.admin = newAdminNotice(ed.Elevate)
+	s.testAdmin = newAdminNotice(ed.Elevate)
+	s.flow = editFlow{ed: ed, admin: s.admin, save: s.save, revert: s.revert, message: s.saveStatus, relayout: s.relayout}
 	s.form = container.NewVBox(
 		form,
 		s.otherErrs,
@@ -360,52 +354,35 @@ func (s *connectorScreen) saveThen(done func(error)) {
 		s.touched[f.path] = true
 	}
 	s.showErrors()
-	s.save.Disable()
-	s.revert.Disable()
-	s.saveStatus.Importance = widget.MediumImportance
-	s.saveStatus.SetText(lang.L("Saving..."))
-	s.saveStatus.Show()
-	s.relayout()
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), connectorCallTimeout)
-		defer cancel()
-		err := s.ed.Save(ctx)
-		fyne.Do(func() {
-			s.showSaved(err)
-			if done != nil {
-				done(err)
-			}
-			s.relayout()
-			if s.hooks.saved != nil {
-				s.hooks.saved(err)
-			}
-		})
-	}()
+	s.flow.saveDraft(func(err error, needsAdmin bool) {
+		s.showSaved(err, needsAdmin)
+		if done != nil {
+			done(err)
+		}
+		s.relayout()
+		if s.hooks.saved != nil {
+			s.hooks.saved(err)
+		}
+	})
 }
 
-func (s *connectorScreen) showSaved(err error) {
-	if err == nil || !s.admin.ReadOnly() {
-		s.save.Enable()
-	}
-	s.revert.Enable()
+// showSaved shows a save's outcome: the service's field errors go to their fields.
+func (s *connectorScreen) showSaved(err error, needsAdmin bool) {
 	clear(s.serverErrs)
 	s.otherErrs.Hide()
-	if s.admin.Check(err) {
-		s.saveStatus.Importance = widget.DangerImportance
-		s.saveStatus.SetText(lang.L("Not saved; your changes are kept."))
+	if needsAdmin {
+		s.flow.show(lang.L("Not saved; your changes are kept."), widget.DangerImportance)
 		s.showErrors()
 		return
 	}
 	if err == nil {
-		s.saveStatus.Importance = widget.SuccessImportance
-		s.saveStatus.SetText(lang.L("Saved."))
+		s.flow.show(lang.L("Saved."), widget.SuccessImportance)
 		s.showErrors()
 		return
 	}
-	s.saveStatus.Importance = widget.DangerImportance
 	fes := localapi.FieldErrors(err)
 	if len(fes) == 0 {
-		s.saveStatus.SetText(lang.L("Not saved; your changes are kept.") + " " + err.Error())
+		s.flow.show(lang.L("Not saved; your changes are kept.")+" "+err.Error(), widget.DangerImportance)
 		s.showErrors()
 		return
 	}
@@ -419,7 +396,7 @@ func (s *connectorScreen) showSaved(err error) {
 		}
 		other = append(other, fe.String()) // a field of another screen (rules, users)
 	}
-	s.saveStatus.SetText(lang.L("Not saved: correct the fields marked in red; your changes are kept."))
+	s.flow.show(lang.L("Not saved: correct the fields marked in red; your changes are kept."), widget.DangerImportance)
 	if len(other) > 0 {
 		s.otherErrs.SetText(lang.L("Other settings the service refused:") + "\n" + strings.Join(other, "\n"))
 		s.otherErrs.Show()
@@ -428,32 +405,19 @@ func (s *connectorScreen) showSaved(err error) {
 }
 
 func (s *connectorScreen) doRevert() {
-	s.save.Disable()
-	s.revert.Disable()
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), connectorCallTimeout)
-		defer cancel()
-		err := s.ed.Revert(ctx)
-		fyne.Do(func() {
-			if !s.admin.ReadOnly() {
-				s.save.Enable()
-			}
-			s.revert.Enable()
-			if err != nil {
-				s.saveStatus.Importance = widget.DangerImportance
-				s.saveStatus.SetText(lang.L("Could not reload the configuration:") + " " + err.Error())
-				s.saveStatus.Show()
-			} else {
-				s.saveStatus.Hide()
-				s.resetMarks()
-				s.syncFromDraft()
-			}
-			s.relayout()
-			if s.hooks.reverted != nil {
-				s.hooks.reverted(err)
-			}
-		})
-	}()
+	s.flow.revertDraft(func(err error) {
+		if err != nil {
+			s.flow.show(lang.L("Could not reload the configuration:")+" "+err.Error(), widget.DangerImportance)
+		} else {
+			s.saveStatus.Hide()
+			s.resetMarks()
+			s.syncFromDraft()
+		}
+		s.relayout()
+		if s.hooks.reverted != nil {
+			s.hooks.reverted(err)
+		}
+	})
 }
 
 func (s *connectorScreen) newSecret(name string) *connectorSecret {
@@ -543,7 +507,7 @@ func (sec *connectorSecret) showState(st localapi.SecretState, found bool) {
 // refreshSecrets asks the service which secrets are stored.
 func (s *connectorScreen) refreshSecrets() {
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), connectorCallTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		states, err := s.b.SecretStatus(ctx)
 		fyne.Do(func() {
@@ -588,7 +552,7 @@ func (s *connectorScreen) storeSecret(sec *connectorSecret) {
 	sec.errLabel.Hide()
 	sec.store.Disable()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), connectorCallTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		err := s.b.SetSecret(ctx, sec.name, value)
 		// Where the service now reads it from; a failure to tell is no
@@ -634,7 +598,7 @@ func (s *connectorScreen) runTest() {
 	s.testProgress.Start()
 	s.relayout()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), connectorTestTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), outsideTimeout)
 		defer cancel()
 		steps, err := s.b.TestConnection(ctx)
 		fyne.Do(func() {

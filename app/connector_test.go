@@ -142,12 +142,12 @@ func newConnectorWaits() (connectorWaits, connectorHooks) {
 
 // connectorTestEditor loads data (a valid config when nil) into an editor
 // on f, on the test goroutine.
-func connectorTestEditor(t *testing.T, f *fakeConnectorBackend) *ConfigEditor {
+func connectorTestEditor(t *testing.T, f *fakeConnectorBackend) *configEditor {
 	t.Helper()
 	if f.config == nil {
 		f.config = connectorValidConfig(t)
 	}
-	ed := NewConfigEditor(f)
+	ed := newConfigEditor(f)
 	if err := ed.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func connectorTestEditor(t *testing.T, f *fakeConnectorBackend) *ConfigEditor {
 
 // newConnectorTestScreen shows the connector screen on f in a test window
 // and waits for the secrets' status.
-func newConnectorTestScreen(t *testing.T, f *fakeConnectorBackend) (*connectorScreen, *ConfigEditor, connectorWaits) {
+func newConnectorTestScreen(t *testing.T, f *fakeConnectorBackend) (*connectorScreen, *configEditor, connectorWaits) {
 	t.Helper()
 	test.NewTempApp(t)
 	ed := connectorTestEditor(t, f)

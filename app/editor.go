@@ -11,11 +11,11 @@ import (
 	"github.com/calsync/calsync/sync/localapi"
 )
 
-// ConfigEditor holds the configuration being edited in the window. Screens
+// configEditor holds the configuration being edited in the window. Screens
 // change Draft through Update and listen with OnChange; nothing reaches the
 // service until Save, which the service validates with the same code as the
 // CLI. A failed save keeps the draft, so nothing the admin typed is lost.
-type ConfigEditor struct {
+type configEditor struct {
 	// Elevate, when set, restarts the GUI as administrator (Windows); the
 	// editing screens offer it when the service refuses a change because
 	// this user may only read. Set it before building the screens.
@@ -29,15 +29,15 @@ type ConfigEditor struct {
 	listeners []func(*config.Config)
 }
 
-// NewConfigEditor returns an editor over b; call Load before use.
-func NewConfigEditor(b localapi.Backend) *ConfigEditor {
-	return &ConfigEditor{b: b, draft: config.Default()}
+// newConfigEditor returns an editor over b; call Load before use.
+func newConfigEditor(b localapi.Backend) *configEditor {
+	return &configEditor{b: b, draft: config.Default()}
 }
 
 // Load reads the service's configuration into the draft, dropping edits.
 // Listeners run on the caller's goroutine: call it from the UI goroutine, or
 // fetch with the backend elsewhere and hand the bytes to LoadData there.
-func (e *ConfigEditor) Load(ctx context.Context) error {
+func (e *configEditor) Load(ctx context.Context) error {
 	data, err := e.b.Config(ctx)
 	if err != nil {
 		return fmt.Errorf("read the configuration from the service: %w", err)
@@ -47,7 +47,7 @@ func (e *ConfigEditor) Load(ctx context.Context) error {
 
 // LoadData replaces the draft with the configuration in data (as the
 // service's Config returns it), dropping edits.
-func (e *ConfigEditor) LoadData(data []byte) error {
+func (e *configEditor) LoadData(data []byte) error {
 	cfg, err := config.Decode(data)
 	if err != nil {
 		return fmt.Errorf("read the configuration from the service: %w", err)
@@ -60,14 +60,14 @@ func (e *ConfigEditor) LoadData(data []byte) error {
 }
 
 // Draft returns a copy of the configuration being edited.
-func (e *ConfigEditor) Draft() *config.Config {
+func (e *configEditor) Draft() *config.Config {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.draft.Clone()
 }
 
 // Update changes the draft and tells the listeners.
-func (e *ConfigEditor) Update(fn func(*config.Config)) {
+func (e *configEditor) Update(fn func(*config.Config)) {
 	e.mu.Lock()
 	fn(e.draft)
 	e.mu.Unlock()
@@ -75,7 +75,7 @@ func (e *ConfigEditor) Update(fn func(*config.Config)) {
 }
 
 // Dirty reports whether the draft differs from what the service has.
-func (e *ConfigEditor) Dirty() bool {
+func (e *configEditor) Dirty() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	data, err := config.Marshal(e.draft)
@@ -87,7 +87,7 @@ func (e *ConfigEditor) Dirty() bool {
 
 // Validate checks the draft with the configuration's own rules; it returns
 // the field errors (empty when valid).
-func (e *ConfigEditor) Validate() []config.FieldError {
+func (e *configEditor) Validate() []config.FieldError {
 	if err := e.Draft().Validate(); err != nil {
 		if ve, ok := err.(config.ValidationErrors); ok {
 			return ve
@@ -99,7 +99,7 @@ func (e *ConfigEditor) Validate() []config.FieldError {
 
 // Save sends the draft to the service. Field errors from the service come
 // back as localapi.FieldErrors(err); the draft stays as it is either way.
-func (e *ConfigEditor) Save(ctx context.Context) error {
+func (e *configEditor) Save(ctx context.Context) error {
 	e.mu.Lock()
 	data, err := config.Marshal(e.draft)
 	e.mu.Unlock()
@@ -120,7 +120,7 @@ func (e *ConfigEditor) Save(ctx context.Context) error {
 // user's own temporary directory) for another copy of the GUI to take over,
 // and returns its path; "" when nothing is unsaved. The configuration holds
 // no secret (they live in the keychain), so the file holds none either.
-func (e *ConfigEditor) HandOver() (string, error) {
+func (e *configEditor) HandOver() (string, error) {
 	if !e.Dirty() {
 		return "", nil
 	}
@@ -149,7 +149,7 @@ func (e *ConfigEditor) HandOver() (string, error) {
 // copy of the GUI that started this one) the draft being edited, unsaved,
 // and removes the file. Call it after Load: the service's configuration
 // stays what Dirty and Revert compare with.
-func (e *ConfigEditor) TakeOver(path string) error {
+func (e *configEditor) TakeOver(path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read the unsaved changes: %w", err)
@@ -170,17 +170,17 @@ func (e *ConfigEditor) TakeOver(path string) error {
 }
 
 // Revert drops the edits and reloads the service's configuration.
-func (e *ConfigEditor) Revert(ctx context.Context) error { return e.Load(ctx) }
+func (e *configEditor) Revert(ctx context.Context) error { return e.Load(ctx) }
 
 // OnChange registers fn, called (on the caller's goroutine) with a copy of
 // the draft after every change, load and save.
-func (e *ConfigEditor) OnChange(fn func(*config.Config)) {
+func (e *configEditor) OnChange(fn func(*config.Config)) {
 	e.mu.Lock()
 	e.listeners = append(e.listeners, fn)
 	e.mu.Unlock()
 }
 
-func (e *ConfigEditor) notify() {
+func (e *configEditor) notify() {
 	e.mu.Lock()
 	ls := append([]func(*config.Config){}, e.listeners...)
 	e.mu.Unlock()

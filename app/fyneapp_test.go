@@ -27,8 +27,8 @@ func TestFyneAppMetadata(t *testing.T) {
 		t.Fatalf("read %s: %v", path, err)
 	}
 	d := meta.Details
-	if d.ID != AppID {
-		t.Errorf("Details.ID = %q, want app.AppID %q", d.ID, AppID)
+	if d.ID != appID {
+		t.Errorf("Details.ID = %q, want appID %q", d.ID, appID)
 	}
 	if d.Name != "OneCloud Calendar Sync" {
 		t.Errorf("Details.Name = %q", d.Name)

@@ -156,9 +156,9 @@ func goldenSystemLanguage() string {
 }
 
 // goldenEditor is an editor loaded on the test goroutine, so no listener runs later.
-func goldenEditor(t *testing.T, b localapi.Backend) *ConfigEditor {
+func goldenEditor(t *testing.T, b localapi.Backend) *configEditor {
 	t.Helper()
-	ed := NewConfigEditor(b)
+	ed := newConfigEditor(b)
 	if err := ed.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func goldenWait[T any](t *testing.T, ch <-chan T, what string) T {
 
 func TestGoldenStatusScreen(t *testing.T) {
 	goldenSetup(t)
-	s := NewStatusScreen(newGoldenBackend(t))
+	s := newStatusScreen(newGoldenBackend(t))
 	loaded := make(chan error, 4)
 	s.OnLoaded = func(_ localapi.Status, err error) { loaded <- err }
 	s.Clock = clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
@@ -203,7 +203,7 @@ func TestGoldenConnectorScreen(t *testing.T) {
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	shown := make(chan struct{}, 1)
 	s := newConnectorScreen(w, b, ed, connectorHooks{secretsShown: func() { shown <- struct{}{} }})
-	s.refreshSecrets() // as NewConnectorScreen does
+	s.refreshSecrets() // as connectorTab does
 	goldenWait(t, shown, "the secret status load")
 	w.SetContent(s.content)
 	w.Resize(fyne.NewSize(1000, 1100))
@@ -237,7 +237,7 @@ func TestGoldenUsersScreen(t *testing.T) {
 	s := newUsersScreen(w, b, ed)
 	loaded := make(chan error, 1)
 	s.afterLoad = func(err error) { loaded <- err }
-	s.loadDirectory() // as NewUsersScreen does
+	s.loadDirectory() // as usersTab does
 	if err := goldenWait(t, loaded, "the directory load"); err != nil {
 		t.Fatalf("directory load: %v", err)
 	}

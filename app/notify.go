@@ -10,21 +10,21 @@ import (
 	"github.com/calsync/calsync/sync/localapi"
 )
 
-// Notifier raises a desktop notification when a new problem appears, saying what to do. A
+// notifier raises a desktop notification when a new problem appears, saying what to do. A
 // problem is known by its text: the same error on the next retry or status event is not new.
 // It becomes new again only after a finished sync no longer reports it (or, for the service
 // being unreachable, after the service answers again).
-type Notifier struct {
+type notifier struct {
 	send func(*fyne.Notification)
 
 	mu     gosync.Mutex
 	active map[string]bool // problems already notified and still reported
 }
 
-// NewNotifier returns a Notifier that shows notifications through send, typically
+// newNotifier returns a notifier that shows notifications through send, typically
 // fyne.CurrentApp().SendNotification.
-func NewNotifier(send func(*fyne.Notification)) *Notifier {
-	return &Notifier{send: send, active: map[string]bool{}}
+func newNotifier(send func(*fyne.Notification)) *notifier {
+	return &notifier{send: send, active: map[string]bool{}}
 }
 
 // notifyProblem is one thing worth a notification.
@@ -40,7 +40,7 @@ const notifyServiceDown = "service-down"
 
 // Observe looks at a status (or the error of reaching the service) and notifies about problems
 // not notified before. Several new problems at once make one notification.
-func (n *Notifier) Observe(st localapi.Status, err error) {
+func (n *notifier) Observe(st localapi.Status, err error) {
 	if n == nil || n.send == nil {
 		return
 	}

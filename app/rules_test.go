@@ -86,7 +86,7 @@ func rulesTestDirectory() localapi.Directory {
 
 // rulesSetup shows the rules screen on the default configuration, with the
 // directory loaded (or failed with dirErr).
-func rulesSetup(t *testing.T, dirErr error) (*rulesScreen, *ConfigEditor, *fakeRulesBackend, fyne.Window) {
+func rulesSetup(t *testing.T, dirErr error) (*rulesScreen, *configEditor, *fakeRulesBackend, fyne.Window) {
 	t.Helper()
 	test.NewTempApp(t)
 	data, err := config.Marshal(config.Default())
@@ -94,7 +94,7 @@ func rulesSetup(t *testing.T, dirErr error) (*rulesScreen, *ConfigEditor, *fakeR
 		t.Fatal(err)
 	}
 	fb := &fakeRulesBackend{config: data, dir: rulesTestDirectory(), dirErr: dirErr}
-	ed := NewConfigEditor(fb)
+	ed := newConfigEditor(fb)
 	if err := ed.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func rulesSelect(s *rulesScreen, row int) {
 	s.table.Select(widget.TableCellID{Row: row, Col: 0})
 }
 
-func rulesCheckRules(t *testing.T, ed *ConfigEditor, want []config.Rule) {
+func rulesCheckRules(t *testing.T, ed *configEditor, want []config.Rule) {
 	t.Helper()
 	if got := ed.Draft().Rules; !slices.Equal(got, want) {
 		t.Errorf("draft rules:\n got %+v\nwant %+v", got, want)

@@ -33,7 +33,7 @@ func TestScreenshots(t *testing.T) {
 		t.Skip("set CALSYNC_SCREENSHOTS to a directory to render the screenshots")
 	}
 	goldenSetup(t)
-	if err := LoadTranslations(); err != nil {
+	if err := loadTranslations(); err != nil {
 		t.Fatal(err)
 	}
 	test.ApplyTheme(t, theme.DarkTheme())

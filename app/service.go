@@ -2,17 +2,18 @@ package app
 
 import (
 	"context"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/calsync/calsync/sync/service"
 )
 
 // ServiceControl installs and runs the calsync background service. State returns one of the
-// ServiceNotInstalled, ServiceStopped or ServiceRunning strings; Do runs one of the Service...
+// ServiceNotInstalled, ServiceStopped or ServiceRunning strings; Do runs one of the service.Action...
 // actions and returns a short message for the admin. The operating system asks for elevation
 // where an action needs it.
 type ServiceControl interface {
@@ -27,21 +28,9 @@ const (
 	ServiceRunning      = "running"
 )
 
-// Service actions, as ServiceControl.Do takes them.
-const (
-	ServiceInstall   = "install"
-	ServiceUninstall = "uninstall"
-	ServiceStart     = "start"
-	ServiceStop      = "stop"
-)
-
-// serviceTimeout bounds one service action; installing may wait for an elevation prompt the
-// admin has to answer.
-const serviceTimeout = 2 * time.Minute
-
-// ServiceScreen is the Service tab: the background service's state, buttons to install, start,
+// serviceScreen is the Service tab: the background service's state, buttons to install, start,
 // stop and uninstall it, and, while no service runs, the offer to run the sync in the window.
-type ServiceScreen struct {
+type serviceScreen struct {
 	widget.BaseWidget
 
 	win         fyne.Window
@@ -64,14 +53,11 @@ type ServiceScreen struct {
 	runInWinBtn *widget.Button
 }
 
-// NewServiceScreen builds the Service tab on ctl and reads the state in the background.
-// onRunInWindow starts the engine inside the GUI; nil hides that offer.
-func NewServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func()) *ServiceScreen {
-	return newServiceScreen(w, ctl, onRunInWindow, nil)
-}
-
-func newServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func(), onState func(string, error)) *ServiceScreen {
-	s := &ServiceScreen{
+// newServiceScreen builds the Service tab on ctl and reads the state in the background.
+// onRunInWindow starts the engine inside the GUI; nil hides that offer. onState, if set, runs
+// after each state has been shown (tests wait on it).
+func newServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func(), onState func(string, error)) *serviceScreen {
+	s := &serviceScreen{
 		win:         w,
 		ctl:         ctl,
 		runInWindow: onRunInWindow,
@@ -85,9 +71,9 @@ func newServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func(), o
 	s.noService.Wrapping = fyne.TextWrapWord
 	s.noService.Importance = widget.WarningImportance
 	s.noService.Hide()
-	s.install = widget.NewButton(lang.L("Install"), func() { s.run(ServiceInstall) })
-	s.start = widget.NewButton(lang.L("Start"), func() { s.run(ServiceStart) })
-	s.stop = widget.NewButton(lang.L("Stop"), func() { s.run(ServiceStop) })
+	s.install = widget.NewButton(lang.L("Install"), func() { s.run(service.ActionInstall) })
+	s.start = widget.NewButton(lang.L("Start"), func() { s.run(service.ActionStart) })
+	s.stop = widget.NewButton(lang.L("Stop"), func() { s.run(service.ActionStop) })
 	s.uninstall = widget.NewButton(lang.L("Uninstall"), s.confirmUninstall)
 	s.refresh = widget.NewButton(lang.L("Check again"), s.Reload)
 	s.runInWinBtn = widget.NewButton(lang.L("Run sync in this window"), s.startInWindow)
@@ -100,7 +86,7 @@ func newServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func(), o
 }
 
 // CreateRenderer lays out the tab.
-func (s *ServiceScreen) CreateRenderer() fyne.WidgetRenderer {
+func (s *serviceScreen) CreateRenderer() fyne.WidgetRenderer {
 	intro := widget.NewLabel(lang.L("The background service syncs presence while nobody is signed in. Installing, starting, stopping and uninstalling it change the system, so your operating system may ask for an administrator's permission."))
 	intro.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(widget.NewFormItem(lang.L("Background service"), s.stateLabel))
@@ -110,11 +96,11 @@ func (s *ServiceScreen) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // Reload reads the service's state in the background and shows it.
-func (s *ServiceScreen) Reload() {
+func (s *serviceScreen) Reload() {
 	s.busy = true
 	s.updateButtons()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), statusCallTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		st, err := s.ctl.State(ctx)
 		fyne.Do(func() {
@@ -126,7 +112,7 @@ func (s *ServiceScreen) Reload() {
 	}()
 }
 
-func (s *ServiceScreen) showState(st string, err error) {
+func (s *serviceScreen) showState(st string, err error) {
 	s.busy = false
 	if err != nil {
 		s.state = ""
@@ -165,7 +151,7 @@ func serviceStateText(st string) string {
 // updateButtons enables what makes sense in the current state: Install when there is no
 // service, Start when it is stopped, Stop when it runs, Uninstall when it exists. Nothing while
 // an action or a state read is under way.
-func (s *ServiceScreen) updateButtons() {
+func (s *serviceScreen) updateButtons() {
 	set := func(b *widget.Button, on bool) {
 		if on && !s.busy {
 			b.Enable()
@@ -194,16 +180,16 @@ func (s *ServiceScreen) updateButtons() {
 	}
 }
 
-func (s *ServiceScreen) confirmUninstall() {
+func (s *serviceScreen) confirmUninstall() {
 	if s.win == nil {
-		s.run(ServiceUninstall)
+		s.run(service.ActionUninstall)
 		return
 	}
 	d := dialog.NewConfirm(lang.L("Uninstall the background service?"),
 		lang.L("Presence is not synced any more until the service is installed again or the sync runs in this window. The configuration is kept."),
 		func(ok bool) {
 			if ok {
-				s.run(ServiceUninstall)
+				s.run(service.ActionUninstall)
 			}
 		}, s.win)
 	d.SetConfirmText(lang.L("Uninstall"))
@@ -212,14 +198,14 @@ func (s *ServiceScreen) confirmUninstall() {
 }
 
 // run performs an action in the background, shows its outcome and reads the state again.
-func (s *ServiceScreen) run(action string) {
+func (s *serviceScreen) run(action string) {
 	s.busy = true
 	s.updateButtons()
 	s.message.Importance = widget.MediumImportance
 	s.message.SetText(serviceProgressText(action))
 	s.message.Show()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), serviceTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), outsideTimeout) // may wait for an elevation prompt
 		defer cancel()
 		msg, err := s.ctl.Do(ctx, action)
 		st, stErr := s.ctl.State(ctx)
@@ -242,13 +228,13 @@ func (s *ServiceScreen) run(action string) {
 
 func serviceProgressText(action string) string {
 	switch action {
-	case ServiceInstall:
+	case service.ActionInstall:
 		return lang.L("Installing the service... Your operating system may ask for permission.")
-	case ServiceUninstall:
+	case service.ActionUninstall:
 		return lang.L("Uninstalling the service... Your operating system may ask for permission.")
-	case ServiceStart:
+	case service.ActionStart:
 		return lang.L("Starting the service...")
-	case ServiceStop:
+	case service.ActionStop:
 		return lang.L("Stopping the service...")
 	}
 	return action + "..."
@@ -256,19 +242,19 @@ func serviceProgressText(action string) string {
 
 func serviceFailureText(action string) string {
 	switch action {
-	case ServiceInstall:
+	case service.ActionInstall:
 		return lang.L("Could not install the service")
-	case ServiceUninstall:
+	case service.ActionUninstall:
 		return lang.L("Could not uninstall the service")
-	case ServiceStart:
+	case service.ActionStart:
 		return lang.L("Could not start the service")
-	case ServiceStop:
+	case service.ActionStop:
 		return lang.L("Could not stop the service")
 	}
 	return action
 }
 
-func (s *ServiceScreen) startInWindow() {
+func (s *serviceScreen) startInWindow() {
 	if s.runInWindow == nil || s.inWindow {
 		return
 	}

@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/calsync/calsync/sync/service"
 )
 
 // fakeServiceControl is a service whose state follows the actions done on it.
@@ -42,11 +44,11 @@ func (f *fakeServiceControl) Do(_ context.Context, action string) (string, error
 		return "", f.doErr
 	}
 	switch action {
-	case ServiceInstall, ServiceStop:
+	case service.ActionInstall, service.ActionStop:
 		f.state = ServiceStopped
-	case ServiceStart:
+	case service.ActionStart:
 		f.state = ServiceRunning
-	case ServiceUninstall:
+	case service.ActionUninstall:
 		f.state = ServiceNotInstalled
 	}
 	return "service " + action + " done", nil
@@ -65,7 +67,7 @@ type serviceLoad struct {
 
 // newTestServiceScreen builds the Service tab on ctl in a test window and waits for its first
 // state read.
-func newTestServiceScreen(t *testing.T, ctl ServiceControl, runInWindow func()) (*ServiceScreen, fyne.Window, chan serviceLoad) {
+func newTestServiceScreen(t *testing.T, ctl ServiceControl, runInWindow func()) (*serviceScreen, fyne.Window, chan serviceLoad) {
 	t.Helper()
 	test.NewTempApp(t)
 	loads := make(chan serviceLoad, 8)
@@ -92,7 +94,7 @@ func nextServiceLoad(t *testing.T, loads chan serviceLoad) serviceLoad {
 
 // serviceEnabled says which of the action buttons can be pressed, in the order
 // Install, Start, Stop, Uninstall.
-func serviceEnabled(s *ServiceScreen) [4]bool {
+func serviceEnabled(s *serviceScreen) [4]bool {
 	return [4]bool{!s.install.Disabled(), !s.start.Disabled(), !s.stop.Disabled(), !s.uninstall.Disabled()}
 }
 
@@ -188,7 +190,7 @@ func TestServiceScreenActions(t *testing.T) {
 		t.Fatalf("after uninstall: %+v", l)
 	}
 
-	want := []string{ServiceInstall, ServiceStart, ServiceStop, ServiceUninstall}
+	want := []string{service.ActionInstall, service.ActionStart, service.ActionStop, service.ActionUninstall}
 	if got := ctl.actions(); !slicesEqual(got, want) {
 		t.Errorf("Do called with %q, want %q", got, want)
 	}

@@ -20,8 +20,6 @@ import (
 )
 
 const (
-	// statusCallTimeout bounds one backend call so a hung service can't leave the screen loading.
-	statusCallTimeout = 10 * time.Second
 	// statusLogLines is how many recent service log lines the log view keeps.
 	statusLogLines = 200
 	// statusMinBackoff and statusMaxBackoff bound the wait between attempts to reach the service's
@@ -34,10 +32,10 @@ const (
 // which it does when it stops.
 var errStatusStreamEnded = errors.New("the service closed its event stream")
 
-// StatusScreen shows the service's status: last and next sync, progress, problems, a row per
+// statusScreen shows the service's status: last and next sync, progress, problems, a row per
 // user and the recent log. It follows the service's event stream (Start) rather than polling;
 // while the service cannot be reached it says so and reconnects with backoff.
-type StatusScreen struct {
+type statusScreen struct {
 	widget.BaseWidget
 
 	// OnLoaded, if set, runs on the UI goroutine after each status has been shown, and with a
@@ -63,7 +61,7 @@ type StatusScreen struct {
 	notRunning *widget.Label
 	problems   *fyne.Container
 	actionErr  *widget.Label
-	admin      *AdminNotice
+	admin      *adminNotice
 	syncNow    *widget.Button
 	pause      *widget.Button
 	table      *widget.Table
@@ -77,9 +75,9 @@ type StatusScreen struct {
 	body *fyne.Container
 }
 
-// NewStatusScreen builds the status screen on b. It shows nothing until Start (or Reload) runs.
-func NewStatusScreen(b localapi.Backend) *StatusScreen {
-	s := &StatusScreen{
+// newStatusScreen builds the status screen on b. It shows nothing until Start (or Reload) runs.
+func newStatusScreen(b localapi.Backend) *statusScreen {
+	s := &statusScreen{
 		backend:    b,
 		state:      widget.NewLabelWithStyle(lang.L("Connecting to the service..."), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		lastSync:   widget.NewLabel("-"),
@@ -88,7 +86,7 @@ func NewStatusScreen(b localapi.Backend) *StatusScreen {
 		notRunning: widget.NewLabel(""),
 		problems:   container.NewVBox(),
 		actionErr:  widget.NewLabel(""),
-		admin:      NewAdminNotice(nil),
+		admin:      newAdminNotice(nil),
 	}
 	s.progress.Hide()
 	s.progress.TextFormatter = func() string {
@@ -124,7 +122,7 @@ func NewStatusScreen(b localapi.Backend) *StatusScreen {
 
 // CreateRenderer lays the screen out: the summary and buttons on top, the users table and the
 // log below in a split.
-func (s *StatusScreen) CreateRenderer() fyne.WidgetRenderer {
+func (s *statusScreen) CreateRenderer() fyne.WidgetRenderer {
 	form := widget.NewForm(
 		widget.NewFormItem(lang.L("Last sync"), s.lastSync),
 		widget.NewFormItem(lang.L("Next sync"), s.nextSync),
@@ -143,7 +141,7 @@ func statusColumns() []string {
 	return []string{lang.L("Name"), lang.L("Mailbox"), lang.L("OneCloud presence"), lang.L("Calendar"), lang.L("Next change"), lang.L("Last error")}
 }
 
-func (s *StatusScreen) newUserTable() *widget.Table {
+func (s *statusScreen) newUserTable() *widget.Table {
 	t := widget.NewTableWithHeaders(
 		func() (int, int) { return len(s.status.Users), len(statusColumns()) },
 		func() fyne.CanvasObject {
@@ -177,7 +175,7 @@ func (s *StatusScreen) newUserTable() *widget.Table {
 }
 
 // cellText is what the users table shows in a cell; call it on the UI goroutine.
-func (s *StatusScreen) cellText(row, col int) string {
+func (s *statusScreen) cellText(row, col int) string {
 	if row < 0 || row >= len(s.status.Users) {
 		return ""
 	}
@@ -311,11 +309,11 @@ func statusTimeText(t, now time.Time) string {
 // status on connecting, on every status event and after presence or sync events, and appends
 // log events to the log view. When the service cannot be reached or closes the stream, the
 // screen says the service is not running and tries again after 1s, 2s, 4s ... up to 30s.
-func (s *StatusScreen) Start(ctx context.Context) {
+func (s *statusScreen) Start(ctx context.Context) {
 	go s.follow(ctx)
 }
 
-func (s *StatusScreen) follow(ctx context.Context) {
+func (s *statusScreen) follow(ctx context.Context) {
 	clk := clock.OrReal(s.Clock)
 	backoff := statusMinBackoff
 	for ctx.Err() == nil {
@@ -342,7 +340,7 @@ func (s *StatusScreen) follow(ctx context.Context) {
 
 // consume handles events until the stream ends. Events that say "something changed" without
 // carrying the new status cause one Status call, however many of them arrive together.
-func (s *StatusScreen) consume(ctx context.Context, events <-chan localapi.Event) error {
+func (s *statusScreen) consume(ctx context.Context, events <-chan localapi.Event) error {
 	for {
 		var ev localapi.Event
 		var ok bool
@@ -378,7 +376,7 @@ func (s *StatusScreen) consume(ctx context.Context, events <-chan localapi.Event
 }
 
 // handle shows what an event carries and reports whether the status must be fetched.
-func (s *StatusScreen) handle(ev localapi.Event) (refetch bool) {
+func (s *statusScreen) handle(ev localapi.Event) (refetch bool) {
 	switch ev.Type {
 	case localapi.EventStatus, localapi.EventSyncStarted, localapi.EventSyncFinished:
 		if ev.Status != nil {
@@ -406,8 +404,8 @@ func (s *StatusScreen) handle(ev localapi.Event) (refetch bool) {
 // read, the admin notice appears up front and Sync now and Pause stay disabled. A backend that
 // cannot tell (an engine in this process) or a service too old to answer leaves things as they
 // were: the first refused action says it then.
-func (s *StatusScreen) askAccess(ctx context.Context) {
-	who, ok := AskAccess(ctx, s.backend)
+func (s *statusScreen) askAccess(ctx context.Context) {
+	who, ok := askAccess(ctx, s.backend)
 	if !ok {
 		return
 	}
@@ -421,13 +419,13 @@ func (s *StatusScreen) askAccess(ctx context.Context) {
 }
 
 // fetch reads the recent log and the status; it reports whether the status came through.
-func (s *StatusScreen) fetch(ctx context.Context) bool {
+func (s *statusScreen) fetch(ctx context.Context) bool {
 	s.fetchLogs(ctx)
 	return s.fetchStatus(ctx)
 }
 
-func (s *StatusScreen) fetchLogs(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, statusCallTimeout)
+func (s *statusScreen) fetchLogs(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	lines, err := s.backend.Logs(ctx, statusLogLines)
 	if err != nil {
@@ -436,8 +434,8 @@ func (s *StatusScreen) fetchLogs(ctx context.Context) {
 	fyne.Do(func() { s.setLogs(lines) })
 }
 
-func (s *StatusScreen) fetchStatus(ctx context.Context) bool {
-	ctx, cancel := context.WithTimeout(ctx, statusCallTimeout)
+func (s *statusScreen) fetchStatus(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	st, err := s.backend.Status(ctx)
 	if err != nil {
@@ -449,15 +447,15 @@ func (s *StatusScreen) fetchStatus(ctx context.Context) bool {
 
 // Reload fetches the status and the recent log once, in the background. Start keeps the screen
 // current by itself; Reload is for a refresh after an action.
-func (s *StatusScreen) Reload() {
+func (s *statusScreen) Reload() {
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*statusCallTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
 		defer cancel()
 		s.fetch(ctx)
 	}()
 }
 
-func (s *StatusScreen) showDown(err error) {
+func (s *statusScreen) showDown(err error) {
 	if err == nil {
 		err = errStatusStreamEnded
 	}
@@ -465,7 +463,7 @@ func (s *StatusScreen) showDown(err error) {
 }
 
 // show puts a status, or the reason there is none, on screen; UI goroutine only.
-func (s *StatusScreen) show(st localapi.Status, err error) {
+func (s *statusScreen) show(st localapi.Status, err error) {
 	if err != nil {
 		s.state.SetText(lang.L("Service not running"))
 		s.notRunning.SetText(lang.L("The calsync service is not running or cannot be reached; retrying. Start it on the Service tab.") +
@@ -574,19 +572,19 @@ func statusFailedUsers(st localapi.Status) int {
 	return n
 }
 
-func (s *StatusScreen) setLogs(lines []string) {
+func (s *statusScreen) setLogs(lines []string) {
 	s.logLines = slices.Clone(lines)
 	s.trimLogs()
 }
 
-func (s *StatusScreen) appendLogs(lines ...string) {
+func (s *statusScreen) appendLogs(lines ...string) {
 	for _, l := range lines {
 		s.logLines = append(s.logLines, strings.TrimRight(l, "\r\n"))
 	}
 	s.trimLogs()
 }
 
-func (s *StatusScreen) trimLogs() {
+func (s *statusScreen) trimLogs() {
 	if n := len(s.logLines); n > statusLogLines {
 		s.logLines = slices.Clone(s.logLines[n-statusLogLines:])
 	}
@@ -598,28 +596,28 @@ func (s *StatusScreen) trimLogs() {
 
 // SyncNow asks the service for a sync at once; the stream then shows its progress. Safe to use
 // as the tray's Sync now action.
-func (s *StatusScreen) SyncNow() {
+func (s *statusScreen) SyncNow() {
 	s.act(lang.L("Could not start a sync"), s.backend.SyncNow)
 }
 
 // Pause stops the service's syncing until Resume; for the tray's Pause action.
-func (s *StatusScreen) Pause() {
+func (s *statusScreen) Pause() {
 	s.act(lang.L("Could not pause"), s.backend.Pause)
 }
 
 // Resume restarts a paused service's syncing; for the tray's Resume action.
-func (s *StatusScreen) Resume() {
+func (s *statusScreen) Resume() {
 	s.act(lang.L("Could not resume"), s.backend.Resume)
 }
 
 // TrayActions are the tray menu's actions driven by this screen, with open and quit from the
 // caller (show the window, quit the GUI).
-func (s *StatusScreen) TrayActions(open, quit func()) TrayActions {
-	return TrayActions{SyncNow: s.SyncNow, Pause: s.Pause, Resume: s.Resume, Open: open, Quit: quit}
+func (s *statusScreen) TrayActions(open, quit func()) trayActions {
+	return trayActions{SyncNow: s.SyncNow, Pause: s.Pause, Resume: s.Resume, Open: open, Quit: quit}
 }
 
 // relayout lays the screen out again after a message appeared; UI goroutine only.
-func (s *StatusScreen) relayout() {
+func (s *statusScreen) relayout() {
 	if s.body != nil {
 		s.body.Refresh()
 	}
@@ -627,9 +625,9 @@ func (s *StatusScreen) relayout() {
 
 // SetElevate sets what the admin notice's Restart as administrator does; nil (the default)
 // leaves the button out. Call it on the UI goroutine.
-func (s *StatusScreen) SetElevate(elevate func() error) { s.admin.SetElevate(elevate) }
+func (s *statusScreen) SetElevate(elevate func() error) { s.admin.SetElevate(elevate) }
 
-func (s *StatusScreen) togglePause() {
+func (s *statusScreen) togglePause() {
 	if s.status.Paused {
 		s.Resume()
 	} else {
@@ -639,9 +637,9 @@ func (s *StatusScreen) togglePause() {
 
 // act runs a backend action in the background and shows its failure inline. On success it
 // reads the status once, in case the service's own status event is slow to come.
-func (s *StatusScreen) act(failure string, call func(context.Context) error) {
+func (s *statusScreen) act(failure string, call func(context.Context) error) {
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), statusCallTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		err := call(ctx)
 		fyne.Do(func() {

@@ -27,7 +27,7 @@ func TestStatusScreenShowsPartialProgress(t *testing.T) {
 		if got := s.progress.TextFormatter(); got != want {
 			t.Errorf("bar text %q, want %q", got, want)
 		}
-		if got := TrayStateFromStatus(l.st, nil); got.Health != HealthSyncing || got.Summary != want {
+		if got := trayStateFromStatus(l.st, nil); got.Health != healthSyncing || got.Summary != want {
 			t.Errorf("tray %+v, want syncing %q", got, want)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 // not fit does the table scroll sideways.
 
 // statusTableLayout fits the table's columns to the width it is given, then lets it fill it.
-type statusTableLayout struct{ s *StatusScreen }
+type statusTableLayout struct{ s *statusScreen }
 
 func (l statusTableLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	l.s.fitTable(size.Width)
@@ -42,7 +42,7 @@ type statusTableFit struct {
 
 // fitTable sets the column widths and row heights for the cells the table shows now, at width;
 // UI goroutine only. A width of zero (not laid out yet) is remembered and nothing is done.
-func (s *StatusScreen) fitTable(width float32) {
+func (s *statusScreen) fitTable(width float32) {
 	if width > 0 {
 		s.tableWidth = width
 	}
@@ -96,7 +96,7 @@ func (s *StatusScreen) fitTable(width float32) {
 }
 
 // cellTexts is every cell of the users table, row by row; UI goroutine only.
-func (s *StatusScreen) cellTexts() [][]string {
+func (s *statusScreen) cellTexts() [][]string {
 	rows := make([][]string, len(s.status.Users))
 	for r := range rows {
 		rows[r] = make([]string, len(statusColumns()))
@@ -109,7 +109,7 @@ func (s *StatusScreen) cellTexts() [][]string {
 
 // wrappedHeight is the height of a table cell showing text wrapped at width, measured by the
 // same rich text a label draws with.
-func (s *StatusScreen) wrappedHeight(text string, width float32) float32 {
+func (s *statusScreen) wrappedHeight(text string, width float32) float32 {
 	if s.measure == nil {
 		s.measure = widget.NewRichTextWithText("")
 		s.measure.Wrapping = fyne.TextWrapWord

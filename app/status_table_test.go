@@ -83,7 +83,7 @@ func TestStatusTableReadableAtDefaultSize(t *testing.T) {
 		t.Run(language, func(t *testing.T) {
 			goldenSetup(t)
 			statusUseLanguage(t, language)
-			s := NewStatusScreen(newFakeStatusBackend(statusDemoOffice()))
+			s := newStatusScreen(newFakeStatusBackend(statusDemoOffice()))
 			loaded := make(chan error, 4)
 			s.OnLoaded = func(_ localapi.Status, err error) { loaded <- err }
 			tabs := container.NewAppTabs(
@@ -174,13 +174,13 @@ func statusDrawn(o fyne.CanvasObject) []fyne.CanvasObject {
 func statusUseLanguage(t *testing.T, language string) {
 	t.Helper()
 	t.Cleanup(func() {
-		if err := LoadTranslations(); err != nil {
+		if err := loadTranslations(); err != nil {
 			t.Error(err)
 		}
 	})
 	t.Setenv("LANGUAGE", language)
 	t.Setenv("LC_ALL", map[string]string{"en": "en_US.UTF-8", "it": "it_IT.UTF-8"}[language])
-	if err := LoadTranslations(); err != nil {
+	if err := loadTranslations(); err != nil {
 		t.Fatal(err)
 	}
 	if want := map[string]string{"en": "Sync now", "it": "Sincronizza ora"}[language]; lang.L("Sync now") != want {

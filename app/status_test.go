@@ -113,10 +113,10 @@ type statusLoad struct {
 
 // startedStatusScreen builds a status screen on b in a test window, starts it on a fake clock,
 // and returns the channel of what it shows. The stream stops when the test ends.
-func startedStatusScreen(t *testing.T, b localapi.Backend) (*StatusScreen, chan statusLoad, *clock.Fake) {
+func startedStatusScreen(t *testing.T, b localapi.Backend) (*statusScreen, chan statusLoad, *clock.Fake) {
 	t.Helper()
 	test.NewTempApp(t)
-	s := NewStatusScreen(b)
+	s := newStatusScreen(b)
 	loads := make(chan statusLoad, 16)
 	s.OnLoaded = func(st localapi.Status, err error) { loads <- statusLoad{st, err} }
 	clk := clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))

@@ -70,13 +70,13 @@ func TestStatusWordsEnglish(t *testing.T) {
 func TestStatusWordsItalian(t *testing.T) {
 	// Registered first, so it runs after t.Setenv has put the environment back.
 	t.Cleanup(func() {
-		if err := LoadTranslations(); err != nil {
+		if err := loadTranslations(); err != nil {
 			t.Error(err)
 		}
 	})
 	t.Setenv("LANGUAGE", "it")
 	t.Setenv("LC_ALL", "it_IT.UTF-8")
-	if err := LoadTranslations(); err != nil {
+	if err := loadTranslations(); err != nil {
 		t.Fatal(err)
 	}
 	if got := lang.L("Sync now"); got != "Sincronizza ora" {

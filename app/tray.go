@@ -10,26 +10,26 @@ import (
 	"github.com/calsync/calsync/sync/localapi"
 )
 
-// Health is the overall state the tray icon shows.
-type Health int
+// health is the overall state the tray icon shows.
+type health int
 
 // The tray states, from best to worst.
 const (
-	HealthOK      Health = iota // synced, nothing to report
-	HealthSyncing               // a sync is running
-	HealthWarning               // some users failed, the secret expires soon, sync is paused or degraded
-	HealthError                 // nothing syncs: auth failure, config error, service not running
+	healthOK      health = iota // synced, nothing to report
+	healthSyncing               // a sync is running
+	healthWarning               // some users failed, the secret expires soon, sync is paused or degraded
+	healthError                 // nothing syncs: auth failure, config error, service not running
 )
 
-// TrayState is what the tray shows.
-type TrayState struct {
-	Health  Health
+// trayState is what the tray shows.
+type trayState struct {
+	Health  health
 	Summary string // one line, e.g. "Synced 14:02 - 23 users - 4 in a meeting"; empty: a default per Health
 	Paused  bool
 }
 
-// TrayActions are the tray menu's callbacks; a nil action shows its item disabled.
-type TrayActions struct {
+// trayActions are the tray menu's callbacks; a nil action shows its item disabled.
+type trayActions struct {
 	SyncNow func()
 	Pause   func()
 	Resume  func()
@@ -37,15 +37,15 @@ type TrayActions struct {
 	Quit    func() // quit the GUI only; the service keeps running
 }
 
-// TrayMenu builds the tray menu for a state: the status line, Sync now, Pause or Resume, Open...,
+// trayMenu builds the tray menu for a state: the status line, Sync now, Pause or Resume, Open...,
 // Quit. It is a plain function so tests can check it; the Fyne test app has no tray.
-func TrayMenu(state TrayState, actions TrayActions) *fyne.Menu {
+func trayMenu(state trayState, actions trayActions) *fyne.Menu {
 	status := fyne.NewMenuItem(trayStatusLine(state), nil)
 	status.Disabled = true
 
 	syncNow := trayItem(lang.L("Sync now"), actions.SyncNow)
 	// One sync at a time: the service would only queue a second one.
-	if state.Health == HealthSyncing {
+	if state.Health == healthSyncing {
 		syncNow.Disabled = true
 	}
 
@@ -74,7 +74,7 @@ func trayItem(label string, action func()) *fyne.MenuItem {
 	return it
 }
 
-func trayStatusLine(s TrayState) string {
+func trayStatusLine(s trayState) string {
 	if s.Summary != "" {
 		return s.Summary
 	}
@@ -82,29 +82,29 @@ func trayStatusLine(s TrayState) string {
 		return lang.L("Paused")
 	}
 	switch s.Health {
-	case HealthOK:
+	case healthOK:
 		return lang.L("Sync is working")
-	case HealthSyncing:
+	case healthSyncing:
 		return lang.L("Syncing...")
-	case HealthWarning:
+	case healthWarning:
 		return lang.L("Sync needs attention")
 	}
 	return lang.L("Not syncing")
 }
 
-// TrayIcon is the tray icon for a health state.
-func TrayIcon(h Health) fyne.Resource {
+// trayIcon is the tray icon for a health state.
+func trayIcon(h health) fyne.Resource {
 	t := trayAsset(h)
 	return fyne.NewStaticResource(assets.TrayIconName(t), assets.TrayIconPNG(t))
 }
 
-func trayAsset(h Health) assets.Tray {
+func trayAsset(h health) assets.Tray {
 	switch h {
-	case HealthOK:
+	case healthOK:
 		return assets.TrayOK
-	case HealthSyncing:
+	case healthSyncing:
 		return assets.TraySyncing
-	case HealthWarning:
+	case healthWarning:
 		return assets.TrayWarning
 	}
 	return assets.TrayError
@@ -116,13 +116,13 @@ const trayMeetingActivity = "meeting"
 // traySummaryMax keeps an error text in the tray's status line to one readable line.
 const traySummaryMax = 90
 
-// TrayStateFromStatus derives the tray state from the service's status, or from the error of
+// trayStateFromStatus derives the tray state from the service's status, or from the error of
 // reaching it. Error: the service is not running, or it cannot sync at all (auth failure,
 // config error). Syncing: a sync runs. Warning: paused, degraded, some users failed, or the
 // client secret expires soon. OK otherwise.
-func TrayStateFromStatus(st localapi.Status, err error) TrayState {
+func trayStateFromStatus(st localapi.Status, err error) trayState {
 	if err != nil {
-		return TrayState{Health: HealthError, Summary: lang.L("Service not running")}
+		return trayState{Health: healthError, Summary: lang.L("Service not running")}
 	}
 	paused := st.Paused || st.State == localapi.StatePaused
 	if st.State == localapi.StateError || trayAuthFailure(st.Errors) {
@@ -130,14 +130,14 @@ func TrayStateFromStatus(st localapi.Status, err error) TrayState {
 		if len(st.Errors) > 0 {
 			line += ": " + trayShorten(st.Errors[0])
 		}
-		return TrayState{Health: HealthError, Summary: line, Paused: paused}
+		return trayState{Health: healthError, Summary: line, Paused: paused}
 	}
 	if st.Syncing || st.State == localapi.StateSyncing {
 		line := lang.L("Syncing...")
 		if st.Progress.Total > 0 {
 			line = lang.L("Syncing... {{.Done}} of {{.Total}} users", map[string]any{"Done": st.Progress.Done, "Total": st.Progress.Total})
 		}
-		return TrayState{Health: HealthSyncing, Summary: line, Paused: paused}
+		return trayState{Health: healthSyncing, Summary: line, Paused: paused}
 	}
 
 	var warnings []string
@@ -158,9 +158,9 @@ func TrayStateFromStatus(st localapi.Status, err error) TrayState {
 	}
 	line := traySyncLine(st)
 	if len(warnings) > 0 {
-		return TrayState{Health: HealthWarning, Summary: line + " - " + strings.Join(warnings, " - "), Paused: paused}
+		return trayState{Health: healthWarning, Summary: line + " - " + strings.Join(warnings, " - "), Paused: paused}
 	}
-	return TrayState{Health: HealthOK, Summary: line}
+	return trayState{Health: healthOK, Summary: line}
 }
 
 // traySyncLine is "Synced 14:02 - 23 users - 4 in a meeting" (local time).
@@ -223,14 +223,14 @@ func trayShorten(s string) string {
 	return s
 }
 
-// Tray is the part of desktop.App the GUI's tray uses.
-type Tray interface {
+// tray is the part of desktop.App the GUI's tray uses.
+type tray interface {
 	SetSystemTrayIcon(icon fyne.Resource)
 	SetSystemTrayMenu(menu *fyne.Menu)
 }
 
-// ShowTrayState puts a state's icon and menu in the tray; call it on the UI goroutine.
-func ShowTrayState(t Tray, state TrayState, actions TrayActions) {
-	t.SetSystemTrayIcon(TrayIcon(state.Health))
-	t.SetSystemTrayMenu(TrayMenu(state, actions))
+// showTrayState puts a state's icon and menu in the tray; call it on the UI goroutine.
+func showTrayState(t tray, state trayState, actions trayActions) {
+	t.SetSystemTrayIcon(trayIcon(state.Health))
+	t.SetSystemTrayMenu(trayMenu(state, actions))
 }

@@ -34,8 +34,8 @@ func trayRows(m *fyne.Menu) []trayMenuRow {
 }
 
 // allActions records which callback ran.
-func trayAllActions(called *string) TrayActions {
-	return TrayActions{
+func trayAllActions(called *string) trayActions {
+	return trayActions{
 		SyncNow: func() { *called = "sync" },
 		Pause:   func() { *called = "pause" },
 		Resume:  func() { *called = "resume" },
@@ -48,13 +48,13 @@ func TestTrayMenuPerState(t *testing.T) {
 	var called string
 	tests := []struct {
 		name    string
-		state   TrayState
-		actions TrayActions
+		state   trayState
+		actions trayActions
 		want    []trayMenuRow
 	}{
 		{
 			name:    "ok with summary",
-			state:   TrayState{Health: HealthOK, Summary: "Synced 14:02 - 23 users - 4 in a meeting"},
+			state:   trayState{Health: healthOK, Summary: "Synced 14:02 - 23 users - 4 in a meeting"},
 			actions: trayAllActions(&called),
 			want: []trayMenuRow{
 				{"Synced 14:02 - 23 users - 4 in a meeting", true}, {"---", false},
@@ -63,7 +63,7 @@ func TestTrayMenuPerState(t *testing.T) {
 		},
 		{
 			name:    "syncing: no second sync",
-			state:   TrayState{Health: HealthSyncing},
+			state:   trayState{Health: healthSyncing},
 			actions: trayAllActions(&called),
 			want: []trayMenuRow{
 				{"Syncing...", true}, {"---", false},
@@ -72,7 +72,7 @@ func TestTrayMenuPerState(t *testing.T) {
 		},
 		{
 			name:    "paused offers resume",
-			state:   TrayState{Health: HealthWarning, Paused: true},
+			state:   trayState{Health: healthWarning, Paused: true},
 			actions: trayAllActions(&called),
 			want: []trayMenuRow{
 				{"Paused", true}, {"---", false},
@@ -81,7 +81,7 @@ func TestTrayMenuPerState(t *testing.T) {
 		},
 		{
 			name:    "warning default line",
-			state:   TrayState{Health: HealthWarning},
+			state:   trayState{Health: healthWarning},
 			actions: trayAllActions(&called),
 			want: []trayMenuRow{
 				{"Sync needs attention", true}, {"---", false},
@@ -90,8 +90,8 @@ func TestTrayMenuPerState(t *testing.T) {
 		},
 		{
 			name:    "error, engine actions not wired",
-			state:   TrayState{Health: HealthError},
-			actions: TrayActions{Open: func() {}, Quit: func() {}},
+			state:   trayState{Health: healthError},
+			actions: trayActions{Open: func() {}, Quit: func() {}},
 			want: []trayMenuRow{
 				{"Not syncing", true}, {"---", false},
 				{"Sync now", true}, {"Pause", true}, {"Open...", false}, {"---", false}, {"Quit", false},
@@ -100,7 +100,7 @@ func TestTrayMenuPerState(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := TrayMenu(tt.state, tt.actions)
+			m := trayMenu(tt.state, tt.actions)
 			got := trayRows(m)
 			if len(got) != len(tt.want) {
 				t.Fatalf("menu = %+v, want %+v", got, tt.want)
@@ -120,18 +120,18 @@ func TestTrayMenuPerState(t *testing.T) {
 
 func TestTrayMenuItemsCallTheirActions(t *testing.T) {
 	for _, tc := range []struct {
-		state TrayState
+		state trayState
 		label string
 		want  string
 	}{
-		{TrayState{}, "Sync now", "sync"},
-		{TrayState{}, "Pause", "pause"},
-		{TrayState{Paused: true}, "Resume", "resume"},
-		{TrayState{}, "Open...", "open"},
-		{TrayState{}, "Quit", "quit"},
+		{trayState{}, "Sync now", "sync"},
+		{trayState{}, "Pause", "pause"},
+		{trayState{Paused: true}, "Resume", "resume"},
+		{trayState{}, "Open...", "open"},
+		{trayState{}, "Quit", "quit"},
 	} {
 		var called string
-		m := TrayMenu(tc.state, trayAllActions(&called))
+		m := trayMenu(tc.state, trayAllActions(&called))
 		var found bool
 		for _, it := range m.Items {
 			if it.Label == tc.label {
@@ -150,16 +150,16 @@ func TestTrayMenuItemsCallTheirActions(t *testing.T) {
 
 func TestTrayIconPerHealth(t *testing.T) {
 	for _, tc := range []struct {
-		h    Health
+		h    health
 		want assets.Tray
 	}{
-		{HealthOK, assets.TrayOK},
-		{HealthSyncing, assets.TraySyncing},
-		{HealthWarning, assets.TrayWarning},
-		{HealthError, assets.TrayError},
-		{Health(42), assets.TrayError},
+		{healthOK, assets.TrayOK},
+		{healthSyncing, assets.TraySyncing},
+		{healthWarning, assets.TrayWarning},
+		{healthError, assets.TrayError},
+		{health(42), assets.TrayError},
 	} {
-		r := TrayIcon(tc.h)
+		r := trayIcon(tc.h)
 		if !bytes.Equal(r.Content(), assets.TrayIconPNG(tc.want)) {
 			t.Errorf("TrayIcon(%d) is not the %v icon", tc.h, tc.want)
 		}
@@ -170,8 +170,8 @@ func TestTrayIconPerHealth(t *testing.T) {
 }
 
 func TestAppIconIsTheProductIcon(t *testing.T) {
-	if !bytes.Equal(AppIcon().Content(), assets.AppIconPNG()) {
-		t.Error("AppIcon is not assets' icon.png")
+	if !bytes.Equal(appIcon().Content(), assets.AppIconPNG()) {
+		t.Error("appIcon is not assets' icon.png")
 	}
 }
 
@@ -193,41 +193,41 @@ func TestTrayStateFromStatus(t *testing.T) {
 		name string
 		st   localapi.Status
 		err  error
-		want TrayState
+		want trayState
 	}{
 		{"ok", localapi.Status{State: localapi.StateOK, LastSync: synced, Users: office}, nil,
-			TrayState{Health: HealthOK, Summary: "Synced " + at + " - 6 users - 4 in a meeting"}},
+			trayState{Health: healthOK, Summary: "Synced " + at + " - 6 users - 4 in a meeting"}},
 		{"ok, nobody in a meeting", localapi.Status{State: localapi.StateOK, LastSync: synced, Users: users("available")}, nil,
-			TrayState{Health: HealthOK, Summary: "Synced " + at + " - 1 user"}},
+			trayState{Health: healthOK, Summary: "Synced " + at + " - 1 user"}},
 		{"never synced", localapi.Status{State: localapi.StateOK, Users: users("available", "away")}, nil,
-			TrayState{Health: HealthOK, Summary: "Not synced yet - 2 users"}},
+			trayState{Health: healthOK, Summary: "Not synced yet - 2 users"}},
 		{"syncing", localapi.Status{State: localapi.StateSyncing, Syncing: true, Progress: localapi.Progress{Done: 5, Total: 23}}, nil,
-			TrayState{Health: HealthSyncing, Summary: "Syncing... 5 of 23 users"}},
+			trayState{Health: healthSyncing, Summary: "Syncing... 5 of 23 users"}},
 		{"syncing, no progress yet", localapi.Status{State: localapi.StateSyncing, Syncing: true}, nil,
-			TrayState{Health: HealthSyncing, Summary: "Syncing..."}},
+			trayState{Health: healthSyncing, Summary: "Syncing..."}},
 		{"some users failed", localapi.Status{State: localapi.StateDegraded, LastSync: synced, Users: failed}, nil,
-			TrayState{Health: HealthWarning, Summary: "Synced " + at + " - 2 users - 1 in a meeting - 1 with errors - degraded"}},
+			trayState{Health: healthWarning, Summary: "Synced " + at + " - 2 users - 1 in a meeting - 1 with errors - degraded"}},
 		{"secret expires soon", localapi.Status{State: localapi.StateOK, LastSync: synced, Users: users("away"), SecretExpiresWarning: "expires in 20 days"}, nil,
-			TrayState{Health: HealthWarning, Summary: "Synced " + at + " - 1 user - client secret expires soon"}},
+			trayState{Health: healthWarning, Summary: "Synced " + at + " - 1 user - client secret expires soon"}},
 		{"paused", localapi.Status{State: localapi.StatePaused, Paused: true, LastSync: synced}, nil,
-			TrayState{Health: HealthWarning, Summary: "Synced " + at + " - 0 users - paused", Paused: true}},
+			trayState{Health: healthWarning, Summary: "Synced " + at + " - 0 users - paused", Paused: true}},
 		{"degraded", localapi.Status{State: localapi.StateDegraded, LastSync: synced, Degraded: "OneCloud unreachable"}, nil,
-			TrayState{Health: HealthWarning, Summary: "Synced " + at + " - 0 users - degraded"}},
+			trayState{Health: healthWarning, Summary: "Synced " + at + " - 0 users - degraded"}},
 		{"auth failure", localapi.Status{State: localapi.StateError, Errors: []string{"get token: AADSTS7000215: Invalid client secret provided."}}, nil,
-			TrayState{Health: HealthError, Summary: "Not syncing: get token: AADSTS7000215: Invalid client secret provided."}},
+			trayState{Health: healthError, Summary: "Not syncing: get token: AADSTS7000215: Invalid client secret provided."}},
 		{"auth failure reported as a plain error", localapi.Status{State: localapi.StateOK, Errors: []string{"onecloud: 401 Unauthorized"}}, nil,
-			TrayState{Health: HealthError, Summary: "Not syncing: onecloud: 401 Unauthorized"}},
+			trayState{Health: healthError, Summary: "Not syncing: onecloud: 401 Unauthorized"}},
 		{"config error", localapi.Status{State: localapi.StateError, Errors: []string{"config: sync.interval: 5s is under the 15s minimum"}}, nil,
-			TrayState{Health: HealthError, Summary: "Not syncing: config: sync.interval: 5s is under the 15s minimum"}},
+			trayState{Health: healthError, Summary: "Not syncing: config: sync.interval: 5s is under the 15s minimum"}},
 		{"error state without text", localapi.Status{State: localapi.StateError}, nil,
-			TrayState{Health: HealthError, Summary: "Not syncing"}},
+			trayState{Health: healthError, Summary: "Not syncing"}},
 		{"service not running", localapi.Status{}, errors.New("dial unix /run/calsync.sock: connection refused"),
-			TrayState{Health: HealthError, Summary: "Service not running"}},
+			trayState{Health: healthError, Summary: "Service not running"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := TrayStateFromStatus(tt.st, tt.err); got != tt.want {
-				t.Errorf("TrayStateFromStatus = %+v, want %+v", got, tt.want)
+			if got := trayStateFromStatus(tt.st, tt.err); got != tt.want {
+				t.Errorf("trayStateFromStatus = %+v, want %+v", got, tt.want)
 			}
 		})
 	}
@@ -235,7 +235,7 @@ func TestTrayStateFromStatus(t *testing.T) {
 
 func TestTrayStateFromStatusShortensLongErrors(t *testing.T) {
 	long := strings.Repeat("very long error ", 20)
-	got := TrayStateFromStatus(localapi.Status{State: localapi.StateError, Errors: []string{long}}, nil)
+	got := trayStateFromStatus(localapi.Status{State: localapi.StateError, Errors: []string{long}}, nil)
 	if n := len([]rune(got.Summary)); n > len("Not syncing: ")+traySummaryMax {
 		t.Errorf("summary has %d characters: %q", n, got.Summary)
 	}
@@ -261,7 +261,7 @@ func TestTrayMenuFromStatus(t *testing.T) {
 		{"not running", localapi.Status{}, errors.New("refused"), "Service not running", false, "Pause"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := TrayMenu(TrayStateFromStatus(tc.st, tc.err), trayAllActions(&called))
+			m := trayMenu(trayStateFromStatus(tc.st, tc.err), trayAllActions(&called))
 			got := trayRows(m)
 			want := []trayMenuRow{
 				{tc.line, true}, {"---", false}, {"Sync now", tc.syncOff}, {tc.pauseLabel, false},
@@ -285,7 +285,7 @@ func (f *fakeTray) SetSystemTrayMenu(m *fyne.Menu)    { f.menu = m }
 
 func TestShowTrayState(t *testing.T) {
 	var ft fakeTray
-	ShowTrayState(&ft, TrayState{Health: HealthWarning, Summary: "Synced 14:02 - 2 users - paused", Paused: true}, TrayActions{})
+	showTrayState(&ft, trayState{Health: healthWarning, Summary: "Synced 14:02 - 2 users - paused", Paused: true}, trayActions{})
 	if ft.icon == nil || ft.icon.Name() != assets.TrayIconName(assets.TrayWarning) {
 		t.Errorf("icon = %v, want the warning icon", ft.icon)
 	}
@@ -296,7 +296,7 @@ func TestShowTrayState(t *testing.T) {
 
 func TestNotifierOncePerNewError(t *testing.T) {
 	var sent []*fyne.Notification
-	n := NewNotifier(func(m *fyne.Notification) { sent = append(sent, m) })
+	n := newNotifier(func(m *fyne.Notification) { sent = append(sent, m) })
 	down := errors.New("dial unix /run/calsync.sock: connection refused")
 	authErr := localapi.Status{State: localapi.StateError, Errors: []string{"get token: AADSTS7000215: Invalid client secret provided."}}
 	userErr := localapi.Status{State: localapi.StateDegraded, Users: []localapi.UserStatus{
@@ -336,7 +336,7 @@ func TestNotifierOncePerNewError(t *testing.T) {
 
 func TestNotifierGroupsSeveralNewProblems(t *testing.T) {
 	var sent []*fyne.Notification
-	n := NewNotifier(func(m *fyne.Notification) { sent = append(sent, m) })
+	n := newNotifier(func(m *fyne.Notification) { sent = append(sent, m) })
 	n.Observe(localapi.Status{
 		Errors:               []string{"onecloud: 401 Unauthorized"},
 		SecretExpiresWarning: "The client secret expires in 9 days",
@@ -348,6 +348,6 @@ func TestNotifierGroupsSeveralNewProblems(t *testing.T) {
 		!strings.Contains(sent[0].Content, "Test connection") {
 		t.Errorf("notification = %q / %q", sent[0].Title, sent[0].Content)
 	}
-	var nilNotifier *Notifier
+	var nilNotifier *notifier
 	nilNotifier.Observe(localapi.Status{Errors: []string{"x"}}, nil) // must not panic
 }

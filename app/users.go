@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -24,14 +23,11 @@ import (
 	"github.com/calsync/calsync/sync/localapi"
 )
 
-// usersTimeout bounds one call to the service from the users screen.
-const usersTimeout = 30 * time.Second
-
-// NewUsersScreen builds the Users screen: the OneCloud users, each with an
+// usersTab builds the Users screen: the OneCloud users, each with an
 // Enabled checkbox and the mailbox whose calendar drives it, a search box,
 // enable/disable all, CSV import and export, and Save / Revert. Edits go to
 // ed's draft; nothing reaches the service until Save.
-func NewUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) fyne.CanvasObject {
+func usersTab(w fyne.Window, b localapi.Backend, ed *configEditor) fyne.CanvasObject {
 	s := newUsersScreen(w, b, ed)
 	s.loadDirectory()
 	return s.content
@@ -41,7 +37,7 @@ func NewUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) fyne.Ca
 type usersScreen struct {
 	w  fyne.Window
 	b  localapi.Backend
-	ed *ConfigEditor
+	ed *configEditor
 
 	dir       []localapi.DirectoryUser // as last loaded from OneCloud
 	groupName map[string]string        // group id -> name
@@ -59,9 +55,10 @@ type usersScreen struct {
 	dirErr     *widget.Label
 	list       *fyne.Container
 	message    *widget.Label // outcome of save, revert, import, export
-	admin      *AdminNotice  // a save refused for lack of rights
+	admin      *adminNotice  // a save refused for lack of rights
 	saveBtn    *widget.Button
 	revertBtn  *widget.Button
+	flow       editFlow // Save and Revert
 	content    fyne.CanvasObject
 
 	// saveErrs are the service's field errors from the last failed save,
@@ -96,7 +93,7 @@ type usersRow struct {
 	errLbl  *widget.Label
 }
 
-func newUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *usersScreen {
+func newUsersScreen(w fyne.Window, b localapi.Backend, ed *configEditor) *usersScreen {
 	s := &usersScreen{w: w, b: b, ed: ed, groupName: map[string]string{}}
 
 	s.search = widget.NewEntry()
@@ -122,10 +119,11 @@ func newUsersScreen(w fyne.Window, b localapi.Backend, ed *ConfigEditor) *usersS
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
 	s.message.Hide()
-	s.admin = NewAdminNotice(ed.Elevate)
+	s.admin = newAdminNotice(ed.Elevate)
 	s.saveBtn = widget.NewButton(lang.L("Save"), s.save)
 	s.saveBtn.Importance = widget.HighImportance
 	s.revertBtn = widget.NewButton(lang.L("Revert"), s.revert)
+	s.flow = editFlow{ed: ed, admin: s.admin, save: s.saveBtn, revert: s.revertBtn, message: s.message}
 
 	s.list = container.NewVBox()
 	top := container.NewVBox(
@@ -158,7 +156,7 @@ func (s *usersScreen) loadDirectory() {
 	s.progress.Show()
 	s.progress.Start()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), usersTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), outsideTimeout)
 		defer cancel()
 		dir, err := s.b.OneCloudDirectory(ctx)
 		fyne.Do(func() {
@@ -632,81 +630,57 @@ func (s *usersScreen) exportCSVTo(wc io.WriteCloser) error {
 }
 
 func (s *usersScreen) showMessage(text string, bad bool) {
-	s.message.Importance = widget.MediumImportance
+	imp := widget.MediumImportance
 	if bad {
-		s.message.Importance = widget.DangerImportance
+		imp = widget.DangerImportance
 	}
-	s.message.SetText(text)
-	s.message.Show()
+	s.flow.show(text, imp)
 }
 
 // save sends the draft to the service. On failure the draft stays and each
 // user's field errors show on its row; other errors show below the list.
 func (s *usersScreen) save() {
-	s.saveBtn.Disable()
-	s.revertBtn.Disable()
-	s.showMessage(lang.L("Saving..."), false)
 	users := s.ed.Draft().Users // the indexes the service's errors refer to
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), usersTimeout)
-		defer cancel()
-		err := s.ed.Save(ctx)
-		fyne.Do(func() {
-			s.revertBtn.Enable()
-			switch {
-			case s.admin.Check(err):
-				s.saveErrs = nil
-				s.showMessage(lang.L("Not saved; nothing you changed is lost."), true)
-				s.content.Refresh() // lay out the notice
-			case err != nil:
-				byUser, other := usersFieldErrors(users, localapi.FieldErrors(err))
-				s.saveErrs = byUser
-				msg := lang.L("Not saved; nothing you changed is lost.")
-				if len(byUser) == 0 && len(other) == 0 {
-					msg += " " + err.Error()
-				}
-				for _, fe := range other {
-					msg += "\n" + fe.String()
-				}
-				s.showMessage(msg, true)
-			default:
-				s.saveErrs = nil
-				s.showMessage(lang.L("Saved."), false)
+	s.flow.saveDraft(func(err error, needsAdmin bool) {
+		switch {
+		case needsAdmin:
+			s.saveErrs = nil
+			s.showMessage(lang.L("Not saved; nothing you changed is lost."), true)
+			s.content.Refresh() // lay out the notice
+		case err != nil:
+			byUser, other := usersFieldErrors(users, localapi.FieldErrors(err))
+			s.saveErrs = byUser
+			msg := lang.L("Not saved; nothing you changed is lost.")
+			if len(byUser) == 0 && len(other) == 0 {
+				msg += " " + err.Error()
 			}
-			if !s.admin.ReadOnly() { // a save that went through clears it
-				s.saveBtn.Enable()
+			for _, fe := range other {
+				msg += "\n" + fe.String()
 			}
-			s.showFieldErrors(s.ed.Draft())
-			if s.afterSave != nil {
-				s.afterSave(err)
-			}
-		})
-	}()
+			s.showMessage(msg, true)
+		default:
+			s.saveErrs = nil
+			s.showMessage(lang.L("Saved."), false)
+		}
+		s.showFieldErrors(s.ed.Draft())
+		if s.afterSave != nil {
+			s.afterSave(err)
+		}
+	})
 }
 
 // revert drops the edits and reloads the service's configuration.
 func (s *usersScreen) revert() {
-	s.saveBtn.Disable()
-	s.revertBtn.Disable()
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), usersTimeout)
-		defer cancel()
-		err := s.ed.Revert(ctx)
-		fyne.Do(func() {
-			if !s.admin.ReadOnly() {
-				s.saveBtn.Enable()
-			}
-			s.revertBtn.Enable()
-			if err != nil {
-				s.showMessage(lang.L("Could not reload the configuration")+": "+err.Error(), true)
-			} else {
-				s.saveErrs = nil
-				s.showMessage(lang.L("Reverted to the saved configuration."), false)
-				s.fromDraft()
-			}
-			if s.afterRevert != nil {
-				s.afterRevert(err)
-			}
-		})
-	}()
+	s.flow.revertDraft(func(err error) {
+		if err != nil {
+			s.showMessage(lang.L("Could not reload the configuration")+": "+err.Error(), true)
+		} else {
+			s.saveErrs = nil
+			s.showMessage(lang.L("Reverted to the saved configuration."), false)
+			s.fromDraft()
+		}
+		if s.afterRevert != nil {
+			s.afterRevert(err)
+		}
+	})
 }

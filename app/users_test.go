@@ -81,10 +81,10 @@ func newFakeUsersBackend(t *testing.T) *fakeUsersBackend {
 
 // usersTestScreen builds the screen on b in a test window, with the
 // configuration and the directory loaded.
-func usersTestScreen(t *testing.T, b *fakeUsersBackend) (*usersScreen, *ConfigEditor, fyne.Window) {
+func usersTestScreen(t *testing.T, b *fakeUsersBackend) (*usersScreen, *configEditor, fyne.Window) {
 	t.Helper()
 	test.NewTempApp(t)
-	ed := NewConfigEditor(b)
+	ed := newConfigEditor(b)
 	if err := ed.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func usersTapCheck(c *widget.Check) {
 	test.TapAt(c, fyne.NewPos(c.MinSize().Height/2, c.Size().Height/2))
 }
 
-func usersDraftUser(ed *ConfigEditor, id string) (config.User, bool) {
+func usersDraftUser(ed *configEditor, id string) (config.User, bool) {
 	for _, u := range ed.Draft().Users {
 		if u.OneCloudUser == id {
 			return u, true

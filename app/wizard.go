@@ -16,10 +16,10 @@ import (
 	"github.com/calsync/calsync/sync/localapi"
 )
 
-// NewFirstRunWizard builds the first-run wizard that follows the set-up
+// wizardTab builds the first-run wizard that follows the set-up
 // guide: the Microsoft 365 steps with copyable PowerShell, the connector
 // form, Test connection, and a pointer to the users. Finish calls onDone.
-func NewFirstRunWizard(w fyne.Window, b localapi.Backend, ed *ConfigEditor, onDone func()) fyne.CanvasObject {
+func wizardTab(w fyne.Window, b localapi.Backend, ed *configEditor, onDone func()) fyne.CanvasObject {
 	return newFirstRunWizard(w, b, ed, onDone, connectorHooks{}).content
 }
 
@@ -35,7 +35,7 @@ const (
 // firstRunWizard keeps the widgets tests need; its state is touched only on
 // the UI goroutine.
 type firstRunWizard struct {
-	ed     *ConfigEditor
+	ed     *configEditor
 	onDone func()
 	conn   *connectorScreen
 
@@ -54,7 +54,7 @@ type firstRunWizard struct {
 	content fyne.CanvasObject
 }
 
-func newFirstRunWizard(w fyne.Window, b localapi.Backend, ed *ConfigEditor, onDone func(), hooks connectorHooks) *firstRunWizard {
+func newFirstRunWizard(w fyne.Window, b localapi.Backend, ed *configEditor, onDone func(), hooks connectorHooks) *firstRunWizard {
 	z := &firstRunWizard{ed: ed, onDone: onDone}
 	z.conn = newConnectorScreen(w, b, ed, hooks)
 
@@ -225,7 +225,7 @@ func (z *firstRunWizard) goNext() {
 			z.next.Enable()
 			if err != nil {
 				z.nextErr.SetText(lang.L("Correct the connector settings before going on."))
-				if NeedsAdminRights(err) {
+				if needsAdminRights(err) {
 					z.nextErr.SetText(adminRightsMessage()) // the form's notice offers the restart
 				}
 				z.nextErr.Show()

@@ -12,7 +12,7 @@ import (
 	"github.com/calsync/calsync/sync/localapi"
 )
 
-func newWizardTestWizard(t *testing.T, f *fakeConnectorBackend, onDone func()) (*firstRunWizard, *ConfigEditor, connectorWaits) {
+func newWizardTestWizard(t *testing.T, f *fakeConnectorBackend, onDone func()) (*firstRunWizard, *configEditor, connectorWaits) {
 	t.Helper()
 	test.NewTempApp(t)
 	ed := connectorTestEditor(t, f)

@@ -57,11 +57,11 @@ func runContactsOnce(ctx context.Context, e *env, g *globals, o syncOptions) err
 		return usageErrorf("%s: contacts: contacts sync is off; add \"contacts\": {\"enabled\": true} (docs/config.md)", path)
 	}
 	opts := setup.Options{ConfigPath: path, Secrets: newSecretStore(e), Logger: stderrLogger(e, o.verbose)}
-	syncer, err := setup.Contacts(ctx, cfg, opts)
+	parts, err := setup.Build(ctx, cfg, opts)
 	if err != nil {
 		return setupError(path, err)
 	}
-	rep := syncer.Run(ctx, contacts.Books(cfg), o.dryRun)
+	rep := parts.Contacts.Run(ctx, contacts.Books(cfg), o.dryRun)
 	if o.json {
 		data, err := json.Marshal(rep)
 		if err != nil {

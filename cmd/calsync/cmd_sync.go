@@ -69,7 +69,7 @@ func runSyncOnce(ctx context.Context, e *env, g *globals, o syncOptions) error {
 	if err != nil {
 		return err
 	}
-	eng, err := setup.Engine(ctx, cfg, setup.Options{
+	parts, err := setup.Build(ctx, cfg, setup.Options{
 		ConfigPath: path,
 		Secrets:    newSecretStore(e),
 		Logger:     stderrLogger(e, o.verbose),
@@ -77,7 +77,7 @@ func runSyncOnce(ctx context.Context, e *env, g *globals, o syncOptions) error {
 	if err != nil {
 		return setupError(path, err)
 	}
-	rep, err := eng.SyncOnce(ctx, o.dryRun)
+	rep, err := parts.Engine.SyncOnce(ctx, o.dryRun)
 	code := cliExitCode(engine.ExitCode(rep, err))
 
 	if o.json {

@@ -93,7 +93,7 @@ func (d *Daemon) checkConfigFile() bool {
 		w.refused = *st
 		msg := "the configuration file was changed on disk but is not valid; the sync goes on with the previous configuration: " + err.Error()
 		d.log.Error("configuration file changed on disk but not valid; still running the previous one", "path", w.path, "err", err.Error())
-		d.hub.publish(localapi.Event{Type: localapi.EventError, Time: d.now(), Message: msg})
+		d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: d.now(), Message: msg})
 		return false
 	}
 	d.log.Info("the configuration file was changed on disk; restarting the sync with it", "path", w.path)

@@ -25,6 +25,7 @@ import (
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/internal/pubsub"
 	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/secrets"
@@ -88,7 +89,8 @@ type Daemon struct {
 	log   *slog.Logger
 	clock clock.Clock
 
-	hub     hub
+	hub     pubsub.Hub[localapi.Event] // outlives the engines, so an event stream survives a restart
+	stopped chan struct{}              // closed when Run returns: the service is stopping
 	dir     directoryCache
 	restart chan restartRequest
 	saveMu  sync.Mutex // one config save at a time
@@ -121,6 +123,7 @@ func New(opts Options) *Daemon {
 		log:     opts.Logger,
 		clock:   clock.OrReal(opts.Clock),
 		restart: make(chan restartRequest, 8),
+		stopped: make(chan struct{}),
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
@@ -132,7 +135,6 @@ func New(opts Options) *Daemon {
 		d.opts.ConfigCheck = DefaultConfigCheck
 	}
 	d.watch.path = opts.ConfigPath
-	d.hub.init()
 	return d
 }
 
@@ -221,7 +223,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.mu.Lock()
 		d.running = false
 		d.mu.Unlock()
-		d.hub.close() // ends every event stream
+		d.hub.Close() // ends every event stream
+		close(d.stopped)
 	}()
 	if d.opts.Secrets == nil {
 		return errors.New("daemon: no secret store")
@@ -318,13 +321,13 @@ func (d *Daemon) requestRestart(ctx context.Context, reason string) {
 	case d.restart <- req:
 	case <-ctx.Done():
 		return
-	case <-d.hub.done:
+	case <-d.stopped:
 		return
 	}
 	select {
 	case <-req.done:
 	case <-ctx.Done():
-	case <-d.hub.done:
+	case <-d.stopped:
 	}
 }
 
@@ -366,7 +369,7 @@ func (d *Daemon) start(ctx context.Context) (g *generation, retry bool) {
 	for _, r := range reasons {
 		d.log.Error("the sync cannot start", "reason", r)
 	}
-	d.hub.publish(localapi.Event{Type: localapi.EventError, Time: d.now(), Message: strings.Join(reasons, "; ")})
+	d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: d.now(), Message: strings.Join(reasons, "; ")})
 	return nil, retry
 }
 
@@ -395,8 +398,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 		return nil, cfg, reasons, false
 	}
 
-	so := d.setupOptions()
-	eng, err := setup.Engine(ctx, cfg, so)
+	parts, err := setup.Build(ctx, cfg, d.setupOptions())
 	if err != nil {
 		// A secret that is not set waits for SetSecret, a config problem
 		// for PutConfig; anything else (a locked keychain, an unreadable
@@ -406,10 +408,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 		retry = (!errors.As(err, &missing) || errors.Is(err, secrets.ErrKeychain)) && !errors.As(err, &ce) && ctx.Err() == nil
 		return nil, cfg, []string{err.Error()}, retry
 	}
-	oc, err := setup.OneCloud(ctx, cfg, so)
-	if err != nil { // setup.Engine has just built the same client
-		return nil, cfg, []string{err.Error()}, ctx.Err() == nil
-	}
+	eng, oc := parts.Engine, parts.OneCloud
 
 	g = &generation{
 		cfg:       cfg,

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/emulator"
 	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/internal/testhelp"
 	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/logfile"
 	"github.com/calsync/calsync/sync/secrets"
@@ -34,24 +34,6 @@ const (
 	privateLocation = "Clinica Sanvitale, room 77"
 )
 
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // office is a running service (RunService) against both emulators, with
 // its local API client.
 type office struct {
@@ -63,7 +45,7 @@ type office struct {
 	oc      *emulator.OneCloud
 	ocURL   string
 	store   *secrets.Store
-	logs    *syncBuffer
+	logs    *testhelp.Buffer
 	logFile *logfile.File
 	client  *localapi.Client
 	// configCheck is Options.ConfigCheck for start (0: the default).
@@ -83,7 +65,7 @@ func newOffice(t *testing.T) *office {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	o := &office{t: t, dir: dir, cfgPath: filepath.Join(dir, "config.json"), logs: &syncBuffer{}}
+	o := &office{t: t, dir: dir, cfgPath: filepath.Join(dir, "config.json"), logs: &testhelp.Buffer{}}
 
 	o.graph = emulator.NewGraph(emulator.GraphOptions{})
 	var stopG, stopOC func()

@@ -4,85 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/internal/pubsub"
 	"github.com/calsync/calsync/sync/localapi"
 )
 
 // SubscriberBuffer is how many events wait for a slow event-stream reader
 // before it starts missing them; the engine is never held up.
 const SubscriberBuffer = 64
-
-// hub fans local API events out to subscribers without ever blocking the
-// publisher. It outlives the engines that come and go under it, so an event
-// stream survives a restart after PutConfig or SetSecret.
-type hub struct {
-	mu     sync.Mutex
-	subs   map[chan localapi.Event]struct{}
-	closed bool
-	done   chan struct{} // closed by close
-}
-
-func (h *hub) init() {
-	h.subs = map[chan localapi.Event]struct{}{}
-	h.done = make(chan struct{})
-}
-
-// subscribe returns a channel that closes when ctx ends or the hub closes.
-func (h *hub) subscribe(ctx context.Context) (<-chan localapi.Event, error) {
-	ch := make(chan localapi.Event, SubscriberBuffer)
-	h.mu.Lock()
-	if h.closed {
-		h.mu.Unlock()
-		return nil, errors.New("the service is stopping")
-	}
-	h.subs[ch] = struct{}{}
-	h.mu.Unlock()
-	go func() {
-		select {
-		case <-ctx.Done():
-			h.remove(ch)
-		case <-h.done:
-		}
-	}()
-	return ch, nil
-}
-
-func (h *hub) remove(ch chan localapi.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, ok := h.subs[ch]; ok {
-		delete(h.subs, ch)
-		close(ch)
-	}
-}
-
-func (h *hub) publish(ev localapi.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for ch := range h.subs {
-		select {
-		case ch <- ev:
-		default: // a slow subscriber misses this one
-		}
-	}
-}
-
-// close ends every subscription; later subscribes fail.
-func (h *hub) close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		return
-	}
-	h.closed = true
-	for ch := range h.subs {
-		delete(h.subs, ch)
-		close(ch)
-	}
-	close(h.done)
-}
 
 // Subscribe returns the event stream: presence changes, sync start and end,
 // errors, and a "status" event with the whole fresh status whenever it
@@ -91,7 +21,12 @@ func (h *hub) close() {
 // stops; a subscriber that falls SubscriberBuffer events behind misses
 // events rather than slowing the sync.
 func (d *Daemon) Subscribe(ctx context.Context) (<-chan localapi.Event, error) {
-	return d.hub.subscribe(ctx)
+	// The stream ends with ctx; the function that ends it sooner is not needed.
+	ch, _, err := d.hub.Subscribe(ctx, SubscriberBuffer)
+	if errors.Is(err, pubsub.ErrClosed) {
+		return nil, errors.New("the service is stopping")
+	}
+	return ch, err
 }
 
 // translate turns g's scheduler events into local API events until the
@@ -119,13 +54,13 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 		switch ev.Type {
 		case engine.EventSyncStarted:
 			st := d.status()
-			d.hub.publish(localapi.Event{Type: localapi.EventSyncStarted, Time: at, Status: &st})
+			d.hub.Publish(localapi.Event{Type: localapi.EventSyncStarted, Time: at, Status: &st})
 		case engine.EventSyncFinished:
 			// A poll's apply may have recorded presences without a change
 			// event (found already right): they are the From of the next.
 			refreshShown()
 			st := d.status()
-			d.hub.publish(localapi.Event{Type: localapi.EventSyncFinished, Time: at, Status: &st, Message: ev.Message})
+			d.hub.Publish(localapi.Event{Type: localapi.EventSyncFinished, Time: at, Status: &st, Message: ev.Message})
 			d.askObserver(g)
 			dirty = true
 		case engine.EventPresence:
@@ -138,21 +73,21 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 			} else {
 				delete(kept, id)
 			}
-			d.hub.publish(localapi.Event{Type: localapi.EventPresence, Time: at, Presence: d.presenceChange(g, ev.User, shown)})
+			d.hub.Publish(localapi.Event{Type: localapi.EventPresence, Time: at, Presence: d.presenceChange(g, ev.User, shown)})
 			if ev.User.Action == engine.ActionKeptManual {
 				d.askObserver(g)
 			}
 			dirty = true
 		case engine.EventUserError:
 			name := d.dir.name(ev.User.OneCloudUser)
-			d.hub.publish(localapi.Event{Type: localapi.EventError, Time: at,
+			d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: at,
 				Message: fmt.Sprintf("user %s: %s", userLabel(name, ev.User.OneCloudUser), ev.Message)})
 			dirty = true
 		case engine.EventError:
-			d.hub.publish(localapi.Event{Type: localapi.EventError, Time: at, Message: ev.Message})
+			d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: at, Message: ev.Message})
 			dirty = true
 		case engine.EventDegraded:
-			d.hub.publish(localapi.Event{Type: localapi.EventError, Time: at,
+			d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: at,
 				Message: "calendars could not be read; presence keeps following the calendars already read: " + ev.Message})
 			dirty = true
 		case engine.EventRecovered, engine.EventPaused, engine.EventResumed:

@@ -147,7 +147,7 @@ func userLabel(name, id string) string {
 // publishStatus sends the fresh status to every event subscriber.
 func (d *Daemon) publishStatus() {
 	st := d.status()
-	d.hub.publish(localapi.Event{Type: localapi.EventStatus, Time: d.now(), Status: &st})
+	d.hub.Publish(localapi.Event{Type: localapi.EventStatus, Time: d.now(), Status: &st})
 }
 
 // loadConfig reads the configuration file as far as it can be read: the

@@ -45,11 +45,11 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	}
 	defer office.Close()
 
-	eng, err := setup.Engine(ctx, office.Config, setup.Options{ConfigPath: office.ConfigPath, Secrets: office.Secrets, Logger: opts.Logger})
+	parts, err := setup.Build(ctx, office.Config, setup.Options{ConfigPath: office.ConfigPath, Secrets: office.Secrets, Logger: opts.Logger})
 	if err != nil {
 		return fmt.Errorf("start the demo engine: %w", err)
 	}
-	sched := engine.NewScheduler(eng, engine.SchedulerOptions{Interval: opts.Interval, Logger: opts.Logger})
+	sched := engine.NewScheduler(parts.Engine, engine.SchedulerOptions{Interval: opts.Interval, Logger: opts.Logger})
 	events, unsubscribe := sched.Subscribe(256)
 	defer unsubscribe()
 

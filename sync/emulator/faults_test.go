@@ -144,3 +144,47 @@ func TestOneCloudHangAndLogs(t *testing.T) {
 		t.Errorf("hand changes = %+v", h)
 	}
 }
+
+// The shared one-shot faults are consumed one a request, hangs and
+// failures apart, and a negative count arms nothing.
+func TestFaultsConsumed(t *testing.T) {
+	tests := []struct {
+		name         string
+		fail, hang   int
+		wantFails    int
+		wantHangs    int
+		wantPending0 int
+	}{
+		{"none", 0, 0, 0, 0, 0},
+		{"two failures", 2, 0, 2, 0, 2},
+		{"one hang, one failure", 1, 1, 1, 1, 2},
+		{"negative counts", -3, -1, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var f faults
+			f.FailNext(tt.fail, http.StatusBadGateway)
+			f.HangNext(tt.hang)
+			if got := f.PendingFaults(); got != tt.wantPending0 {
+				t.Fatalf("pending = %d, want %d", got, tt.wantPending0)
+			}
+			hangs, fails := 0, 0
+			for f.takeHang() {
+				hangs++
+			}
+			for {
+				status, ok := f.takeFail()
+				if !ok {
+					break
+				}
+				if status != http.StatusBadGateway {
+					t.Fatalf("status = %d", status)
+				}
+				fails++
+			}
+			if hangs != tt.wantHangs || fails != tt.wantFails || f.PendingFaults() != 0 {
+				t.Fatalf("hangs %d fails %d pending %d, want %d %d 0", hangs, fails, f.PendingFaults(), tt.wantHangs, tt.wantFails)
+			}
+		})
+	}
+}

@@ -76,8 +76,11 @@ type GraphStats struct {
 
 // Graph emulates the Entra ID token endpoint and Graph calendar
 // getSchedule. Serve it with Start, or use it as an http.Handler; both the
-// authority URL and the Graph URL of the client point at it.
+// authority URL and the Graph URL of the client point at it. Its
+// FailNext, HangNext and PendingFaults count getSchedule calls only.
 type Graph struct {
+	faults
+
 	clock clock.Clock
 	log   *slog.Logger
 
@@ -93,9 +96,6 @@ type Graph struct {
 	throttleEvery int
 	retryAfter    time.Duration
 	maxConcurrent int
-	failLeft      int
-	failStatus    int
-	hangLeft      int
 	tokenDown     bool
 	calls         int64 // getSchedule calls, for ThrottleEvery
 	maxBatch      int
@@ -305,31 +305,6 @@ func (g *Graph) SetRetryAfter(d time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.retryAfter = d
-}
-
-// FailNext makes the next n getSchedule calls fail with status (a 5xx), or
-// drop the connection without an answer when status is 0.
-func (g *Graph) FailNext(n, status int) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.failLeft, g.failStatus = n, status
-}
-
-// HangNext makes the next n getSchedule calls hang without an answer until
-// the client gives up (its timeout or cancellation), as a request lost in a
-// stalled proxy does.
-func (g *Graph) HangNext(n int) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.hangLeft = max(n, 0)
-}
-
-// PendingFaults is the number of one-shot faults (FailNext, HangNext) not
-// yet consumed by a getSchedule call.
-func (g *Graph) PendingFaults() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.failLeft + g.hangLeft
 }
 
 // SetTokenDown makes the token endpoint unavailable: it answers 503 with

@@ -170,14 +170,12 @@ func (g *Graph) serveGetSchedule(w http.ResponseWriter, r *http.Request, user st
 func (g *Graph) graphInjectFault(w http.ResponseWriter, r *http.Request, inFlight int64, mailbox string) bool {
 	g.mu.Lock()
 	g.calls++
-	hang := g.hangLeft > 0
-	if hang {
-		g.hangLeft--
-	}
+	hang := g.takeHang()
 	failStatus := -1
-	if !hang && g.failLeft > 0 {
-		g.failLeft--
-		failStatus = g.failStatus
+	if !hang {
+		if s, ok := g.takeFail(); ok {
+			failStatus = s
+		}
 	}
 	throttle := g.throttleEvery > 0 && g.calls%int64(g.throttleEvery) == 0
 	overLimit := g.maxConcurrent > 0 && inFlight > int64(g.maxConcurrent)

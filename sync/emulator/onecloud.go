@@ -110,8 +110,11 @@ const (
 
 // OneCloud emulates the OneCloud REST contract (docs/onecloud-api.md). It is
 // an http.Handler; Start serves it on a loopback port. All methods are safe
-// to call while requests are being served.
+// to call while requests are being served. Its FailNext, HangNext and
+// PendingFaults count every routed request (Race412Next is no such fault).
 type OneCloud struct {
+	faults
+
 	token, readOnlyToken string
 	clock                clock.Clock
 	pageSize             int
@@ -133,9 +136,6 @@ type OneCloud struct {
 	latency       time.Duration
 	throttleEvery int
 	throttleSeen  int
-	failLeft      int
-	failStatus    int
-	hangLeft      int
 	hung          int
 	down          bool
 	race412       map[string]int
@@ -361,36 +361,11 @@ func (o *OneCloud) ThrottleEvery(k int) {
 	o.throttleSeen = 0
 }
 
-// FailNext answers the next n requests with status (a 5xx burst, say) and
-// the error body; no Retry-After is sent.
-func (o *OneCloud) FailNext(n, status int) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.failLeft = max(n, 0)
-	o.failStatus = status
-}
-
-// HangNext makes the next n requests hang without an answer until the
-// client gives up (its timeout or cancellation); nothing is changed.
-func (o *OneCloud) HangNext(n int) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.hangLeft = max(n, 0)
-}
-
 // Hung is the number of requests held by HangNext so far.
 func (o *OneCloud) Hung() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.hung
-}
-
-// PendingFaults is the number of one-shot faults (FailNext, HangNext) not
-// yet consumed by a request; Race412Next is not counted.
-func (o *OneCloud) PendingFaults() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.failLeft + o.hangLeft
 }
 
 // Down makes every request fail with 503 service_unavailable (no
@@ -487,8 +462,7 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 
 	o.mu.Lock()
-	if o.hangLeft > 0 {
-		o.hangLeft--
+	if o.takeHang() {
 		o.hung++
 		o.mu.Unlock()
 		holdUntilClientGivesUp(r)
@@ -499,9 +473,7 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "service_unavailable", "OneCloud is down for maintenance")
 		return
 	}
-	if o.failLeft > 0 {
-		o.failLeft--
-		status := o.failStatus
+	if status, ok := o.takeFail(); ok {
 		o.mu.Unlock()
 		writeError(w, status, ocErrorCode(status), "injected failure")
 		return

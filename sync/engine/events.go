@@ -1,9 +1,6 @@
 package engine
 
-import (
-	"sync"
-	"time"
-)
+import "time"
 
 // EventType names what happened.
 type EventType string
@@ -28,40 +25,4 @@ type Event struct {
 	Time    time.Time
 	User    UserReport
 	Message string
-}
-
-// hub fans events out to subscribers without ever blocking the publisher.
-type hub struct {
-	mu   sync.Mutex
-	subs map[chan Event]struct{}
-}
-
-func (h *hub) subscribe(buf int) (<-chan Event, func()) {
-	ch := make(chan Event, max(buf, 1))
-	h.mu.Lock()
-	if h.subs == nil {
-		h.subs = map[chan Event]struct{}{}
-	}
-	h.subs[ch] = struct{}{}
-	h.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			h.mu.Lock()
-			delete(h.subs, ch)
-			h.mu.Unlock()
-			close(ch)
-		})
-	}
-}
-
-func (h *hub) publish(e Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for ch := range h.subs {
-		select {
-		case ch <- e:
-		default: // a slow subscriber misses this one
-		}
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/calsync/calsync/sync/clock"
+	"github.com/calsync/calsync/sync/internal/pubsub"
 )
 
 // Scheduler runs an Engine unattended. It polls Graph every interval and,
@@ -28,7 +29,7 @@ type Scheduler struct {
 
 	syncNow chan struct{}
 	pause   chan bool
-	hub     hub
+	hub     pubsub.Hub[Event]
 	paused  bool // initial state
 	// idle, when set (tests only), receives each time the loop is about to
 	// wait with no poll in flight, so simulated time advances only then.
@@ -135,187 +136,16 @@ func (s *Scheduler) Status() SchedulerStatus {
 // Subscribe returns a channel of events and a function that ends the
 // subscription. A subscriber that falls behind loses events rather than
 // slowing the engine; buf is the channel's capacity.
-func (s *Scheduler) Subscribe(buf int) (<-chan Event, func()) { return s.hub.subscribe(buf) }
+func (s *Scheduler) Subscribe(buf int) (<-chan Event, func()) {
+	// The scheduler's hub is never closed, so Subscribe cannot fail.
+	ch, unsubscribe, _ := s.hub.Subscribe(context.Background(), buf)
+	return ch, unsubscribe
+}
 
 func (s *Scheduler) update(fn func(*SchedulerStatus)) {
 	s.mu.Lock()
 	fn(&s.status)
 	s.mu.Unlock()
-}
-
-type pollResult struct {
-	rep PollReport
-	err error
-}
-
-// Run polls and applies until ctx ends. It returns ctx's error after any
-// poll in flight has finished, so the state is saved when it returns.
-func (s *Scheduler) Run(ctx context.Context) error {
-	var (
-		pollDone      = make(chan pollResult, 1)
-		polling       bool
-		paused        = s.paused
-		pollRequested = !paused // poll at start, unless paused
-		nextPoll      time.Time
-		failures      int
-		boundary      time.Time // next known change; zero if none
-		boundaryUsers []string
-		userErrs      = map[string]string{} // last error published per user
-	)
-	timer := s.clock.NewTimer(time.Hour)
-	defer timer.Stop()
-
-	refreshBoundary := func(now time.Time) {
-		var ok bool
-		boundary, boundaryUsers, ok = s.eng.NextBoundary(now)
-		if !ok {
-			boundary = time.Time{}
-		}
-		s.update(func(st *SchedulerStatus) { st.NextBoundary = boundary })
-	}
-	apply := func(users []string, now time.Time, reason string) {
-		rep, err := s.eng.Apply(ctx, users, now, false)
-		s.update(func(st *SchedulerStatus) {
-			st.Applies++
-			st.LastError = ""
-			if err != nil && ctx.Err() == nil {
-				st.LastError = err.Error()
-			}
-		})
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("apply failed", "reason", reason, "err", err.Error())
-			s.hub.publish(Event{Type: EventError, Time: now, Message: err.Error()})
-		}
-		s.publishReport(rep, now, reason, userErrs)
-		refreshBoundary(now)
-	}
-	startPoll := func() {
-		polling, pollRequested = true, false
-		s.update(func(st *SchedulerStatus) { st.Polling = true })
-		s.hub.publish(Event{Type: EventSyncStarted, Time: s.clock.Now()})
-		go func() {
-			rep, err := s.eng.Poll(ctx)
-			pollDone <- pollResult{rep, err}
-		}()
-	}
-
-	for {
-		now := s.clock.Now()
-		if !paused && !polling && (pollRequested || !now.Before(nextPoll)) {
-			startPoll()
-		}
-
-		// Sleep until the earliest of: next poll, next boundary, maxSleep.
-		wake := now.Add(s.maxSleep)
-		if !paused && !polling && nextPoll.Before(wake) {
-			wake = nextPoll
-		}
-		if !paused && !boundary.IsZero() && boundary.Before(wake) {
-			wake = boundary
-		}
-		wait := max(wake.Sub(now), 0)
-		timer.Reset(wait)
-		s.update(func(st *SchedulerStatus) { st.NextPoll = nextPoll })
-		if s.idle != nil && !polling {
-			select {
-			case s.idle <- struct{}{}:
-			case <-ctx.Done():
-			}
-		}
-
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			if polling {
-				<-pollDone
-			}
-			return ctx.Err()
-
-		case r := <-pollDone:
-			polling = false
-			now = s.clock.Now()
-			if r.err != nil {
-				failures++
-				nextPoll = now.Add(s.retryDelay(failures))
-				s.log.Warn("calendar poll failed; applying known schedules", "failures", failures,
-					"retry_in", nextPoll.Sub(now).String(), "err", r.err.Error())
-				if s.Status().Degraded != r.err.Error() {
-					s.hub.publish(Event{Type: EventDegraded, Time: now, Message: r.err.Error()})
-				}
-				s.update(func(st *SchedulerStatus) { st.Polls, st.Degraded = st.Polls+1, r.err.Error() })
-			} else {
-				if failures > 0 {
-					s.log.Info("calendar poll recovered", "after_failures", failures)
-					s.hub.publish(Event{Type: EventRecovered, Time: now})
-				}
-				failures = 0
-				nextPoll = r.rep.At.Add(s.interval)
-				s.update(func(st *SchedulerStatus) { st.Polls, st.Degraded, st.LastPoll = st.Polls+1, "", r.rep.At })
-			}
-			if !paused {
-				// Every user, so that calendar edits, kept-manual users whose
-				// own until lapsed and earlier failed writes are caught up.
-				apply(nil, now, "poll")
-			}
-			// A sync is a poll and the writes after it: only now is it over.
-			s.update(func(st *SchedulerStatus) { st.Polling = false })
-			s.hub.publish(Event{Type: EventSyncFinished, Time: now, Message: s.Status().Degraded})
-
-		case <-s.syncNow:
-			if !polling {
-				pollRequested = true
-			}
-
-		case p := <-s.pause:
-			if p == paused {
-				continue
-			}
-			paused = p
-			s.update(func(st *SchedulerStatus) { st.Paused = p })
-			if p {
-				s.log.Info("sync paused")
-				s.hub.publish(Event{Type: EventPaused, Time: s.clock.Now()})
-			} else {
-				s.log.Info("sync resumed")
-				s.hub.publish(Event{Type: EventResumed, Time: s.clock.Now()})
-				pollRequested = true
-			}
-
-		case <-timer.C():
-			woke := s.clock.Now()
-			if jump := woke.Sub(now.Add(wait)); jump > s.jumpTol || jump < -s.jumpTol {
-				// Sleep/resume or a clock change: the cached windows and
-				// the boundary cursor no longer describe the present.
-				s.log.Warn("wall clock jumped; polling again", "by", jump.Round(time.Second).String())
-				pollRequested = true
-				refreshBoundary(woke)
-				continue
-			}
-			if paused || boundary.IsZero() || woke.Before(boundary) {
-				continue
-			}
-			// Collect every user with a boundary in [boundary, woke]: a late
-			// wake-up must not skip a change that fell in between.
-			users := map[string]bool{}
-			for t, us := boundary, boundaryUsers; !t.IsZero() && !t.After(woke); {
-				for _, u := range us {
-					users[u] = true
-				}
-				var ok bool
-				t, us, ok = s.eng.NextBoundary(t)
-				if !ok {
-					break
-				}
-			}
-			list := make([]string, 0, len(users))
-			for _, u := range s.eng.Users() {
-				if users[u.OneCloudUser] {
-					list = append(list, u.OneCloudUser)
-				}
-			}
-			apply(list, woke, "boundary")
-		}
-	}
 }
 
 // retryDelay is the wait before the next poll after n consecutive failures:
@@ -342,16 +172,16 @@ func (s *Scheduler) publishReport(rep Report, now time.Time, reason string, user
 		case ActionSet:
 			s.log.Info("presence set", "user", u.OneCloudUser, "activity", u.Activity, "role", u.Role,
 				"until", untilText(u.Until), "reason", reason)
-			s.hub.publish(Event{Type: EventPresence, Time: now, User: u})
+			s.hub.Publish(Event{Type: EventPresence, Time: now, User: u})
 		case ActionKeptManual:
-			s.hub.publish(Event{Type: EventPresence, Time: now, User: u})
+			s.hub.Publish(Event{Type: EventPresence, Time: now, User: u})
 		case ActionError:
 			if userErrs[u.OneCloudUser] == u.Error {
 				continue
 			}
 			userErrs[u.OneCloudUser] = u.Error
 			s.log.Warn("user not synced", "user", u.OneCloudUser, "err", u.Error)
-			s.hub.publish(Event{Type: EventUserError, Time: now, User: u, Message: u.Error})
+			s.hub.Publish(Event{Type: EventUserError, Time: now, User: u, Message: u.Error})
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/calsync/calsync/sync/internal/testhelp"
 	"io"
 	"log/slog"
 	"net"
@@ -194,24 +195,6 @@ func (f *fakeBackend) Logs(_ context.Context, n int) ([]string, error) {
 	return f.logs, nil
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.buf.Bytes()...)
-}
-
 func debugLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
@@ -231,7 +214,7 @@ func shortDir(t testing.TB) string {
 // recordingConn keeps every byte the client reads from the server.
 type recordingConn struct {
 	net.Conn
-	rec *syncBuffer
+	rec *testhelp.Buffer
 }
 
 func (c *recordingConn) Read(p []byte) (int, error) {
@@ -246,14 +229,14 @@ type served struct {
 	srv     *Server
 	fake    *fakeBackend
 	client  *Client
-	wire    *syncBuffer // everything the client read
-	log     *syncBuffer // the server's log
+	wire    *testhelp.Buffer // everything the client read
+	log     *testhelp.Buffer // the server's log
 	serveCh chan error
 }
 
 func serve(t *testing.T, fake *fakeBackend, opts ServerOptions) *served {
 	t.Helper()
-	s := &served{path: filepath.Join(shortDir(t), "api.sock"), fake: fake, wire: &syncBuffer{}, log: &syncBuffer{}, serveCh: make(chan error, 1)}
+	s := &served{path: filepath.Join(shortDir(t), "api.sock"), fake: fake, wire: &testhelp.Buffer{}, log: &testhelp.Buffer{}, serveCh: make(chan error, 1)}
 	if opts.Logger == nil {
 		opts.Logger = debugLogger(s.log)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/calsync/calsync/sync/internal/testhelp"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -308,7 +309,7 @@ func TestLogsN(t *testing.T) {
 // reaches neither the client nor the log.
 func TestSecretScrubbedFromErrors(t *testing.T) {
 	const value = "s3cr3t-Value-xyz"
-	logs := &syncBuffer{}
+	logs := &testhelp.Buffer{}
 	srv := NewServer(newFake(), ServerOptions{Logger: debugLogger(logs)})
 	rec := do(t, srv, "PUT", "/localapi/v0/secrets/echo", nil, []byte(`{"value":"`+value+`"}`))
 	if rec.Code != 500 {
@@ -336,7 +337,7 @@ func TestSecretSyntaxErrorQuotesNothing(t *testing.T) {
 // TestRequestLogHasNoPathParameter checks the log names the endpoint by its
 // pattern: a value pasted as the secret's name stays out of it.
 func TestRequestLogHasNoPathParameter(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testhelp.Buffer{}
 	srv := NewServer(newFake(), ServerOptions{Logger: debugLogger(logs)})
 	do(t, srv, "PUT", "/localapi/v0/secrets/PastedSecretValue", nil, []byte(`{"value":"other"}`))
 	do(t, srv, "GET", "/localapi/v0/PastedSecretValue", nil, nil)

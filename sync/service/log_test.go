@@ -3,6 +3,7 @@ package service
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/calsync/calsync/sync/internal/testhelp"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -65,7 +66,7 @@ func TestLoggerFanOut(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var file, stderr syncBuffer
+			var file, stderr testhelp.Buffer
 			sys := &fakeSystemLog{}
 			tc.emit(NewLogger(LogOptions{Level: tc.level, File: &file, Stderr: &stderr, System: sys}))
 			got := sinks{file.String() != "", stderr.String() != "", len(sys.lines) > 0}

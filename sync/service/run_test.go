@@ -1,36 +1,17 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"github.com/calsync/calsync/sync/internal/testhelp"
 	"log/slog"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
-
-// syncBuffer is a bytes.Buffer safe for the body's goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type runMode struct {
 	name string
@@ -60,7 +41,7 @@ func testParams(t *testing.T) Params {
 func TestRunStopSavesState(t *testing.T) {
 	for _, m := range modes(t) {
 		t.Run(m.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs testhelp.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, nil))
 			ctx, stop := context.WithCancel(context.Background())
 			started := make(chan struct{})
@@ -109,7 +90,7 @@ func TestRunBodyEndsByItself(t *testing.T) {
 	for _, m := range modes(t) {
 		for _, tc := range tests {
 			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
-				var logs syncBuffer
+				var logs testhelp.Buffer
 				err := m.run(context.Background(), testParams(t), slog.New(slog.NewTextHandler(&logs, nil)), tc.body)
 				switch {
 				case tc.wantErr == "" && err != nil:
@@ -143,7 +124,7 @@ func TestRunStopTimeout(t *testing.T) {
 			}
 			p := testParams(t)
 			p.StopTimeout = 10 * time.Millisecond
-			var logs syncBuffer
+			var logs testhelp.Buffer
 			ctx, stop := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- m.run(ctx, p, slog.New(slog.NewTextHandler(&logs, nil)), body) }()
@@ -179,7 +160,7 @@ func TestRunRejectsBadInput(t *testing.T) {
 func TestRunLogsNothingItIsNotGiven(t *testing.T) {
 	const secret = "s3cr3t-client-secret-value"
 	t.Setenv("CALSYNC_GRAPH_CLIENT_SECRET", secret)
-	var logs syncBuffer
+	var logs testhelp.Buffer
 	ctx, stop := context.WithCancel(context.Background())
 	started := make(chan struct{})
 	done := make(chan error, 1)

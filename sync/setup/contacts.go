@@ -1,24 +1,17 @@
 package setup
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/contacts"
+	"github.com/calsync/calsync/sync/graph"
+	"github.com/calsync/calsync/sync/onecloud"
 )
 
-// Contacts builds the contacts syncer over both clients, with its state file next to the
-// configuration.
-func Contacts(ctx context.Context, cfg *config.Config, o Options) (*contacts.Syncer, error) {
-	g, err := Graph(ctx, cfg, o)
-	if err != nil {
-		return nil, err
-	}
-	oc, err := OneCloud(ctx, cfg, o)
-	if err != nil {
-		return nil, err
-	}
+// newContacts builds the contacts syncer over the clients Build made, with its state file next
+// to the configuration.
+func newContacts(cfg *config.Config, o Options, g *graph.Client, oc *onecloud.Client) (*contacts.Syncer, error) {
 	var statePath string
 	if o.ConfigPath != "" {
 		statePath = config.SiblingPath(o.ConfigPath, contacts.StateFileName)
@@ -27,11 +20,7 @@ func Contacts(ctx context.Context, cfg *config.Config, o Options) (*contacts.Syn
 	if err != nil {
 		return nil, err
 	}
-	var region string
-	if cfg.Contacts != nil {
-		region = cfg.Contacts.DefaultRegion
-	}
-	s, err := contacts.New(contacts.Options{Exchange: g, OneCloud: oc, Store: store, Region: region, Logger: o.logger()})
+	s, err := contacts.New(contacts.Options{Exchange: g, OneCloud: oc, Store: store, Region: cfg.Contacts.DefaultRegion, Logger: o.logger()})
 	if err != nil {
 		return nil, fmt.Errorf("set up contacts sync: %w", err)
 	}

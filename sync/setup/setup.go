@@ -1,6 +1,8 @@
 // Package setup builds the running parts of calsync - the Graph reader, the
 // OneCloud client and the engine - from a configuration and the secret
-// store, the same way for the CLI, the service and the demo.
+// store, the same way for the CLI, the service and the demo. Build reads
+// each secret once and hands back every part it made, so no caller builds a
+// second client (or reads the keychain again) for something Build has.
 package setup
 
 import (
@@ -13,6 +15,7 @@ import (
 	"github.com/calsync/calsync/sync/check"
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/contacts"
 	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/onecloud"
@@ -99,9 +102,22 @@ func OneCloud(ctx context.Context, cfg *config.Config, o Options) (*onecloud.Cli
 	return c, nil
 }
 
-// Engine builds the engine over both clients, with its state file next to
-// the configuration.
-func Engine(ctx context.Context, cfg *config.Config, o Options) (*engine.Engine, error) {
+// Parts are the running parts Build makes from one configuration: the two
+// clients and the engine over them. Callers take what they need from here
+// instead of building their own, so a secret is read once per Build.
+type Parts struct {
+	Graph    *graph.Client
+	OneCloud *onecloud.Client
+	Engine   *engine.Engine
+	// Contacts syncs Exchange contacts into OneCloud phonebooks over the same two clients;
+	// nil when contacts sync is off.
+	Contacts *contacts.Syncer
+}
+
+// Build makes the Graph reader, the OneCloud client, the engine over both and, when contacts
+// sync is on, the contacts syncer over the same clients, with their state files next to the
+// configuration.
+func Build(ctx context.Context, cfg *config.Config, o Options) (*Parts, error) {
 	g, err := Graph(ctx, cfg, o)
 	if err != nil {
 		return nil, err
@@ -122,7 +138,13 @@ func Engine(ctx context.Context, cfg *config.Config, o Options) (*engine.Engine,
 	if err != nil {
 		return nil, fmt.Errorf("set up the engine: %w", err)
 	}
-	return e, nil
+	p := &Parts{Graph: g, OneCloud: oc, Engine: e}
+	if cfg.ContactsEnabled() {
+		if p.Contacts, err = newContacts(cfg, o, g, oc); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 // CheckDeps gathers what `calsync check` and the GUI's Test connection need:

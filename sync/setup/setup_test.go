@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,10 +51,10 @@ func TestMissingSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Engine(ctx, cfg, Options{Secrets: tt.store})
+			_, err := Build(ctx, cfg, Options{Secrets: tt.store})
 			var me *MissingSecretError
 			if !errors.As(err, &me) || me.Name != tt.want {
-				t.Fatalf("Engine = %v, want a MissingSecretError for %s", err, tt.want)
+				t.Fatalf("Build = %v, want a MissingSecretError for %s", err, tt.want)
 			}
 			if !strings.Contains(err.Error(), "calsync secret set "+string(tt.want)) {
 				t.Errorf("error %q does not say how to set it", err)
@@ -79,11 +80,14 @@ func TestEngineAgainstEmulators(t *testing.T) {
 	g.SetCalendar("a@contoso.test", []calendar.Event{{Start: now.Add(-10 * time.Minute), End: now.Add(50 * time.Minute), Status: calendar.Busy}})
 	cfgPath := filepath.Join(t.TempDir(), "config.json")
 	store := memoryStore(t, map[secrets.Name]string{secrets.Graph: emulator.GraphDefaultClientSecret, secrets.OneCloud: "tok"})
-	eng, err := Engine(ctx, testConfig(gURL, ocURL), Options{ConfigPath: cfgPath, Secrets: store})
+	parts, err := Build(ctx, testConfig(gURL, ocURL), Options{ConfigPath: cfgPath, Secrets: store})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := eng.SyncOnce(ctx, false)
+	if parts.Graph == nil || parts.OneCloud == nil {
+		t.Fatalf("Build = %+v, want both clients", parts)
+	}
+	rep, err := parts.Engine.SyncOnce(ctx, false)
 	if err != nil || len(rep.Users) != 1 || rep.Users[0].Action != "set" || rep.GraphRequests != 1 || len(oc.Writes()) != 1 {
 		t.Fatalf("SyncOnce = %+v, %v", rep, err)
 	}
@@ -103,5 +107,50 @@ func TestEngineAgainstEmulators(t *testing.T) {
 	var remedy interface{ Remedy() string }
 	if !errors.As(err, &remedy) || !strings.Contains(remedy.Remedy(), "calsync secret set onecloud") {
 		t.Fatalf("probe with a wrong token = %v, want the token remedy", err)
+	}
+}
+
+// countingBackend counts the keychain reads, per secret.
+type countingBackend struct {
+	secrets.Memory
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func (b *countingBackend) Get(service, user string) (string, error) {
+	b.mu.Lock()
+	b.reads[user]++
+	b.mu.Unlock()
+	return b.Memory.Get(service, user)
+}
+
+// Build reads each secret once and hands back the clients it built the
+// engine over, so its callers need no second read of the keychain.
+func TestBuildReadsEachSecretOnce(t *testing.T) {
+	for _, withContacts := range []bool{false, true} {
+		ctx := context.Background()
+		b := &countingBackend{reads: map[string]int{}}
+		store := secrets.New(secrets.Options{Backend: b, Getenv: func(string) string { return "" }})
+		for n, v := range map[secrets.Name]string{secrets.Graph: "sec", secrets.OneCloud: "tok"} {
+			if err := store.Set(ctx, n, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfg := testConfig("http://127.0.0.1:1", "http://127.0.0.1:2")
+		if withContacts {
+			cfg.Contacts = &config.Contacts{Enabled: true, DefaultRegion: "IT"}
+		}
+		parts, err := Build(ctx, cfg, Options{Secrets: store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if parts.Graph == nil || parts.OneCloud == nil || parts.Engine == nil || (parts.Contacts != nil) != withContacts {
+			t.Fatalf("contacts %v: Build = %+v, want every part (contacts only when on)", withContacts, parts)
+		}
+		for _, n := range []secrets.Name{secrets.Graph, secrets.OneCloud} {
+			if got := b.reads[n.User()]; got != 1 {
+				t.Errorf("contacts %v: %s read %d times, want 1", withContacts, n, got)
+			}
+		}
 	}
 }

@@ -1,0 +1,179 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/rules"
+)
+
+// rulesTester describes one event in progress and shows which rule wins.
+type rulesTester struct {
+	s *rulesScreen
+
+	status            *widget.Select
+	subject, location *widget.Entry
+	private           *widget.Check
+	user              *widget.Select
+	groups            *widget.CheckGroup
+	groupsEntry       *widget.Entry
+	groupsBox         *fyne.Container
+	userRow           *fyne.Container
+	result            *widget.Label
+
+	groupIDs  map[string]string // check label -> group id
+	userOpts  []rulesOption     // user label -> user id
+	userGroup map[string][]string
+	box       fyne.CanvasObject
+}
+
+func newRulesTester(s *rulesScreen) *rulesTester {
+	t := &rulesTester{s: s}
+	statuses := make([]string, 0, 6)
+	for _, st := range calendar.Statuses() {
+		statuses = append(statuses, string(st))
+	}
+	changed := func(string) { t.update() }
+	t.status = widget.NewSelect(statuses, changed)
+	t.status.SetSelected(string(calendar.Busy))
+	t.subject = widget.NewEntry()
+	t.subject.SetPlaceHolder(lang.L("e.g. Lunch with Anna"))
+	t.subject.OnChanged = changed
+	t.location = widget.NewEntry()
+	t.location.SetPlaceHolder(lang.L("e.g. Room 4"))
+	t.location.OnChanged = changed
+	t.private = widget.NewCheck(lang.L("Private event"), func(bool) { t.update() })
+	t.groupsEntry = widget.NewEntry()
+	t.groupsEntry.SetPlaceHolder(lang.L("group ids, separated by commas"))
+	t.groupsEntry.OnChanged = changed
+	t.groups = widget.NewCheckGroup(nil, func([]string) { t.update() })
+	t.groupsBox = container.NewStack(t.groupsEntry)
+	t.user = widget.NewSelect(nil, t.pickUser)
+	t.user.PlaceHolder = lang.L("(pick a user to use their groups)")
+	t.userRow = container.NewStack(widget.NewLabel(lang.L("(no users loaded)")))
+	t.result = widget.NewLabel("")
+	t.result.Wrapping = fyne.TextWrapWord
+	t.result.TextStyle = fyne.TextStyle{Bold: true}
+
+	form := widget.NewForm(
+		widget.NewFormItem(lang.L("Availability"), t.status),
+		widget.NewFormItem(lang.L("Subject"), t.subject),
+		widget.NewFormItem(lang.L("Location"), t.location),
+		widget.NewFormItem("", t.private),
+		widget.NewFormItem(lang.L("OneCloud user"), t.userRow),
+		widget.NewFormItem(lang.L("User's groups"), t.groupsBox),
+	)
+	t.box = widget.NewCard(lang.L("Rule tester"), lang.L("Describe an event in progress to see which rule wins."),
+		container.NewVBox(t.result, widget.NewSeparator(), form))
+	return t
+}
+
+// setDirectory offers the directory's groups as checks and its users as a
+// select that sets the checks to that user's groups.
+func (t *rulesTester) setDirectory(dir *localapi.Directory) {
+	t.groupIDs = map[string]string{}
+	var labels []string
+	for _, g := range dir.Groups {
+		label := rulesOr(g.Name, g.ID)
+		if _, dup := t.groupIDs[label]; dup {
+			label = rulesNameAndID(g.Name, g.ID)
+		}
+		t.groupIDs[label] = g.ID
+		labels = append(labels, label)
+	}
+	if len(labels) > 0 {
+		t.groups.Options = labels
+		t.groups.Refresh()
+		t.groupsBox.Objects = []fyne.CanvasObject{t.groups}
+		t.groupsBox.Refresh()
+	}
+	t.userOpts = nil
+	t.userGroup = map[string][]string{}
+	var users []string
+	for _, u := range dir.Users {
+		label := rulesNameAndID(rulesOr(u.Name, u.Username), u.ID)
+		t.userOpts = append(t.userOpts, rulesOption{label: label, value: u.ID})
+		t.userGroup[label] = u.Groups
+		users = append(users, label)
+	}
+	if len(users) > 0 {
+		t.user.SetOptions(users)
+		t.userRow.Objects = []fyne.CanvasObject{t.user}
+		t.userRow.Refresh()
+	}
+}
+
+// pickUser ticks the groups of the chosen OneCloud user.
+func (t *rulesTester) pickUser(label string) {
+	ids := t.userGroup[label]
+	var sel []string
+	for _, l := range t.groups.Options {
+		if slices.Contains(ids, t.groupIDs[l]) {
+			sel = append(sel, l)
+		}
+	}
+	t.groups.SetSelected(sel)
+	t.update()
+}
+
+func (t *rulesTester) groupList() []string {
+	if len(t.groupIDs) == 0 {
+		var ids []string
+		for _, id := range strings.Split(t.groupsEntry.Text, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				ids = append(ids, id)
+			}
+		}
+		return ids
+	}
+	var ids []string
+	for _, l := range t.groups.Selected {
+		ids = append(ids, t.groupIDs[l])
+	}
+	return ids
+}
+
+// update decides the presence with the draft's rules, as the engine would for
+// one event in progress now.
+func (t *rulesTester) update() {
+	if t.result == nil || t.s.cfg == nil {
+		return
+	}
+	t.result.SetText(t.outcome(t.s.cfg))
+}
+
+func (t *rulesTester) outcome(cfg *config.Config) string {
+	set, err := rules.Compile(cfg.Rules)
+	if err != nil {
+		return lang.L("Fix the rules above to test them.") + "\n" + err.Error()
+	}
+	now := time.Now().UTC()
+	ev := []calendar.Event{{
+		Start:    now.Add(-30 * time.Minute),
+		End:      now.Add(30 * time.Minute),
+		Status:   calendar.Status(t.status.Selected),
+		Subject:  t.subject.Text,
+		Location: t.location.Text,
+		Private:  t.private.Checked,
+	}}
+	d := set.Decide(ev, t.groupList(), now, cfg.DefaultActivity)
+	if d.Rule < 0 {
+		return fmt.Sprintf(lang.L("No rule matches -> default activity %s"), t.s.activityName(d.Activity))
+	}
+	text := fmt.Sprintf(lang.L("Rule %d wins: %s"), d.Rule+1, t.s.describeRule(cfg.Rules[d.Rule])) + "\n" +
+		lang.L("Presence") + ": " + t.s.activityName(d.Activity)
+	if d.Role != "" {
+		text += ", " + lang.L("role") + " " + t.s.roleName(d.Role)
+	}
+	return text
+}
