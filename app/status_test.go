@@ -76,8 +76,11 @@ func (f *fakeStatusBackend) recorded() []string {
 }
 
 func (f *fakeStatusBackend) SyncNow(context.Context) error { return f.record("sync") }
-func (f *fakeStatusBackend) Pause(context.Context) error   { return f.record("pause") }
-func (f *fakeStatusBackend) Resume(context.Context) error  { return f.record("resume") }
+func (f *fakeStatusBackend) SyncContactsNow(context.Context) error {
+	return f.record("sync-contacts")
+}
+func (f *fakeStatusBackend) Pause(context.Context) error  { return f.record("pause") }
+func (f *fakeStatusBackend) Resume(context.Context) error { return f.record("resume") }
 func (f *fakeStatusBackend) Config(context.Context) ([]byte, error) {
 	return nil, errors.New("not in this test")
 }

@@ -46,6 +46,9 @@ func (d *Daemon) status() localapi.Status {
 		return st
 	}
 
+	if g.contacts != nil {
+		st.Contacts = g.contacts.status()
+	}
 	ss := g.sched.Status()
 	st.Syncing = ss.Polling
 	st.LastSync = utc(ss.LastPoll)

@@ -16,6 +16,8 @@ const (
 	EventRecovered    EventType = "recovered"
 	EventPaused       EventType = "paused"
 	EventResumed      EventType = "resumed"
+	EventJobStarted   EventType = "job-started"  // Message: the job's name
+	EventJobFinished  EventType = "job-finished" // Message: the job's name; User unused
 )
 
 // Event is one thing the scheduler did. It never carries a private event's

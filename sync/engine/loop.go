@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/calsync/calsync/sync/clock"
@@ -17,6 +18,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if l.pollDue(now) {
 			l.startPoll()
 		}
+		for i := range l.jobs {
+			if l.jobDue(i, now) {
+				l.startJob(i)
+			}
+		}
 		wait := l.arm(now)
 		l.signalIdle()
 
@@ -26,11 +32,20 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if l.polling {
 				<-l.pollDone
 			}
+			for _, j := range l.jobs {
+				if j.running {
+					<-l.jobDone
+				}
+			}
 			return ctx.Err()
 		case r := <-l.pollDone:
 			l.pollFinished(r)
 		case <-s.syncNow:
 			l.manualSync()
+		case name := <-s.jobNow:
+			l.manualJob(name)
+		case i := <-l.jobDone:
+			l.jobFinished(i)
 		case p := <-s.pause:
 			l.setPaused(p)
 		case <-l.timer.C():
@@ -67,14 +82,23 @@ type loop struct {
 	failures      int // polls failed in a row
 	paused        bool
 
+	jobs    []jobState
+	jobDone chan int // the index of a job whose run ended
+
 	boundary      time.Time         // next known change; zero if none
 	boundaryUsers []string          // the users whose presence changes at boundary
 	userErrs      map[string]string // last error published per user
 }
 
 func newLoop(ctx context.Context, s *Scheduler) *loop {
+	jobs := make([]jobState, len(s.jobs))
+	for i := range jobs {
+		jobs[i].requested = !s.paused
+	}
 	return &loop{
 		s:             s,
+		jobs:          jobs,
+		jobDone:       make(chan int, len(s.jobs)),
 		ctx:           ctx,
 		timer:         s.clock.NewTimer(time.Hour),
 		pollDone:      make(chan pollResult, 1),
@@ -99,6 +123,11 @@ func (l *loop) arm(now time.Time) time.Duration {
 	if !l.paused && !l.boundary.IsZero() && l.boundary.Before(wake) {
 		wake = l.boundary
 	}
+	for _, j := range l.jobs {
+		if !l.paused && !j.running && j.next.Before(wake) {
+			wake = j.next
+		}
+	}
 	wait := max(wake.Sub(now), 0)
 	l.timer.Reset(wait)
 	l.s.update(func(st *SchedulerStatus) { st.NextPoll = l.nextPoll })
@@ -106,9 +135,9 @@ func (l *loop) arm(now time.Time) time.Duration {
 }
 
 // signalIdle tells a test waiting on Scheduler.idle that the loop is about
-// to wait with no poll in flight, so simulated time may advance.
+// to wait with no poll and no job in flight, so simulated time may advance.
 func (l *loop) signalIdle() {
-	if l.s.idle == nil || l.polling {
+	if l.s.idle == nil || l.polling || slices.ContainsFunc(l.jobs, func(j jobState) bool { return j.running }) {
 		return
 	}
 	select {
@@ -163,11 +192,56 @@ func (l *loop) pollFinished(r pollResult) {
 	s.hub.Publish(Event{Type: EventSyncFinished, Time: now, Message: s.Status().Degraded})
 }
 
-// manualSync asks for a poll at the next turn; one already in flight
+// manualSync asks for a poll, and a run of every job, at the next turn; one already in flight
 // answers the request.
 func (l *loop) manualSync() {
 	if !l.polling {
 		l.pollRequested = true
+	}
+	for i := range l.jobs {
+		l.jobs[i].requested = !l.jobs[i].running
+	}
+}
+
+// jobState is one Job's part of the loop.
+type jobState struct {
+	running, requested bool
+	next               time.Time
+}
+
+// jobDue reports whether job i should start now.
+func (l *loop) jobDue(i int, now time.Time) bool {
+	j := l.jobs[i]
+	return !l.paused && !j.running && (j.requested || !now.Before(j.next))
+}
+
+// startJob runs job i in its own goroutine, like a poll.
+func (l *loop) startJob(i int) {
+	job := l.s.jobs[i]
+	l.jobs[i].running, l.jobs[i].requested = true, false
+	l.s.hub.Publish(Event{Type: EventJobStarted, Time: l.s.clock.Now(), Message: job.Name})
+	go func() {
+		if err := job.Run(l.ctx); err != nil && l.ctx.Err() == nil {
+			l.s.log.Warn("job failed; trying again at its next interval", "job", job.Name, "err", err.Error())
+		}
+		l.jobDone <- i
+	}()
+}
+
+// jobFinished schedules job i's next run.
+func (l *loop) jobFinished(i int) {
+	now := l.s.clock.Now()
+	l.jobs[i].running = false
+	l.jobs[i].next = now.Add(l.s.jobs[i].Interval)
+	l.s.hub.Publish(Event{Type: EventJobFinished, Time: now, Message: l.s.jobs[i].Name})
+}
+
+// manualJob asks for a run of the named job at the next turn.
+func (l *loop) manualJob(name string) {
+	for i, j := range l.s.jobs {
+		if j.Name == name && !l.jobs[i].running {
+			l.jobs[i].requested = true
+		}
 	}
 }
 
@@ -186,6 +260,9 @@ func (l *loop) setPaused(p bool) {
 	l.s.log.Info("sync resumed")
 	l.s.hub.Publish(Event{Type: EventResumed, Time: l.s.clock.Now()})
 	l.pollRequested = true
+	for i := range l.jobs {
+		l.jobs[i].requested = !l.jobs[i].running
+	}
 }
 
 // wokeAfterJump handles a wake-up far from where the wait should have

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,7 +29,9 @@ type Scheduler struct {
 	log      *slog.Logger
 
 	syncNow chan struct{}
+	jobNow  chan string
 	pause   chan bool
+	jobs    []Job
 	hub     pubsub.Hub[Event]
 	paused  bool // initial state
 	// idle, when set (tests only), receives each time the loop is about to
@@ -53,6 +56,19 @@ type SchedulerOptions struct {
 	JumpTolerance time.Duration
 	// Paused starts the scheduler paused: no poll until Resume.
 	Paused bool
+	// Jobs run besides presence, each on its own interval (contacts sync): see Job.
+	Jobs []Job
+}
+
+// Job is periodic work the scheduler runs besides presence: first at start, then every
+// Interval after a run ends, at once on SyncNow or SyncJobNow, never while paused, and one run
+// of it at a time. A run that fails is tried again at the next interval: the work's own
+// retries belong to it.
+type Job struct {
+	// Name identifies the job in events (EventJobStarted, EventJobFinished) and SyncJobNow.
+	Name     string
+	Interval time.Duration
+	Run      func(ctx context.Context) error
 }
 
 // SchedulerStatus is what the scheduler is doing, for the local API.
@@ -80,7 +96,9 @@ func NewScheduler(eng *Engine, opts SchedulerOptions) *Scheduler {
 		jumpTol:  opts.JumpTolerance,
 		log:      opts.Logger,
 		syncNow:  make(chan struct{}, 1),
+		jobNow:   make(chan string, 4),
 		pause:    make(chan bool, 1),
+		jobs:     opts.Jobs,
 		paused:   opts.Paused,
 		status:   SchedulerStatus{Paused: opts.Paused},
 	}
@@ -99,6 +117,12 @@ func NewScheduler(eng *Engine, opts SchedulerOptions) *Scheduler {
 	if s.log == nil {
 		s.log = eng.log
 	}
+	s.jobs = slices.Clone(s.jobs)
+	for i := range s.jobs {
+		if s.jobs[i].Interval <= 0 {
+			s.jobs[i].Interval = 15 * time.Minute // never a job that spins
+		}
+	}
 	return s
 }
 
@@ -107,6 +131,15 @@ func NewScheduler(eng *Engine, opts SchedulerOptions) *Scheduler {
 func (s *Scheduler) SyncNow() {
 	select {
 	case s.syncNow <- struct{}{}:
+	default:
+	}
+}
+
+// SyncJobNow asks for a run of the named job at once, without a calendar poll. It never
+// blocks; a request for a job that runs or is already requested joins it.
+func (s *Scheduler) SyncJobNow(name string) {
+	select {
+	case s.jobNow <- name:
 	default:
 	}
 }

@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -303,5 +305,53 @@ func TestSchedulerStartsPaused(t *testing.T) {
 	<-r.idle
 	if got := r.oc.get("1001").Activity; got != "meeting" || r.g.callCount() != 1 {
 		t.Fatalf("after resume: %q after %d polls", got, r.g.callCount())
+	}
+}
+
+// TestSchedulerRunsJobsOnTheirInterval: a job runs at start, then an interval after each run
+// ends, at once on SyncNow and SyncJobNow, and never while paused.
+func TestSchedulerRunsJobsOnTheirInterval(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	var runs atomic.Int64
+	job := Job{Name: "contacts", Interval: 15 * time.Minute, Run: func(context.Context) error {
+		runs.Add(1)
+		return errors.New("a failed run is tried again at the next interval")
+	}}
+	r := newSchedRig(t, start, "10m", SchedulerOptions{MaxSleep: time.Hour, Jobs: []Job{job}})
+	<-r.idle
+	at := []time.Duration{}
+	seen := int64(0)
+	note := func() {
+		if n := runs.Load(); n > seen {
+			seen = n
+			at = append(at, r.clk.Now().Sub(start))
+		}
+	}
+	note()
+	for r.clk.Now().Before(start.Add(31 * time.Minute)) {
+		r.advance() // polls at :10, :20, :30; the job at :15 and :30
+		note()
+	}
+	if want := []time.Duration{0, 15 * time.Minute, 30 * time.Minute}; !slices.Equal(at, want) || seen != 3 {
+		t.Fatalf("job ran %d times, at %v; want %v", seen, at, want)
+	}
+	polls := r.g.callCount()
+	r.s.SyncJobNow("contacts")
+	<-r.idle
+	if n := runs.Load(); n != 4 || r.g.callCount() != polls {
+		t.Fatalf("SyncJobNow: %d runs, %d polls (was %d); want 4 runs and no poll", n, r.g.callCount(), polls)
+	}
+	r.s.SyncNow()
+	<-r.idle
+	if n := runs.Load(); n != 5 || r.g.callCount() != polls+1 {
+		t.Fatalf("SyncNow: %d runs, %d polls; want 5 runs and one more poll", n, r.g.callCount())
+	}
+	r.s.Pause()
+	<-r.idle
+	for range 3 {
+		r.advance()
+	}
+	if n := runs.Load(); n != 5 {
+		t.Fatalf("paused: %d runs, want still 5", n)
 	}
 }

@@ -20,6 +20,9 @@ type Backend interface {
 	Subscribe(ctx context.Context) (<-chan Event, error)
 	// SyncNow starts a poll at once, or joins the one running.
 	SyncNow(ctx context.Context) error
+	// SyncContactsNow starts a contacts sync at once, without a calendar poll, or joins the one
+	// running.
+	SyncContactsNow(ctx context.Context) error
 	Pause(ctx context.Context) error
 	Resume(ctx context.Context) error
 	// Config returns the configuration as JSON; it holds no secrets.

@@ -180,6 +180,11 @@ func (c *Client) SyncNow(ctx context.Context) error {
 	return c.do(ctx, c.timeout(), http.MethodPost, "sync-now", nil, nil)
 }
 
+// SyncContactsNow asks the service to sync contacts at once.
+func (c *Client) SyncContactsNow(ctx context.Context) error {
+	return c.do(ctx, c.timeout(), http.MethodPost, "contacts/sync-now", nil, nil)
+}
+
 // Pause stops presence writes until Resume.
 func (c *Client) Pause(ctx context.Context) error {
 	return c.do(ctx, c.timeout(), http.MethodPost, "pause", nil, nil)

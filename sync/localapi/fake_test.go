@@ -118,8 +118,11 @@ func (f *fakeBackend) Subscribe(ctx context.Context) (<-chan Event, error) {
 }
 
 func (f *fakeBackend) SyncNow(context.Context) error { return f.call("SyncNow") }
-func (f *fakeBackend) Pause(context.Context) error   { return f.call("Pause") }
-func (f *fakeBackend) Resume(context.Context) error  { return f.call("Resume") }
+func (f *fakeBackend) SyncContactsNow(context.Context) error {
+	return f.call("SyncContactsNow")
+}
+func (f *fakeBackend) Pause(context.Context) error  { return f.call("Pause") }
+func (f *fakeBackend) Resume(context.Context) error { return f.call("Resume") }
 
 func (f *fakeBackend) Config(context.Context) ([]byte, error) {
 	if err := f.call("Config"); err != nil {

@@ -65,6 +65,37 @@ type Status struct {
 	// SecretExpiresWarning is set when the Entra client secret expires soon.
 	SecretExpiresWarning string `json:"secretExpiresWarning,omitempty"`
 	Version              string `json:"version"`
+	// Contacts is contacts sync; absent when it is off.
+	Contacts *ContactsStatus `json:"contacts,omitempty"`
+}
+
+// ContactsStatus is what contacts sync did last and does now.
+type ContactsStatus struct {
+	Syncing bool      `json:"syncing"`
+	LastRun time.Time `json:"lastRun,omitzero"`
+	// Interval is how often the service syncs contacts, a Go duration ("15m").
+	Interval   string              `json:"interval"`
+	Phonebooks []ContactsPhonebook `json:"phonebooks"`
+}
+
+// ContactsPhonebook is the last run's outcome for one phonebook, as calsync contacts sync
+// --json reports it.
+type ContactsPhonebook struct {
+	Book       string         `json:"book"` // "user:<id>" or "phonebook"
+	Mailbox    string         `json:"mailbox"`
+	Created    int            `json:"created"`
+	Updated    int            `json:"updated"`
+	Deleted    int            `json:"deleted"`
+	Unchanged  int            `json:"unchanged"`
+	KeptEdited int            `json:"keptEdited"`
+	Skipped    []ContactsSkip `json:"skipped"`
+	Error      string         `json:"error"`
+}
+
+// ContactsSkip is a contact, or one of its numbers, left out, with why.
+type ContactsSkip struct {
+	Contact string `json:"contact"`
+	Reason  string `json:"reason"`
 }
 
 // Progress counts the users a running sync has handled out of its total.

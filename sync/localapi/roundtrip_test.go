@@ -46,7 +46,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, a := range []struct {
 		name string
 		call func(context.Context) error
-	}{{"SyncNow", c.SyncNow}, {"Pause", c.Pause}, {"Resume", c.Resume}} {
+	}{{"SyncNow", c.SyncNow}, {"SyncContactsNow", c.SyncContactsNow}, {"Pause", c.Pause}, {"Resume", c.Resume}} {
 		if err := a.call(ctx); err != nil {
 			t.Errorf("%s: %v", a.name, err)
 		}
@@ -89,7 +89,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("Logs(0): %v, n %d", err, fake.lastN)
 	}
 
-	wantCalls := []string{"Status", "SyncNow", "Pause", "Resume", "Config", "PutConfig", "Config", "SetSecret",
+	wantCalls := []string{"Status", "SyncNow", "SyncContactsNow", "Pause", "Resume", "Config", "PutConfig", "Config", "SetSecret",
 		"SecretStatus", "OneCloudDirectory", "TestConnection", "Logs", "Logs"}
 	if got := fake.callList(); !reflect.DeepEqual(got, wantCalls) {
 		t.Errorf("backend calls %v\nwant %v", got, wantCalls)

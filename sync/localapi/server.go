@@ -111,6 +111,7 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 	add("status", map[string]handlerFunc{get: (*Server).serveStatus})
 	add("events", map[string]handlerFunc{get: (*Server).serveEvents})
 	add("sync-now", map[string]handlerFunc{post: (*Server).serveSyncNow})
+	add("contacts/sync-now", map[string]handlerFunc{post: (*Server).serveSyncContactsNow})
 	add("pause", map[string]handlerFunc{post: (*Server).servePause})
 	add("resume", map[string]handlerFunc{post: (*Server).serveResume})
 	add("config", map[string]handlerFunc{get: (*Server).serveGetConfig, put: (*Server).servePutConfig})
@@ -558,6 +559,10 @@ func (s *Server) serveAction(w http.ResponseWriter, r *http.Request, op string, 
 
 func (s *Server) serveSyncNow(w http.ResponseWriter, r *http.Request, _ string) {
 	s.serveAction(w, r, "sync now", s.backend.SyncNow)
+}
+
+func (s *Server) serveSyncContactsNow(w http.ResponseWriter, r *http.Request, _ string) {
+	s.serveAction(w, r, "sync contacts now", s.backend.SyncContactsNow)
 }
 
 func (s *Server) servePause(w http.ResponseWriter, r *http.Request, _ string) {
