@@ -8,6 +8,14 @@
 //
 //	graph     calsync / graph-client-secret   (Entra app client secret)
 //	onecloud  calsync / onecloud-api-token    (OneCloud API token)
+//	graph-certificate-key
+//	          calsync / graph-certificate-key (the certificate credential's
+//	                                           private key, PKCS#8 in base64)
+//
+// The certificate key is written by `calsync cert new|import` only, never
+// typed in: it is not among Names (so `calsync secret set` and Status leave
+// it alone) and has no environment variable. It lives in the same store as
+// the Graph secret (for the Windows service, the service's own).
 //
 // That is the Secret Service (GNOME Keyring, KWallet) over D-Bus on Linux,
 // the login Keychain on macOS and Credential Manager on Windows (target name
@@ -50,6 +58,10 @@ const (
 	Graph Name = "graph"
 	// OneCloud is the OneCloud API token.
 	OneCloud Name = "onecloud"
+	// GraphCertificateKey is the private key of the Entra app's certificate
+	// credential (certcred.Credential.KeySecret: about 1.6 KB for RSA 2048,
+	// under Windows Credential Manager's 2560 bytes). Not in Names.
+	GraphCertificateKey Name = "graph-certificate-key"
 )
 
 // Environment variables that may supply a secret when the keychain has none.
@@ -94,6 +106,8 @@ func (n Name) User() string {
 		return "graph-client-secret"
 	case OneCloud:
 		return "onecloud-api-token"
+	case GraphCertificateKey:
+		return "graph-certificate-key"
 	}
 	return ""
 }
@@ -116,6 +130,8 @@ func (n Name) Description() string {
 		return "Entra app client secret"
 	case OneCloud:
 		return "OneCloud API token"
+	case GraphCertificateKey:
+		return "Entra app certificate private key"
 	}
 	return ""
 }
@@ -217,6 +233,14 @@ func (s *Store) Get(ctx context.Context, n Name) (string, Source, error) {
 	if src != "" {
 		return value, src, nil
 	}
+	if n.EnvVar() == "" {
+		// The certificate key: only the keychain holds it, and only cert new/import write it.
+		if kerr != nil {
+			return "", "", fmt.Errorf("get %s secret: %w", n, kerr)
+		}
+		return "", "", fmt.Errorf("get %s secret: %w (not in the keychain, service %q); run: calsync cert new (or calsync cert import)",
+			n, ErrNotFound, s.service)
+	}
 	if kerr != nil {
 		return "", "", fmt.Errorf("get %s secret: %w (and %s is not set)", n, kerr, n.EnvVar())
 	}
@@ -243,8 +267,10 @@ func (s *Store) lookup(ctx context.Context, n Name) (value string, src Source, k
 		s.log.Debug("keychain unavailable; trying the environment",
 			"secret", string(n), "env", n.EnvVar(), "err", kerr)
 	}
-	if v := strings.TrimSpace(s.getenv(n.EnvVar())); v != "" {
-		return v, Environment, kerr, nil
+	if ev := n.EnvVar(); ev != "" {
+		if v := strings.TrimSpace(s.getenv(ev)); v != "" {
+			return v, Environment, kerr, nil
+		}
 	}
 	return "", "", kerr, nil
 }
