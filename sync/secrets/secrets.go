@@ -6,20 +6,21 @@
 // Storage: go-keyring under the service name "calsync" (DefaultService); each
 // secret is one item whose keyring "user" key is Name.User():
 //
-//	graph     calsync / graph-client-secret   (Entra app client secret)
-//	onecloud  calsync / onecloud-api-token    (OneCloud API token)
-//	graph-certificate-key
-//	          calsync / graph-certificate-key (the certificate credential's
-//	                                           private key, PKCS#8 in base64)
-//
-// The certificate key is written by `calsync cert new|import` only, never
-// typed in: it is not among Names (so `calsync secret set` and Status leave
-// it alone) and has no environment variable. It lives in the same store as
-// the Graph secret (for the Windows service, the service's own).
+//	graph                           calsync / graph-client-secret   (Entra app client secret)
+//	onecloud                        calsync / onecloud-api-token    (OneCloud API token)
+//	graph-certificate-key           calsync / graph-certificate-key
+//	graph-certificate-key-previous  calsync / graph-certificate-key-previous
 //
 // That is the Secret Service (GNOME Keyring, KWallet) over D-Bus on Linux,
 // the login Keychain on macOS and Credential Manager on Windows (target name
 // "calsync:graph-client-secret").
+//
+// The last two are the certificate credential's private key (PKCS#8 DER in
+// base64) and, during a rotation, the key of the certificate being replaced.
+// `calsync cert new|import` writes them; they are never typed in, so they
+// are not among Names (`calsync secret set` and Status leave them alone) and
+// have no environment variable. They live in the same store as the Graph
+// secret (for the Windows service, the service's own).
 //
 // Headless servers without a keychain may supply the values through the
 // environment instead: CALSYNC_GRAPH_SECRET and CALSYNC_ONECLOUD_TOKEN. The
@@ -62,6 +63,9 @@ const (
 	// credential (certcred.Credential.KeySecret: about 1.6 KB for RSA 2048,
 	// under Windows Credential Manager's 2560 bytes). Not in Names.
 	GraphCertificateKey Name = "graph-certificate-key"
+	// GraphCertificateKeyPrevious is the key of the certificate being
+	// replaced, kept until the new one has obtained a token. Not in Names.
+	GraphCertificateKeyPrevious Name = "graph-certificate-key-previous"
 )
 
 // Environment variables that may supply a secret when the keychain has none.
@@ -108,6 +112,8 @@ func (n Name) User() string {
 		return "onecloud-api-token"
 	case GraphCertificateKey:
 		return "graph-certificate-key"
+	case GraphCertificateKeyPrevious:
+		return "graph-certificate-key-previous"
 	}
 	return ""
 }
@@ -132,6 +138,8 @@ func (n Name) Description() string {
 		return "OneCloud API token"
 	case GraphCertificateKey:
 		return "Entra app certificate private key"
+	case GraphCertificateKeyPrevious:
+		return "private key of the Entra app certificate being replaced"
 	}
 	return ""
 }
