@@ -108,6 +108,8 @@ func (g *Graph) serveToken(w http.ResponseWriter, r *http.Request, tenantID stri
 				"any user in the tenant. You may have sent your authentication request to the wrong tenant.",
 				clientID, tenant.id))
 	case assertion && secret != "":
+		// Entra refuses two credentials in one request; its exact code for
+		// this is not documented, so the emulator uses a request error.
 		g.writeTokenError(w, http.StatusBadRequest, "invalid_request", 90014,
 			"Only one of 'client_assertion' and 'client_secret' may be sent.")
 	case assertion && !g.checkAssertion(w, r, tenant.id, clientID):
