@@ -399,3 +399,12 @@ func TestImport(t *testing.T) {
 		t.Error("huge file accepted")
 	}
 }
+
+func TestUploadSteps(t *testing.T) {
+	got := UploadSteps("/cfg/calsync-graph.cer", "0A1B")
+	for _, want := range []string{"/cfg/calsync-graph.cer", "Certificates & secrets > Certificates > Upload certificate", "0A1B"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+}

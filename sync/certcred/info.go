@@ -81,3 +81,11 @@ func ExpiryWarning(notAfter, now time.Time) string {
 	}
 	return ""
 }
+
+// UploadSteps is what to do after `calsync cert new` or an import: where to
+// upload the certificate file in Entra ID, and how to recognise it there.
+func UploadSteps(path, thumbprint string) string {
+	return fmt.Sprintf("Upload %s in Entra ID > App registrations > your app > Certificates & secrets > "+
+		"Certificates > Upload certificate. Entra then lists it with the thumbprint %s. "+
+		"Entra can take a few minutes to accept a certificate just uploaded.", path, thumbprint)
+}

@@ -247,12 +247,19 @@ func TestCertificateOptions(t *testing.T) {
 	if _, err := graph.New(o); err != nil {
 		t.Errorf("certificate without secret: %v", err)
 	}
+	if cl, err := graph.New(o); err != nil || cl.CredentialInUse() != "certificate "+c.Thumbprint() {
+		t.Errorf("credential in use: %v", err)
+	}
 	o.ClientSecret = "s3cret~value"
 	if _, err := graph.New(o); err == nil || !strings.Contains(err.Error(), "connector.credential") {
 		t.Errorf("secret and certificate: %v", err)
 	}
 	if _, err := graph.New(base); err == nil || !strings.Contains(err.Error(), "secret") {
 		t.Errorf("neither: %v", err)
+	}
+	base.ClientSecret = "s3cret~value"
+	if cl, err := graph.New(base); err != nil || cl.CredentialInUse() != "client secret" {
+		t.Errorf("secret in use: %v", err)
 	}
 }
 

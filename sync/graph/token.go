@@ -174,6 +174,15 @@ func (t *tokenCache) invalidate(token string) {
 	}
 }
 
+// CredentialInUse says how the client signs in, for `calsync check`:
+// "client secret", or "certificate " and its SHA-1 thumbprint.
+func (c *Client) CredentialInUse() string {
+	if c.opts.Certificate != nil {
+		return "certificate " + c.opts.Certificate.Thumbprint()
+	}
+	return "client secret"
+}
+
 // Token obtains an access token now (or confirms the cached one), retrying
 // transient failures; `calsync check` uses it. The error is an *Error.
 func (c *Client) Token(ctx context.Context) error {
