@@ -20,6 +20,7 @@ import (
 	"github.com/calsync/calsync/sync/atomicfile"
 	"github.com/calsync/calsync/sync/certcred"
 	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/secrets"
 )
 
@@ -240,4 +241,19 @@ func (s *Store) Select(ctx context.Context, probe Probe) (use *certcred.Credenti
 	s.log.Info("new certificate not accepted yet; using the previous one",
 		"new", cur.Thumbprint(), "previous", prev.Thumbprint(), "err", perr)
 	return prev, perr, nil
+}
+
+// TokenProbe returns a Probe that obtains a token with the credential, from
+// the client opts describe (their ClientSecret and Certificate are
+// replaced): what Select needs to tell whether Entra accepts a new
+// certificate yet.
+func TokenProbe(opts graph.Options) Probe {
+	return func(ctx context.Context, cred *certcred.Credential) error {
+		opts.ClientSecret, opts.Certificate = "", cred
+		c, err := graph.New(opts)
+		if err != nil {
+			return fmt.Errorf("probe certificate %s: %w", cred.Thumbprint(), err)
+		}
+		return c.Token(ctx)
+	}
 }

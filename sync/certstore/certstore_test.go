@@ -120,17 +120,10 @@ func TestInstallLoadShow(t *testing.T) {
 }
 
 // emulatorProbe obtains a token with a credential from the emulator.
-func emulatorProbe(emu *emulator.Graph, u string) certstore.Probe {
-	return func(ctx context.Context, c *certcred.Credential) error {
-		fc := clock.NewFake(t0)
-		cl, err := graph.New(graph.Options{TenantID: emulator.GraphDefaultTenantID, ClientID: emulator.GraphDefaultClientID,
-			SyncUser: emulator.GraphDefaultSyncUser, Certificate: c, AuthorityURL: u, GraphURL: u, Clock: fc,
-			Retry: retry.Policy{MaxAttempts: 1}})
-		if err != nil {
-			return err
-		}
-		return cl.Token(ctx)
-	}
+func emulatorProbe(u string) certstore.Probe {
+	return certstore.TokenProbe(graph.Options{TenantID: emulator.GraphDefaultTenantID, ClientID: emulator.GraphDefaultClientID,
+		SyncUser: emulator.GraphDefaultSyncUser, ClientSecret: "ignored", AuthorityURL: u, GraphURL: u, Clock: clock.NewFake(t0),
+		Retry: retry.Policy{MaxAttempts: 1}})
 }
 
 // A rotation keeps the certificate in use working until the new one is
@@ -141,7 +134,7 @@ func TestRotationHasNoWindowWithoutCredential(t *testing.T) {
 	emu := emulator.NewGraph(emulator.GraphOptions{Clock: clock.NewFake(t0)})
 	u, stop := emu.Start()
 	defer stop()
-	probe := emulatorProbe(emu, u)
+	probe := emulatorProbe(u)
 	old, nu, newer := f.cs[0], f.cs[1], f.cs[2]
 
 	if err := f.store.Install(ctx, old); err != nil {
