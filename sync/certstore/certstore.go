@@ -76,6 +76,9 @@ func (s *Store) Install(ctx context.Context, cred *certcred.Credential) error {
 	cur, prev, err := s.Load(ctx)
 	switch {
 	case errors.Is(err, ErrNone):
+	case errors.Is(err, secrets.ErrKeychain) || ctx.Err() != nil:
+		// The keychain cannot be read now: replacing blind could lose the credential in use.
+		return fmt.Errorf("install certificate: %w", err)
 	case err != nil:
 		// A damaged current credential is replaced outright; it worked for nobody.
 		s.log.Warn("the installed certificate credential is unreadable; replacing it", "err", err)

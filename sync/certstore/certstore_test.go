@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -247,5 +248,27 @@ func TestInstallFailureKeepsTheCredentialInUse(t *testing.T) {
 	}
 	if cur, _, err := f.store.Load(ctx); err != nil || cur.Thumbprint() != f.cs[0].Thumbprint() {
 		t.Fatalf("after a failed file write: %v", err)
+	}
+}
+
+// brokenKeys is a keychain that cannot be read.
+type brokenKeys struct{ *secrets.Store }
+
+func (brokenKeys) Get(context.Context, secrets.Name) (string, secrets.Source, error) {
+	return "", "", fmt.Errorf("%w: no D-Bus session", secrets.ErrKeychain)
+}
+
+func TestInstallRefusesWhenTheKeychainCannotBeRead(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.store.Install(ctx, f.cs[0]); err != nil {
+		t.Fatal(err)
+	}
+	s := certstore.New(brokenKeys{f.keys}, f.dir, nil)
+	if err := s.Install(ctx, f.cs[1]); !errors.Is(err, secrets.ErrKeychain) {
+		t.Fatalf("install with an unreadable keychain: %v", err)
+	}
+	if cur, _, err := f.store.Load(ctx); err != nil || cur.Thumbprint() != f.cs[0].Thumbprint() {
+		t.Fatalf("the credential in use changed: %v", err)
 	}
 }
