@@ -47,19 +47,20 @@ const (
 // Options configure a Client. Zero values mean production defaults.
 type Options struct {
 	TenantID, ClientID, ClientSecret string
+	SyncUser                         string
+	AuthorityURL                     string       // "" => https://login.microsoftonline.com
+	GraphURL                         string       // "" => https://graph.microsoft.com
+	HTTPClient                       *http.Client // nil => a client with sane timeouts
+	Clock                            clock.Clock
+	Retry                            retry.Policy
+	Logger                           *slog.Logger
+	MaxInFlight                      int // default 4, never more than 4
+	BatchSize                        int // default 20, never more than 20
+
 	// Certificate, when set, is the credential instead of ClientSecret
 	// (which must then be empty): each token request carries a fresh
 	// client assertion it signs.
-	Certificate  ClientCertificate
-	SyncUser     string
-	AuthorityURL string       // "" => https://login.microsoftonline.com
-	GraphURL     string       // "" => https://graph.microsoft.com
-	HTTPClient   *http.Client // nil => a client with sane timeouts
-	Clock        clock.Clock
-	Retry        retry.Policy
-	Logger       *slog.Logger
-	MaxInFlight  int // default 4, never more than 4
-	BatchSize    int // default 20, never more than 20
+	Certificate ClientCertificate
 }
 
 // Stats counts what the client did since it was made.
