@@ -121,7 +121,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown rule field", "{\"rules\": [{\"type\": \"subject\"}, {\"acitvity\": \"lunch\"}]}",
 			"line 1, column 34: rules[1].acitvity: unknown field; expected one of scope, type, match, activity, role"},
 		{"secret in the config", "{\"connector\": {\"clientSecret\": \"Abc8Q~verysecret\"}}",
-			"line 1, column 16: connector.clientSecret: unknown field; expected one of name, tenantId, clientId, syncUser, secretExpires, authorityURL, graphURL"},
+			"line 1, column 16: connector.clientSecret: unknown field; expected one of name, tenantId, clientId, syncUser, secretExpires, authorityURL, graphURL, credential"},
 		{"bool as string", "{\"users\": [{\"enabled\": \"true\"}]}",
 			"line 1, column 13: users[0].enabled: expected true or false, got a string"},
 		{"string as number", "{\"users\": [{\"onecloudUser\": 1001}]}",

@@ -42,6 +42,9 @@ type Connector struct {
 	SecretExpires string `json:"secretExpires,omitempty"` // YYYY-MM-DD
 	AuthorityURL  string `json:"authorityURL,omitempty"`  // default DefaultAuthorityURL
 	GraphURL      string `json:"graphURL,omitempty"`      // default DefaultGraphURL
+	// Credential is how the app signs in: CredentialSecret ("" too) or
+	// CredentialCertificate (credential.go).
+	Credential string `json:"credential,omitempty"`
 }
 
 // OneCloud says where the OneCloud REST API is.

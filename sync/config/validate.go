@@ -117,6 +117,9 @@ func (v *validator) connector(k Connector) {
 			v.add("connector.secretExpires", "%q is not a date; expected YYYY-MM-DD, e.g. 2027-06-30", k.SecretExpires)
 		}
 	}
+	if err := checkCredential(k.Credential); err != "" {
+		v.add("connector.credential", "%s", err)
+	}
 	v.url("connector.authorityURL", k.AuthorityURL, false, "the Entra ID login endpoint, e.g. "+DefaultAuthorityURL)
 	v.url("connector.graphURL", k.GraphURL, false, "the Microsoft Graph endpoint, e.g. "+DefaultGraphURL)
 }

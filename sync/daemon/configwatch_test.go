@@ -33,7 +33,13 @@ func TestConfigFileEditedOnDisk(t *testing.T) {
 
 	// A broken edit: reported with what is wrong, the sync goes on.
 	broken := []byte(`{"version": 1, "sync": {"interval": "5s"`)
-	if err := os.WriteFile(o.cfgPath, broken, 0o600); err != nil {
+	// Written whole at once (temp file, rename): a check that read it half-written would see a
+	// second, different broken file and rightly report it too.
+	tmp := o.cfgPath + ".tmp"
+	if err := os.WriteFile(tmp, broken, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, o.cfgPath); err != nil {
 		t.Fatal(err)
 	}
 	ev := waitEvent(t, events, "the broken edit reported", func(ev localapi.Event) bool {

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -91,6 +92,8 @@ type Graph struct {
 	syncUser      string
 	tokenLifetime time.Duration
 	secretExpired bool
+	certs         map[string][]*x509.Certificate // uploaded certificates by graphAppKey (graph_cert.go)
+	assertions    []GraphAssertion               // accepted client assertions (graph_cert.go)
 	consent       bool
 	latency       time.Duration
 	throttleEvery int

@@ -65,6 +65,8 @@ func (g *Graph) serveToken(w http.ResponseWriter, r *http.Request, tenantID stri
 	clientID := r.PostForm.Get("client_id")
 	secret := r.PostForm.Get("client_secret")
 	scope := r.PostForm.Get("scope")
+	// A certificate credential sends a signed assertion instead of the secret.
+	assertion := r.PostForm.Has("client_assertion") || r.PostForm.Has("client_assertion_type")
 
 	g.mu.Lock()
 	down := g.tokenDown
@@ -105,14 +107,21 @@ func (g *Graph) serveToken(w http.ResponseWriter, r *http.Request, tenantID stri
 				"if the application has not been installed by the administrator of the tenant or consented to by "+
 				"any user in the tenant. You may have sent your authentication request to the wrong tenant.",
 				clientID, tenant.id))
-	case secret == "":
+	case assertion && secret != "":
+		// Entra refuses two credentials in one request; its exact code for
+		// this is not documented, so the emulator uses a request error.
+		g.writeTokenError(w, http.StatusBadRequest, "invalid_request", 90014,
+			"Only one of 'client_assertion' and 'client_secret' may be sent.")
+	case assertion && !g.checkAssertion(w, r, tenant.id, clientID):
+		// checkAssertion has answered.
+	case !assertion && secret == "":
 		g.writeTokenError(w, http.StatusUnauthorized, "invalid_client", 7000216,
 			"'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.")
-	case secret != appSecret:
+	case !assertion && secret != appSecret:
 		g.writeTokenError(w, http.StatusUnauthorized, "invalid_client", 7000215,
 			fmt.Sprintf("Invalid client secret provided. Ensure the secret being sent in the request is the "+
 				"client secret value, not the client secret ID, for a secret added to app '%s'.", clientID))
-	case expired:
+	case !assertion && expired:
 		g.writeTokenError(w, http.StatusUnauthorized, "invalid_client", 7000222,
 			fmt.Sprintf("The provided client secret keys for app '%s' are expired. Visit the Azure portal to "+
 				"create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate "+

@@ -48,6 +48,18 @@ const (
 	KindBadResponse
 	// KindCanceled: the caller's context ended first.
 	KindCanceled
+	// KindCertificateNotRegistered: AADSTS700027, the certificate that signed
+	// the client assertion is not uploaded to the app (or its key is not the
+	// certificate's).
+	KindCertificateNotRegistered
+	// KindAssertionTime: AADSTS700024, the client assertion is outside its
+	// valid time, nearly always a wrong PC clock.
+	KindAssertionTime
+	// KindCertificateExpired: AADSTS7000274 or AADSTS1000502 (or a 700027
+	// saying "expired"), the uploaded certificate is past its end date.
+	KindCertificateExpired
+	// KindCertificateRevoked: AADSTS7000277 or AADSTS7000214.
+	KindCertificateRevoked
 )
 
 var kindNames = [...]string{
@@ -66,6 +78,11 @@ var kindNames = [...]string{
 	KindBadRequest:        "request rejected",
 	KindBadResponse:       "unreadable response",
 	KindCanceled:          "canceled",
+
+	KindCertificateNotRegistered: "certificate not uploaded to the app",
+	KindAssertionTime:            "client assertion outside its valid time",
+	KindCertificateExpired:       "certificate expired",
+	KindCertificateRevoked:       "certificate revoked",
 }
 
 func (k Kind) String() string {
@@ -156,6 +173,34 @@ func remedy(k Kind, mailbox, syncUser string) string {
 			"(login.microsoftonline.com and graph.microsoft.com must be reachable over HTTPS)."
 	case KindBadRequest, KindBadResponse:
 		return "Microsoft Graph and calsync disagree on the request; please report this with the message above."
+	case KindCertificateNotRegistered, KindAssertionTime, KindCertificateExpired, KindCertificateRevoked:
+		return certificateRemedy(k, "")
+	}
+	return ""
+}
+
+// certificateRemedy is the advice for a certificate credential failure;
+// thumbprint (SHA-1, as Entra shows it) names the certificate calsync used.
+func certificateRemedy(k Kind, thumbprint string) string {
+	file, which := CertificateFileName, "The certificate"
+	if thumbprint != "" {
+		file += " (thumbprint " + thumbprint + ")"
+		which += " " + thumbprint
+	}
+	const certs = "Entra ID > App registrations > your app > Certificates & secrets > Certificates"
+	switch k {
+	case KindCertificateNotRegistered:
+		return "Entra ID does not know the certificate calsync signs with: upload " + file + " in " + certs +
+			" > Upload certificate. The file is in calsync's config directory; `calsync cert show` prints its thumbprint. " +
+			"A certificate uploaded a moment ago can take a few minutes to be accepted."
+	case KindAssertionTime:
+		return "Entra ID refused the sign-in because it arrived outside its valid time: check this PC's clock, " +
+			"date and time zone (turn on automatic time synchronisation), then try again."
+	case KindCertificateExpired:
+		return which + " has expired: run `calsync cert new`, upload the new " + CertificateFileName + " in " + certs +
+			", then delete the expired one there."
+	case KindCertificateRevoked:
+		return which + " has been revoked: run `calsync cert new` and upload the new " + CertificateFileName + " in " + certs + "."
 	}
 	return ""
 }
@@ -252,6 +297,17 @@ func classifyTokenError(err error, redact func(string) string) *Error {
 		e.Kind = KindAppNotFound
 	case 90002, 900023:
 		e.Kind = KindTenantNotFound
+	case 700027:
+		e.Kind = KindCertificateNotRegistered
+		if strings.Contains(strings.ToLower(desc), "expired") {
+			e.Kind = KindCertificateExpired
+		}
+	case 700024:
+		e.Kind = KindAssertionTime
+	case 7000274, 1000502:
+		e.Kind = KindCertificateExpired
+	case 7000277, 7000214:
+		e.Kind = KindCertificateRevoked
 	default:
 		switch {
 		case e.Status == http.StatusTooManyRequests:

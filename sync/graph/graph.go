@@ -56,6 +56,11 @@ type Options struct {
 	Logger                           *slog.Logger
 	MaxInFlight                      int // default 4, never more than 4
 	BatchSize                        int // default 20, never more than 20
+
+	// Certificate, when set, is the credential instead of ClientSecret
+	// (which must then be empty): each token request carries a fresh
+	// client assertion it signs.
+	Certificate ClientCertificate
 }
 
 // Stats counts what the client did since it was made.
@@ -93,8 +98,10 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("graph: tenant ID %q is not valid; expected a GUID or a domain such as contoso.onmicrosoft.com", opts.TenantID)
 	case opts.ClientID == "":
 		return nil, errors.New("graph: client ID is empty; expected the Application (client) ID of the app registration")
-	case opts.ClientSecret == "":
+	case opts.ClientSecret == "" && opts.Certificate == nil:
 		return nil, errors.New("graph: client secret is empty; run `calsync secret set graph`")
+	case opts.ClientSecret != "" && opts.Certificate != nil:
+		return nil, errors.New("graph: both a client secret and a certificate are given; use one (connector.credential)")
 	case opts.SyncUser == "":
 		return nil, errors.New("graph: synchronization user is empty; expected the monitor mailbox address")
 	}
@@ -351,7 +358,8 @@ feed:
 func (e *Error) fatal() bool {
 	switch e.Kind {
 	case KindWrongSecret, KindSecretExpired, KindAppNotFound, KindTenantNotFound,
-		KindAccessDenied, KindUnauthorized, KindCanceled:
+		KindAccessDenied, KindUnauthorized, KindCanceled,
+		KindCertificateNotRegistered, KindAssertionTime, KindCertificateExpired, KindCertificateRevoked:
 		return true
 	case KindMailboxNotFound, KindMailboxNotEnabled:
 		// Only when it is the synchronization user itself (a 404 for the URL).

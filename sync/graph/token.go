@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -11,6 +12,23 @@ import (
 
 	"github.com/calsync/calsync/sync/retry"
 )
+
+// CertificateFileName is the certificate file of the certificate credential,
+// named in remedies (certcred.FileName; repeated so that graph does not
+// depend on how the credential is made).
+const CertificateFileName = "calsync-graph.cer"
+
+// clientAssertionType is the client_assertion_type of a JWT assertion.
+const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// ClientCertificate is the certificate credential: it signs the client
+// assertion (a JWT for audience, the token endpoint URL) that replaces the
+// client secret. *certcred.Credential implements it.
+type ClientCertificate interface {
+	Assertion(clientID, audience string, now time.Time) (string, error)
+	// Thumbprint is the certificate's SHA-1 in upper-case hex, named in remedies.
+	Thumbprint() string
+}
 
 // refreshMargin is how long before expiry a token is replaced, so a
 // request never leaves with a token that dies in flight.
@@ -34,17 +52,43 @@ func newTokenCache(c *Client) *tokenCache {
 	if c.opts.AuthorityURL == DefaultAuthorityURL {
 		tokenURL = microsoft.AzureADEndpoint(c.opts.TenantID).TokenURL
 	}
-	return &tokenCache{
+	t := &tokenCache{
 		c: c,
 		conf: clientcredentials.Config{
 			ClientID:     c.opts.ClientID,
 			ClientSecret: c.opts.ClientSecret,
 			TokenURL:     tokenURL,
 			Scopes:       []string{c.opts.GraphURL + "/.default"},
-			AuthStyle:    oauth2.AuthStyleInParams,
+			// In params, x/oauth2 sends client_secret only when it is
+			// non-empty, so a certificate request carries none.
+			AuthStyle: oauth2.AuthStyleInParams,
 		},
 		sem: make(chan struct{}, 1),
 	}
+	if c.opts.Certificate != nil {
+		t.conf.ClientSecret = ""
+		t.conf.EndpointParams = url.Values{"client_assertion_type": {clientAssertionType}}
+	}
+	return t
+}
+
+// sign puts a fresh client assertion in the token request parameters. Each
+// request gets its own (new jti, nbf now), so a retry after a failure or an
+// hour later never sends a stale one. Called with sem held, which is what
+// makes writing EndpointParams safe.
+func (t *tokenCache) sign(now time.Time) *Error {
+	cert := t.c.opts.Certificate
+	if cert == nil {
+		return nil
+	}
+	a, err := cert.Assertion(t.conf.ClientID, t.conf.TokenURL, now)
+	if err != nil {
+		return &Error{Kind: KindOther, Message: "signing the client assertion failed: " + err.Error(), Err: err,
+			Remedy: "The certificate's private key in the keychain cannot sign; run `calsync cert new` and upload the new " +
+				CertificateFileName + "."}
+	}
+	t.conf.EndpointParams.Set("client_assertion", a)
+	return nil
 }
 
 // get returns a valid access token, fetching one (a single attempt) when
@@ -61,10 +105,23 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 	if t.token != "" && now.Before(t.expiry) {
 		return t.token, nil
 	}
+	if e := t.sign(now); e != nil {
+		return "", e
+	}
 	t.c.tokenRequests.Add(1)
 	tok, err := t.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, t.c.http))
+	if t.conf.EndpointParams != nil {
+		// The assertion is a bearer credential for minutes: keep it no longer.
+		t.conf.EndpointParams.Del("client_assertion")
+	}
 	if err != nil {
 		e := classifyTokenError(err, t.c.redact)
+		if cert := t.c.opts.Certificate; cert != nil && e.Remedy != "" {
+			switch e.Kind {
+			case KindCertificateNotRegistered, KindCertificateExpired, KindCertificateRevoked:
+				e.Remedy = certificateRemedy(e.Kind, cert.Thumbprint())
+			}
+		}
 		if e.Kind == KindCanceled && ctx.Err() != nil {
 			e.Err = ctx.Err()
 		}
@@ -115,6 +172,15 @@ func (t *tokenCache) invalidate(token string) {
 	if t.token == token {
 		t.token = ""
 	}
+}
+
+// CredentialInUse says how the client signs in, for `calsync check`:
+// "client secret", or "certificate " and its SHA-1 thumbprint.
+func (c *Client) CredentialInUse() string {
+	if c.opts.Certificate != nil {
+		return "certificate " + c.opts.Certificate.Thumbprint()
+	}
+	return "client secret"
 }
 
 // Token obtains an access token now (or confirms the cached one), retrying

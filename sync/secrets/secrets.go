@@ -6,12 +6,21 @@
 // Storage: go-keyring under the service name "calsync" (DefaultService); each
 // secret is one item whose keyring "user" key is Name.User():
 //
-//	graph     calsync / graph-client-secret   (Entra app client secret)
-//	onecloud  calsync / onecloud-api-token    (OneCloud API token)
+//	graph                           calsync / graph-client-secret   (Entra app client secret)
+//	onecloud                        calsync / onecloud-api-token    (OneCloud API token)
+//	graph-certificate-key           calsync / graph-certificate-key
+//	graph-certificate-key-previous  calsync / graph-certificate-key-previous
 //
 // That is the Secret Service (GNOME Keyring, KWallet) over D-Bus on Linux,
 // the login Keychain on macOS and Credential Manager on Windows (target name
 // "calsync:graph-client-secret").
+//
+// The last two are the certificate credential's private key (PKCS#8 DER in
+// base64) and, during a rotation, the key of the certificate being replaced.
+// `calsync cert new|import` writes them; they are never typed in, so they
+// are not among Names (`calsync secret set` and Status leave them alone) and
+// have no environment variable. They live in the same store as the Graph
+// secret (for the Windows service, the service's own).
 //
 // Headless servers without a keychain may supply the values through the
 // environment instead: CALSYNC_GRAPH_SECRET and CALSYNC_ONECLOUD_TOKEN. A
@@ -55,6 +64,13 @@ const (
 	Graph Name = "graph"
 	// OneCloud is the OneCloud API token.
 	OneCloud Name = "onecloud"
+	// GraphCertificateKey is the private key of the Entra app's certificate
+	// credential (certcred.Credential.KeySecret: about 1.6 KB for RSA 2048,
+	// under Windows Credential Manager's 2560 bytes). Not in Names.
+	GraphCertificateKey Name = "graph-certificate-key"
+	// GraphCertificateKeyPrevious is the key of the certificate being
+	// replaced, kept until the new one has obtained a token. Not in Names.
+	GraphCertificateKeyPrevious Name = "graph-certificate-key-previous"
 )
 
 // Environment variables that supply a secret instead of the keychain.
@@ -99,6 +115,10 @@ func (n Name) User() string {
 		return "graph-client-secret"
 	case OneCloud:
 		return "onecloud-api-token"
+	case GraphCertificateKey:
+		return "graph-certificate-key"
+	case GraphCertificateKeyPrevious:
+		return "graph-certificate-key-previous"
 	}
 	return ""
 }
@@ -121,6 +141,10 @@ func (n Name) Description() string {
 		return "Entra app client secret"
 	case OneCloud:
 		return "OneCloud API token"
+	case GraphCertificateKey:
+		return "Entra app certificate private key"
+	case GraphCertificateKeyPrevious:
+		return "private key of the Entra app certificate being replaced"
 	}
 	return ""
 }
@@ -263,6 +287,14 @@ func (s *Store) Get(ctx context.Context, n Name) (string, Source, error) {
 	if src != "" {
 		return value, src, nil
 	}
+	if n.EnvVar() == "" {
+		// The certificate key: only the keychain holds it, and only cert new/import write it.
+		if kerr != nil {
+			return "", "", fmt.Errorf("get %s secret: %w", n, kerr)
+		}
+		return "", "", fmt.Errorf("get %s secret: %w (not in the keychain, service %q); run: calsync cert new (or calsync cert import)",
+			n, ErrNotFound, s.service)
+	}
 	if kerr != nil {
 		return "", "", fmt.Errorf("get %s secret: %w", n, kerr)
 	}
@@ -278,8 +310,10 @@ func (s *Store) lookup(ctx context.Context, n Name, down *unavailableError) (val
 	if err := ctx.Err(); err != nil {
 		return "", "", nil, err
 	}
-	if v := strings.TrimSpace(s.getenv(n.EnvVar())); v != "" {
-		return v, Environment, nil, nil
+	if ev := n.EnvVar(); ev != "" {
+		if v := strings.TrimSpace(s.getenv(ev)); v != "" {
+			return v, Environment, nil, nil
+		}
 	}
 	if down != nil {
 		return "", "", &unavailableError{name: n, reason: down.reason, err: down.err}, nil
