@@ -91,6 +91,8 @@ type mainWindow struct {
 	loading bool // a load is in flight or done
 	editing bool // the editing tabs exist
 	screens windowScreens
+	// showContacts shows each status in the Contacts tab, once it exists.
+	showContacts func(localapi.Status)
 }
 
 // windowScreens are the constructors Run builds the window with; tests of the window's own logic pass
@@ -100,11 +102,17 @@ type windowScreens struct {
 	connector, rules, users func(fyne.Window, localapi.Backend, *configEditor) fyne.CanvasObject
 	wizard                  func(fyne.Window, localapi.Backend, *configEditor, func()) fyne.CanvasObject
 	service                 func(fyne.Window, ServiceControl, func()) fyne.CanvasObject
+	// contacts builds the Contacts tab and returns what shows each status in it; nil: no tab.
+	contacts func(fyne.Window, localapi.Backend, *configEditor) (fyne.CanvasObject, func(localapi.Status))
 }
 
 func realScreens() windowScreens {
 	return windowScreens{
 		connector: connectorTab, rules: rulesTab, users: usersTab, wizard: wizardTab,
+		contacts: func(w fyne.Window, b localapi.Backend, ed *configEditor) (fyne.CanvasObject, func(localapi.Status)) {
+			s := newContactsScreen(b, ed)
+			return s.root, s.showStatus
+		},
 		service: func(w fyne.Window, c ServiceControl, run func()) fyne.CanvasObject {
 			return newServiceScreen(w, c, run, nil)
 		},
@@ -144,9 +152,12 @@ func (mw *mainWindow) Content() fyne.CanvasObject { return mw.Tabs }
 
 // Observe is fed every status the status screen shows. The first time the service answers, its
 // configuration is fetched; the editing tabs (or the first-run wizard) are built with it.
-func (mw *mainWindow) Observe(_ localapi.Status, err error) {
+func (mw *mainWindow) Observe(st localapi.Status, err error) {
 	if err != nil {
 		return
+	}
+	if mw.showContacts != nil {
+		mw.showContacts(st)
 	}
 	mw.loadMu.Lock()
 	if mw.loading {
@@ -213,6 +224,11 @@ func (mw *mainWindow) addEditingTabs() {
 		container.NewTabItem(lang.L("Connector"), mw.screens.connector(w, b, ed)),
 		container.NewTabItem(lang.L("Rules"), mw.screens.rules(w, b, ed)),
 		container.NewTabItem(lang.L("Users"), mw.screens.users(w, b, ed)),
+	}
+	if mw.screens.contacts != nil {
+		var tab fyne.CanvasObject
+		tab, mw.showContacts = mw.screens.contacts(w, b, ed)
+		items = append(items, container.NewTabItem(lang.L("Contacts"), tab))
 	}
 	mw.Tabs.SetItems(append(items, mw.Tabs.Items[1:]...))
 }
