@@ -146,7 +146,7 @@ func countFailed(steps []check.Step) (failed, skipped int) {
 // secret come first, because every later step depends on them (2); a
 // failure of Entra ID, Graph, the secret's expiry or OneCloud means nothing
 // could be synced (4); a failure of only the per-mailbox or Reviewer-rights
-// steps leaves the other users syncing (3).
+// (or working-hours) steps leaves the other users syncing (3).
 func checkExitCode(steps []check.Step) int {
 	code := exitOK
 	for _, s := range steps {
@@ -156,7 +156,7 @@ func checkExitCode(steps []check.Step) int {
 		switch s.Name {
 		case check.StepConfig, check.StepSecret:
 			return exitUsage
-		case check.StepMailboxes, check.StepSubjects:
+		case check.StepMailboxes, check.StepSubjects, check.StepWorkingHours:
 			code = max(code, exitSomeFailed)
 		default:
 			code = exitNoneSynced

@@ -24,14 +24,13 @@ import (
 
 // Step names, in the order Run reports them.
 const (
-	StepConfig    = "Configuration is valid"
-	StepSecret    = "Client secret is present"
-	StepToken     = "Access token obtained from Entra ID"
-	StepSyncUser  = "getSchedule works for the synchronization user"
-	StepMailboxes = "Every enabled user's mailbox resolves"
-	StepSubjects  = "Event subjects are visible (Reviewer rights)"
-	// StepWorkingHours runs only when some rule is a workinghours rule.
-	StepWorkingHours = "Every enabled user publishes working hours"
+	StepConfig       = "Configuration is valid"
+	StepSecret       = "Client secret is present"
+	StepToken        = "Access token obtained from Entra ID"
+	StepSyncUser     = "getSchedule works for the synchronization user"
+	StepMailboxes    = "Every enabled user's mailbox resolves"
+	StepSubjects     = "Event subjects are visible (Reviewer rights)"
+	StepWorkingHours = "Every enabled user publishes working hours" // only with a workinghours rule
 	StepSecretExpiry = "Client secret is not about to expire"
 	StepOneCloud     = "OneCloud is reachable and accepts the token"
 )
