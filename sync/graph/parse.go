@@ -110,7 +110,7 @@ func ParseScheduleResponse(body []byte) ([]calendar.Schedule, error) {
 		// Working hours are read apart from the events: a zone this build
 		// cannot resolve is that user's working-hours error, not a reason
 		// to drop their meetings.
-		if wh, err := workhours.Parse(info.WorkingHours); err != nil {
+		if wh, err := workhours.ParseWith(info.WorkingHours, zones.resolve); err != nil {
 			s.WorkingHoursErr = err
 		} else {
 			s.WorkingHours = wh

@@ -47,6 +47,14 @@ type WorkingHours struct {
 // input) and {} mean the mailbox publishes none: (nil, nil), so a rule on
 // working hours never matches it.
 func Parse(b []byte) (*WorkingHours, error) {
+	return ParseWith(b, LoadZone)
+}
+
+// ParseWith is Parse with named zones resolved by resolve, e.g. a cache in
+// front of LoadZone: loading a zone from the embedded database costs tens
+// of microseconds, and a getSchedule answer names the same few zones for
+// every mailbox.
+func ParseWith(b []byte, resolve func(name string) (*time.Location, error)) (*WorkingHours, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		return nil, nil
@@ -62,12 +70,16 @@ func Parse(b []byte) (*WorkingHours, error) {
 	if err := json.Unmarshal(b, &g); err != nil {
 		return nil, fmt.Errorf("workingHours: %w", err)
 	}
-	return FromGraph(g)
+	return fromGraph(g, resolve)
 }
 
 // FromGraph checks Graph's workingHours and resolves its zone. Errors name
 // the field and the value, never guess: a wrong zone would be hours off.
 func FromGraph(g Graph) (*WorkingHours, error) {
+	return fromGraph(g, LoadZone)
+}
+
+func fromGraph(g Graph, resolve func(string) (*time.Location, error)) (*WorkingHours, error) {
 	w := &WorkingHours{}
 	for _, d := range g.DaysOfWeek {
 		wd, err := parseWeekday(d)
@@ -97,7 +109,12 @@ func FromGraph(g Graph) (*WorkingHours, error) {
 	if g.TimeZone == nil {
 		return nil, fmt.Errorf("workingHours.timeZone is missing")
 	}
-	if w.loc, err = g.TimeZone.Location(); err != nil {
+	if g.TimeZone.IsCustom() {
+		w.loc, err = customLocation(*g.TimeZone)
+	} else {
+		w.loc, err = resolve(g.TimeZone.Name)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("workingHours.timeZone: %w", err)
 	}
 	w.zone = strings.TrimSpace(g.TimeZone.Name)

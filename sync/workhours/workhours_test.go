@@ -365,3 +365,20 @@ func TestZeroValue(t *testing.T) {
 		t.Error("the zero value has no working day")
 	}
 }
+
+func TestParseWithResolver(t *testing.T) {
+	var asked []string
+	resolve := func(name string) (*time.Location, error) {
+		asked = append(asked, name)
+		return LoadZone(name)
+	}
+	if _, err := ParseWith([]byte(hours(weekdays, "08:00:00", "17:00:00", `{"name":"GMT Standard Time"}`)), resolve); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseWith([]byte(hours(weekdays, "08:00:00", "17:00:00", customPacific)), resolve); err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 1 || asked[0] != "GMT Standard Time" {
+		t.Errorf("resolver asked for %q; want the named zone only", asked)
+	}
+}

@@ -70,13 +70,6 @@ func WindowsToIANA(name string) (string, bool) {
 	return iana, ok
 }
 
-// WindowsZoneNames returns the number of Windows names the embedded CLDR
-// data maps, for tests and diagnostics.
-func WindowsZoneNames() int {
-	m, _ := windowsZones()
-	return len(m)
-}
-
 // LoadZone resolves a time zone name as Graph and Outlook write it: UTC
 // (also "" and Microsoft's UTC spellings), a Windows zone name through CLDR,
 // or an IANA name. Anything else is an error naming the zone: guessing UTC
