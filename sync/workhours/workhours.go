@@ -59,16 +59,12 @@ func ParseWith(b []byte, resolve func(name string) (*time.Location, error)) (*Wo
 	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		return nil, nil
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("workingHours: %w", err)
-	}
-	if len(raw) == 0 {
-		return nil, nil
-	}
 	var g Graph
 	if err := json.Unmarshal(b, &g); err != nil {
 		return nil, fmt.Errorf("workingHours: %w", err)
+	}
+	if g.DaysOfWeek == nil && g.StartTime == "" && g.EndTime == "" && g.TimeZone == nil {
+		return nil, nil // {} (or only fields this build does not read)
 	}
 	return fromGraph(g, resolve)
 }
