@@ -145,8 +145,8 @@ func countFailed(steps []check.Step) (failed, skipped int) {
 // checkExitCode classifies a failed diagnosis. The configuration and the
 // secret come first, because every later step depends on them (2); a
 // failure of Entra ID, Graph, the secret's expiry or OneCloud means nothing
-// could be synced (4); a failure of only the per-mailbox, Reviewer-rights or
-// contacts steps leaves presence syncing (3).
+// could be synced (4); a failure of only the per-mailbox, Reviewer-rights,
+// working-hours or contacts steps leaves presence syncing (3).
 func checkExitCode(steps []check.Step) int {
 	code := exitOK
 	for _, s := range steps {
@@ -156,7 +156,7 @@ func checkExitCode(steps []check.Step) int {
 		switch s.Name {
 		case check.StepConfig, check.StepSecret:
 			return exitUsage
-		case check.StepMailboxes, check.StepSubjects, check.StepContacts:
+		case check.StepMailboxes, check.StepSubjects, check.StepWorkingHours, check.StepContacts:
 			code = max(code, exitSomeFailed)
 		default:
 			code = exitNoneSynced

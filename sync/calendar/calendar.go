@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/calsync/calsync/sync/workhours"
 )
 
 // Status is an Exchange free/busy availability.
@@ -71,6 +73,11 @@ type Schedule struct {
 	Mailbox string
 	Events  []Event
 	Err     error
+	// WorkingHours are the mailbox's published working hours; nil when it
+	// publishes none (null, missing or {}), or when they could not be read,
+	// and then WorkingHoursErr says why. Either leaves Events as read.
+	WorkingHours    *workhours.WorkingHours
+	WorkingHoursErr error
 }
 
 // Boundaries returns the sorted, distinct event starts and ends strictly after

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ const (
 	StepSyncUser     = "getSchedule works for the synchronization user"
 	StepMailboxes    = "Every enabled user's mailbox resolves"
 	StepSubjects     = "Event subjects are visible (Reviewer rights)"
+	StepWorkingHours = "Every enabled user publishes working hours" // only with a workinghours rule
 	StepContacts     = "Contacts are readable (Contacts.Read)"
 	StepSecretExpiry = "Client secret is not about to expire"
 	StepOneCloud     = "OneCloud is reachable and accepts the token"
@@ -97,6 +99,7 @@ func Run(ctx context.Context, d Deps) []Step {
 	r.syncUser()
 	r.mailboxes()
 	r.subjects()
+	r.workingHours()
 	r.contacts()
 	r.secretExpiry()
 	r.oneCloud()
@@ -363,6 +366,51 @@ func (r *runner) contacts() {
 		return
 	}
 	r.add(Step{Name: StepContacts, OK: true, Detail: fmt.Sprintf("%s: %d contacts", mailbox, len(got))})
+}
+
+// workingHours reports, for a config with a workinghours rule, each user
+// whose mailbox publishes no working hours (the rule never matches them:
+// calsync does not guess) and each whose working hours cannot be read.
+func (r *runner) workingHours() {
+	if r.d.Config == nil || !slices.ContainsFunc(r.d.Config.Rules, func(cr config.Rule) bool {
+		return strings.EqualFold(strings.TrimSpace(cr.Type), config.TypeWorkingHours)
+	}) {
+		return
+	}
+	if !r.readUsers {
+		r.skip(StepWorkingHours, "the users' mailboxes were not read")
+		return
+	}
+	var none, bad []string
+	read := 0
+	for _, s := range r.schedules {
+		switch {
+		case s.Err != nil:
+		case s.WorkingHoursErr != nil:
+			bad = append(bad, s.Mailbox+": "+s.WorkingHoursErr.Error())
+		case s.WorkingHours == nil:
+			none = append(none, s.Mailbox)
+		default:
+			read++
+		}
+	}
+	switch {
+	case len(bad) > 0:
+		st := Step{Name: StepWorkingHours,
+			Detail: fmt.Sprintf("working hours cannot be read for %d users: %s", len(bad), strings.Join(bad, "; ")),
+			Remedy: "In Outlook (File > Options > Calendar > Work time) or Outlook on the web (Settings > Calendar > " +
+				"View > Work hours), set the user's working days, start, end and time zone again."}
+		if len(none) > 0 {
+			st.Detail += "; no working hours published: " + strings.Join(none, ", ")
+		}
+		r.add(st)
+	case len(none) > 0:
+		r.add(Step{Name: StepWorkingHours, OK: true, Warning: true,
+			Detail: "no working hours published: " + strings.Join(none, ", ") + " (the workinghours rule never matches them)",
+			Remedy: "Set the working hours in each user's Outlook, or leave them: those users simply never get the working-hours activity."})
+	default:
+		r.add(Step{Name: StepWorkingHours, OK: true, Detail: fmt.Sprintf("working hours read for all %d users", read)})
+	}
 }
 
 func (r *runner) secretExpiry() {

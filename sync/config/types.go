@@ -61,7 +61,7 @@ type Sync struct {
 // Rule maps calendar events to a OneCloud presence.
 type Rule struct {
 	Scope    string `json:"scope"` // "organization" or "group:<id>"
-	Type     string `json:"type"`  // availability, subject, location, private
+	Type     string `json:"type"`  // availability, subject, location, private, workinghours
 	Match    string `json:"match"`
 	Activity string `json:"activity"`
 	Role     string `json:"role,omitempty"`
@@ -80,7 +80,13 @@ const (
 	TypeSubject      = "subject"
 	TypeLocation     = "location"
 	TypePrivate      = "private"
+	// TypeWorkingHours matches when the moment is outside the working
+	// hours the user's mailbox publishes; its only match is MatchOutside.
+	TypeWorkingHours = "workinghours"
 )
+
+// MatchOutside is the one match of a workinghours rule.
+const MatchOutside = "outside"
 
 // Scopes.
 const (

@@ -256,7 +256,7 @@ func (v *validator) id(field, s string, required bool, expected string) {
 	}
 }
 
-const ruleTypes = "availability, subject, location, private"
+const ruleTypes = "availability, subject, location, private, workinghours"
 
 func (v *validator) rule(at string, r Rule) {
 	const scopeExpected = `expected "organization" or "group:<OneCloud group id>", e.g. group:sales`
@@ -287,6 +287,10 @@ func (v *validator) rule(at string, r Rule) {
 	case TypePrivate:
 		if r.Match != "true" && r.Match != "false" {
 			v.add(at+".match", "%q is not a private flag; expected \"true\" or \"false\"", r.Match)
+		}
+	case TypeWorkingHours:
+		if r.Match != MatchOutside {
+			v.add(at+".match", "%q is not a working-hours match; expected %q, the only one", r.Match, MatchOutside)
 		}
 	case "":
 		v.add(at+".type", "required; expected one of %s", ruleTypes)

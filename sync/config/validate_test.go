@@ -36,7 +36,7 @@ const (
 	tenantExp = "expected the Directory (tenant) ID, a GUID like 00000000-0000-0000-0000-000000000000, or a domain like contoso.onmicrosoft.com"
 	clientExp = "expected the Application (client) ID, a GUID like 00000000-0000-0000-0000-000000000000"
 	scopeExp  = `expected "organization" or "group:<OneCloud group id>", e.g. group:sales`
-	typesExp  = "expected one of availability, subject, location, private"
+	typesExp  = "expected one of availability, subject, location, private, workinghours"
 	durExp    = "expected a Go duration like 30s, 1m or 1h30m"
 )
 
@@ -140,6 +140,26 @@ func TestValidateEachError(t *testing.T) {
 			"rules[1].match: empty pattern; expected the location text with optional * wildcards, e.g. *Room 4*"},
 		{"private not a flag", func(c *Config) { c.Rules[2].Match = "yes" },
 			`rules[2].match: "yes" is not a private flag; expected "true" or "false"`},
+		{"workinghours inside", func(c *Config) {
+			c.Rules[2] = Rule{Scope: "organization", Type: "workinghours", Match: "inside", Activity: "gone-home"}
+		},
+			`rules[2].match: "inside" is not a working-hours match; expected "outside", the only one`},
+		{"workinghours empty match", func(c *Config) {
+			c.Rules[2] = Rule{Scope: "organization", Type: "workinghours", Activity: "gone-home"}
+		},
+			`rules[2].match: "" is not a working-hours match; expected "outside", the only one`},
+		{"workinghours match case", func(c *Config) {
+			c.Rules[2] = Rule{Scope: "organization", Type: "workinghours", Match: "Outside", Activity: "gone-home"}
+		},
+			`rules[2].match: "Outside" is not a working-hours match; expected "outside", the only one`},
+		{"workinghours no activity", func(c *Config) {
+			c.Rules[2] = Rule{Scope: "group:sales", Type: "workinghours", Match: "outside"}
+		},
+			"rules[2].activity: required; expected the OneCloud activity id to set, e.g. meeting"},
+		{"workinghours bad scope", func(c *Config) {
+			c.Rules[2] = Rule{Scope: "everyone", Type: "workinghours", Match: "outside", Activity: "gone-home"}
+		},
+			`rules[2].scope: "everyone" is not a scope; ` + scopeExp},
 		{"activity missing", func(c *Config) { c.Rules[0].Activity = "" },
 			"rules[0].activity: required; expected the OneCloud activity id to set, e.g. meeting"},
 		{"role blank", func(c *Config) { c.Rules[0].Role = " " },
@@ -218,6 +238,12 @@ func TestValidateAccepts(t *testing.T) {
 		{"availability any case", func(c *Config) { c.Rules[0].Match = "WorkingElsewhere" }},
 		{"match everything", func(c *Config) { c.Rules[1].Match = "*" }},
 		{"private false", func(c *Config) { c.Rules[2].Match = "false" }},
+		{"workinghours outside", func(c *Config) {
+			c.Rules = append(c.Rules, Rule{Scope: "organization", Type: TypeWorkingHours, Match: MatchOutside, Activity: "gone-home"})
+		}},
+		{"workinghours outside, group and role", func(c *Config) {
+			c.Rules = append(c.Rules, Rule{Scope: "group:sales", Type: TypeWorkingHours, Match: MatchOutside, Activity: "closed", Role: "night"})
+		}},
 		{"role set", func(c *Config) { c.Rules[0].Role = "office" }},
 		{"interval minimum, lookahead just under 62 days", func(c *Config) {
 			c.Sync.Interval = "15s"

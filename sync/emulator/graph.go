@@ -124,6 +124,7 @@ type graphMailbox struct {
 	shared  bool   // Reviewer rights granted to the sync user
 	errCode string // forced per-item error, e.g. MailboxNotEnabledForRESTAPI
 	errMsg  string
+	wh      graphMailboxHours // published working hours (graph_workinghours.go)
 }
 
 type graphIssued struct {

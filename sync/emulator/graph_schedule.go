@@ -41,15 +41,6 @@ type graphScheduleItem struct {
 	End       graphDateTimeZone `json:"end"`
 }
 
-type graphWorkingHours struct {
-	DaysOfWeek []string `json:"daysOfWeek"`
-	StartTime  string   `json:"startTime"`
-	EndTime    string   `json:"endTime"`
-	TimeZone   struct {
-		Name string `json:"name"`
-	} `json:"timeZone"`
-}
-
 type graphFreeBusyError struct {
 	Message      string `json:"message"`
 	ResponseCode string `json:"responseCode"`
@@ -59,7 +50,7 @@ type graphScheduleInformation struct {
 	ScheduleID       string              `json:"scheduleId"`
 	AvailabilityView *string             `json:"availabilityView,omitempty"`
 	ScheduleItems    []graphScheduleItem `json:"scheduleItems,omitempty"`
-	WorkingHours     *graphWorkingHours  `json:"workingHours,omitempty"`
+	WorkingHours     json.RawMessage     `json:"workingHours,omitempty"` // "null" for none
 	Error            *graphFreeBusyError `json:"error,omitempty"`
 }
 
@@ -354,13 +345,8 @@ func (g *Graph) graphScheduleOf(id string, start, end time.Time, interval int, o
 		items = append(items, it)
 	}
 	view := graphAvailabilityView(events, start, end, interval)
-	wh := &graphWorkingHours{
-		DaysOfWeek: []string{"monday", "tuesday", "wednesday", "thursday", "friday"},
-		StartTime:  "08:00:00.0000000",
-		EndTime:    "17:00:00.0000000",
-	}
-	wh.TimeZone.Name = "W. Europe Standard Time"
-	return graphScheduleInformation{ScheduleID: id, AvailabilityView: &view, ScheduleItems: items, WorkingHours: wh}
+	return graphScheduleInformation{ScheduleID: id, AvailabilityView: &view, ScheduleItems: items,
+		WorkingHours: mb.workingHoursJSON()}
 }
 
 // graphAvailabilityView is one digit per interval: 0 free or working

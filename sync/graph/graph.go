@@ -262,6 +262,8 @@ func (c *Client) GetSchedules(ctx context.Context, mailboxes []string, start, en
 			}
 			for n, i := range positions[strings.ToLower(m)] {
 				out[i].Events, out[i].Err = s.Events, s.Err
+				// Working hours are immutable, so entries may share them.
+				out[i].WorkingHours, out[i].WorkingHoursErr = s.WorkingHours, s.WorkingHoursErr
 				if n > 0 {
 					// A repeated mailbox gets its own copy, so no caller
 					// can change another entry's events.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/workhours"
 )
 
 // The getSchedule response, as far as calsync reads it.
@@ -19,7 +20,9 @@ type scheduleResponse struct {
 type scheduleInformation struct {
 	ScheduleID    string         `json:"scheduleId"`
 	ScheduleItems []scheduleItem `json:"scheduleItems"`
-	Error         *freeBusyError `json:"error"`
+	// WorkingHours stays raw: its errors must not fail the events.
+	WorkingHours json.RawMessage `json:"workingHours"`
+	Error        *freeBusyError  `json:"error"`
 }
 
 type freeBusyError struct {
@@ -71,7 +74,9 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 // returned scheduleInformation, in response order, Mailbox set to its
 // scheduleId. Times are UTC. A per-mailbox error object, or an item that
 // cannot be read (unknown time zone, end before start), sets that
-// Schedule's Err (an *Error) and fails that mailbox only. The subject and
+// Schedule's Err (an *Error) and fails that mailbox only. workingHours go
+// to WorkingHours (nil when null, missing or {}), or to WorkingHoursErr when
+// they cannot be read, which leaves the events alone. The subject and
 // location of private items are dropped here, so they go no further.
 // The error return is for a body that is not a getSchedule response at all.
 func ParseScheduleResponse(body []byte) ([]calendar.Schedule, error) {
@@ -101,6 +106,14 @@ func ParseScheduleResponse(body []byte) ([]calendar.Schedule, error) {
 				Remedy: remedy(KindBadResponse, "", "")}
 		} else {
 			s.Events = events
+		}
+		// Working hours are read apart from the events: a zone this build
+		// cannot resolve is that user's working-hours error, not a reason
+		// to drop their meetings.
+		if wh, err := workhours.ParseWith(info.WorkingHours, zones.resolve); err != nil {
+			s.WorkingHoursErr = err
+		} else {
+			s.WorkingHours = wh
 		}
 		out = append(out, s)
 	}
@@ -193,25 +206,10 @@ func (z zoneCache) resolve(name string) (*time.Location, error) {
 }
 
 // lookupZone maps Graph's timeZone: UTC (the default without a Prefer
-// header), a Windows zone name (what Outlook uses), or an IANA name.
+// header), a Windows zone name (what Outlook uses, through CLDR), or an
+// IANA name; workhours.LoadZone says how.
 func lookupZone(name string) (*time.Location, error) {
-	switch {
-	case name == "", strings.EqualFold(name, "UTC"), strings.EqualFold(name, "Etc/UTC"),
-		strings.EqualFold(name, "tzone://Microsoft/Utc"), strings.EqualFold(name, "Coordinated Universal Time"):
-		return time.UTC, nil
-	}
-	if iana, ok := windowsZones[strings.ToLower(name)]; ok {
-		return time.LoadLocation(iana)
-	}
-	// IANA names always have a slash ("Europe/Rome"); anything else would
-	// let "Local" or a file name through.
-	if strings.Contains(name, "/") && !strings.Contains(name, "..") && !strings.HasPrefix(name, "/") {
-		if loc, err := time.LoadLocation(name); err == nil {
-			return loc, nil
-		}
-	}
-	return nil, fmt.Errorf("unknown time zone %q: expected UTC, a Windows zone name such as "+
-		"\"W. Europe Standard Time\", or an IANA name such as \"Europe/Rome\"", truncate(name, 60))
+	return workhours.LoadZone(name)
 }
 
 func truncate(s string, n int) string {

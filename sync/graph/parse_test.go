@@ -23,6 +23,10 @@ type goldenSchedule struct {
 	Kind    string        `json:"errorKind,omitempty"`
 	Code    string        `json:"errorCode,omitempty"`
 	Error   string        `json:"error,omitempty"`
+	// WorkingHours is workhours.WorkingHours.String(); WorkingHoursErr its
+	// parse error.
+	WorkingHours    string `json:"workingHours,omitempty"`
+	WorkingHoursErr string `json:"workingHoursError,omitempty"`
 }
 
 type goldenEvent struct {
@@ -51,6 +55,12 @@ func renderGolden(t *testing.T, schedules []calendar.Schedule) []byte {
 				t.Fatalf("%s: error %v is not an *Error", s.Mailbox, s.Err)
 			}
 			g.Kind, g.Code, g.Error = ge.Kind.String(), ge.Code, ge.Error()
+		}
+		if s.WorkingHours != nil {
+			g.WorkingHours = s.WorkingHours.String()
+		}
+		if s.WorkingHoursErr != nil {
+			g.WorkingHoursErr = s.WorkingHoursErr.Error()
 		}
 		out = append(out, g)
 	}
@@ -223,10 +233,11 @@ func TestLookupZone(t *testing.T) {
 			t.Errorf("lookupZone(%q) accepted", bad)
 		}
 	}
-	// Every table entry must resolve, or a real answer would fail a user.
-	for win, iana := range windowsZones {
-		if _, err := time.LoadLocation(iana); err != nil {
-			t.Errorf("%q -> %q: %v", win, iana, err)
+	// Names the old hand-written table had must still resolve through CLDR.
+	for _, win := range []string{"Pacific Standard Time", "GMT Standard Time", "Central Standard Time (Mexico)",
+		"US Eastern Standard Time", "Cen. Australia Standard Time", "New Zealand Standard Time", "UTC"} {
+		if _, err := lookupZone(win); err != nil {
+			t.Errorf("lookupZone(%q): %v", win, err)
 		}
 	}
 }
@@ -276,4 +287,50 @@ func FuzzParseScheduleResponse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Working hours are read per schedule; their errors never cost the events.
+func TestParseScheduleWorkingHours(t *testing.T) {
+	body, err := os.ReadFile("testdata/getschedule_workinghours.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseScheduleResponse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMailbox := map[string]calendar.Schedule{}
+	for _, x := range s {
+		if x.Err != nil {
+			t.Errorf("%s: working hours failed the schedule: %v", x.Mailbox, x.Err)
+		}
+		byMailbox[x.Mailbox] = x
+	}
+	berlin := byMailbox["berlin@contoso.com"].WorkingHours
+	if berlin == nil {
+		t.Fatal("berlin: no working hours")
+	}
+	// Monday 7 December 2026, 17:00 in Berlin is 16:00 UTC.
+	if berlin.Outside(time.Date(2026, 12, 7, 15, 59, 59, 0, time.UTC)) || !berlin.Outside(time.Date(2026, 12, 7, 16, 0, 0, 0, time.UTC)) {
+		t.Error("berlin: the working day does not end at 16:00 UTC")
+	}
+	custom := byMailbox["custom@contoso.com"].WorkingHours
+	if custom == nil || !custom.NextStart(time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)).Equal(time.Date(2026, 12, 8, 16, 0, 0, 0, time.UTC)) {
+		t.Errorf("custom zone: next start wrong (%v)", custom)
+	}
+	for _, m := range []string{"null@contoso.com", "missing@contoso.com"} {
+		if x := byMailbox[m]; x.WorkingHours != nil || x.WorkingHoursErr != nil {
+			t.Errorf("%s: %v, %v; want none and no error", m, x.WorkingHours, x.WorkingHoursErr)
+		}
+	}
+	mars := byMailbox["mars@contoso.com"]
+	if mars.WorkingHours != nil || mars.WorkingHoursErr == nil || !strings.Contains(mars.WorkingHoursErr.Error(), `"Mars Standard Time"`) {
+		t.Errorf("mars: %v, %v", mars.WorkingHours, mars.WorkingHoursErr)
+	}
+	if len(mars.Events) != 1 {
+		t.Errorf("mars: events lost: %v", mars.Events)
+	}
+	if byMailbox["zerolength@contoso.com"].WorkingHoursErr == nil || byMailbox["badshape@contoso.com"].WorkingHoursErr == nil {
+		t.Error("bad working hours accepted")
+	}
 }

@@ -7,7 +7,9 @@
 // Evaluation (docs/rules.md): the rules of the user's groups come first, then
 // the organization rules, each in config order; the first rule that matches
 // any event in progress (start <= now < end) wins. Subject and location rules
-// never look at a private event.
+// never look at a private event. A workinghours rule matches when the
+// instant is outside the working hours the user's mailbox publishes; a
+// mailbox that publishes none never matches it.
 package rules
 
 import (
@@ -27,6 +29,9 @@ type Set struct {
 	rules []rule // config order; rules[i].index == i
 	group []int  // indices of group-scoped rules, config order
 	org   []int  // indices of organization rules, config order
+	// workingHours: some rule is of type workinghours, so working-hours
+	// boundaries can change a decision.
+	workingHours bool
 }
 
 // rule is one config rule, checked and prepared for matching.
@@ -48,11 +53,13 @@ type Decision struct {
 	Activity string // OneCloud activity id
 	Role     string // OneCloud role id; "" = leave the role as it is
 	// Until is the end of the latest-ending in-progress event that the
-	// winning rule matches; zero when the default applies.
+	// winning rule matches, or for a workinghours rule the next start of
+	// working hours (zero when the mailbox has no working day); zero when
+	// the default applies.
 	Until time.Time
 	// Event is that event, pointing into the slice given to Decide; nil for
-	// the default. Callers must not show or log Subject/Location of an event
-	// with Private set.
+	// the default and for a workinghours rule. Callers must not show or log
+	// Subject/Location of an event with Private set.
 	Event *calendar.Event
 }
 
@@ -66,6 +73,7 @@ func Compile(rs []config.Rule) (*Set, error) {
 		r, rerrs := compileRule(i, cr)
 		errs = append(errs, rerrs...)
 		s.rules = append(s.rules, r)
+		s.workingHours = s.workingHours || r.kind == config.TypeWorkingHours
 		if r.group != "" {
 			s.group = append(s.group, i)
 		} else {
@@ -130,9 +138,15 @@ func compileRule(i int, cr config.Rule) (rule, []error) {
 		default:
 			fail("match", "%q is not a private flag; expected \"true\" or \"false\"", cr.Match)
 		}
+	case config.TypeWorkingHours:
+		r.kind = kind
+		if !strings.EqualFold(match, config.MatchOutside) {
+			fail("match", "%q is not a working-hours match; expected %q, the only one", cr.Match, config.MatchOutside)
+		}
 	default:
-		fail("type", "unknown rule type %q; expected one of %s, %s, %s, %s", cr.Type,
-			config.TypeAvailability, config.TypeSubject, config.TypeLocation, config.TypePrivate)
+		fail("type", "unknown rule type %q; expected one of %s, %s, %s, %s, %s", cr.Type,
+			config.TypeAvailability, config.TypeSubject, config.TypeLocation, config.TypePrivate,
+			config.TypeWorkingHours)
 	}
 
 	if r.activity == "" {
@@ -156,19 +170,29 @@ func (s *Set) Len() int {
 // in-progress event it matches. When no rule matches, the result is
 // defaultActivity with Rule -1, no role and a zero Until. A nil Set has no
 // rules.
+//
+// Decide knows no working hours, so workinghours rules never match; use
+// DecideFor to give them.
 func (s *Set) Decide(events []calendar.Event, groups []string, now time.Time, defaultActivity string) Decision {
+	return s.DecideFor(calendar.Schedule{Events: events}, groups, now, defaultActivity)
+}
+
+// DecideFor is Decide over a whole schedule: its Events, and its
+// WorkingHours for workinghours rules (nil never matches). Rule order alone
+// decides between an event rule and a workinghours rule.
+func (s *Set) DecideFor(sched calendar.Schedule, groups []string, now time.Time, defaultActivity string) Decision {
 	if s != nil {
 		for _, i := range s.group {
 			r := &s.rules[i]
 			if !slices.Contains(groups, r.group) {
 				continue
 			}
-			if d, ok := r.decide(events, now); ok {
+			if d, ok := r.decide(sched, now); ok {
 				return d
 			}
 		}
 		for _, i := range s.org {
-			if d, ok := s.rules[i].decide(events, now); ok {
+			if d, ok := s.rules[i].decide(sched, now); ok {
 				return d
 			}
 		}
@@ -176,8 +200,20 @@ func (s *Set) Decide(events []calendar.Event, groups []string, now time.Time, de
 	return Decision{Rule: -1, Activity: defaultActivity}
 }
 
-// decide applies one rule to the events in progress at now.
-func (r *rule) decide(events []calendar.Event, now time.Time) (Decision, bool) {
+// UsesWorkingHours reports whether some rule is a workinghours rule: only
+// then can working-hours boundaries change a decision.
+func (s *Set) UsesWorkingHours() bool { return s != nil && s.workingHours }
+
+// decide applies one rule to the schedule at now.
+func (r *rule) decide(sched calendar.Schedule, now time.Time) (Decision, bool) {
+	if r.kind == config.TypeWorkingHours {
+		wh := sched.WorkingHours
+		if wh == nil || !wh.Outside(now) {
+			return Decision{}, false
+		}
+		return Decision{Rule: r.index, Activity: r.activity, Role: r.role, Until: wh.NextStart(now)}, true
+	}
+	events := sched.Events
 	var last *calendar.Event
 	for k := range events {
 		e := &events[k]
@@ -218,9 +254,45 @@ func (r *rule) matches(e *calendar.Event) bool {
 // events that lead to the same presence cause no re-evaluation at the seam;
 // Decide at any instant still reports the current Until.
 func (s *Set) NextChange(events []calendar.Event, groups []string, now time.Time, defaultActivity string) (time.Time, bool) {
-	cur := s.Decide(events, groups, now, defaultActivity)
-	for _, b := range (calendar.Schedule{Events: events}).Boundaries(now) {
-		d := s.Decide(events, groups, b, defaultActivity)
+	return s.NextChangeFor(calendar.Schedule{Events: events}, groups, now, defaultActivity)
+}
+
+// NextChangeFor is NextChange over a whole schedule: the starts and ends
+// of its working hours are boundaries too when a workinghours rule exists.
+// Past the last event boundary only working hours can change anything, and
+// two of their boundaries (an end and a start) show whether they do, so
+// the search stops there.
+func (s *Set) NextChangeFor(sched calendar.Schedule, groups []string, now time.Time, defaultActivity string) (time.Time, bool) {
+	cur := s.DecideFor(sched, groups, now, defaultActivity)
+	events := sched.Boundaries(now)
+	wh := sched.WorkingHours
+	if !s.UsesWorkingHours() {
+		wh = nil
+	}
+	nextWH := time.Time{}
+	if wh != nil {
+		nextWH = wh.NextBoundary(now)
+	}
+	afterEvents := 0
+	for len(events) > 0 || !nextWH.IsZero() {
+		var b time.Time
+		switch {
+		case len(events) > 0 && (nextWH.IsZero() || !nextWH.Before(events[0])):
+			b = events[0]
+			events = events[1:]
+			if b.Equal(nextWH) {
+				nextWH = wh.NextBoundary(b)
+			}
+		default:
+			b = nextWH
+			nextWH = wh.NextBoundary(b)
+			if len(events) == 0 {
+				if afterEvents++; afterEvents > 2 {
+					return time.Time{}, false
+				}
+			}
+		}
+		d := s.DecideFor(sched, groups, b, defaultActivity)
 		if d.Activity != cur.Activity || d.Role != cur.Role {
 			return b, true
 		}
@@ -252,6 +324,8 @@ func (s *Set) Describe(i int) string {
 		fmt.Fprintf(&b, "%s matches %q", r.kind, r.text)
 	case config.TypePrivate:
 		fmt.Fprintf(&b, "private is %t", r.private)
+	case config.TypeWorkingHours:
+		b.WriteString("outside working hours")
 	}
 	fmt.Fprintf(&b, " -> %s", r.activity)
 	if r.role != "" {
