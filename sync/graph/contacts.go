@@ -43,7 +43,7 @@ const maxContactsPageBytes = 8 << 20
 
 // ListContacts returns every contact in mailbox's default Contacts folder
 // (GET /users/{mailbox}/contacts), following @odata.nextLink until it is
-// absent. It needs the application permission Contacts.Read and uses the
+// absent; a contact listed on two pages is returned once. It needs the application permission Contacts.Read and uses the
 // same token as the calendar reader. Errors are an *Error wrapped with
 // "list contacts of <mailbox>": KindAccessDenied (Contacts.Read missing,
 // with its remedy), KindMailboxNotFound (unknown mailbox), and the
@@ -51,13 +51,14 @@ const maxContactsPageBytes = 8 << 20
 func (c *Client) ListContacts(ctx context.Context, mailbox string) ([]Contact, error) {
 	mailbox = strings.TrimSpace(mailbox)
 	if mailbox == "" {
-		return nil, &Error{Kind: KindMailboxNotFound, Message: "the mailbox address is empty",
-			Remedy: "Enter the Exchange mailbox address whose contacts are to be read."}
+		return nil, fmt.Errorf("list contacts: %w", &Error{Kind: KindMailboxNotFound, Message: "the mailbox address is empty",
+			Remedy: "Enter the Exchange mailbox address whose contacts are to be read."})
 	}
 	wrap := func(err error) error { return fmt.Errorf("list contacts of %s: %w", mailbox, err) }
 	next := c.opts.GraphURL + "/v1.0/users/" + url.PathEscape(mailbox) + "/contacts?$select=" + contactsSelect +
 		fmt.Sprintf("&$top=%d", contactsPageSize)
 	var all []Contact
+	seen := map[string]bool{}
 	for page := 1; next != ""; page++ {
 		if page > maxContactsPages {
 			return nil, wrap(&Error{Kind: KindBadResponse, Mailbox: mailbox,
@@ -89,7 +90,16 @@ func (c *Client) ListContacts(ctx context.Context, mailbox string) ([]Contact, e
 			return nil, wrap(&Error{Kind: KindBadResponse, Mailbox: mailbox, Message: err.Error(),
 				Remedy: remedy(KindBadResponse, "", ""), Err: err})
 		}
-		all = append(all, list...)
+		for _, ct := range list {
+			// $skip paging shifts when the folder changes while it is
+			// read: a contact seen on an earlier page is kept once.
+			if seen[ct.ID] {
+				c.log.Debug("contact listed twice; keeping the first", "mailbox", mailbox, "page", page)
+				continue
+			}
+			seen[ct.ID] = true
+			all = append(all, ct)
+		}
 		next = link
 	}
 	return all, nil

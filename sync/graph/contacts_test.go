@@ -315,3 +315,41 @@ func TestInFlightSlotWaitHonoursContext(t *testing.T) {
 		t.Fatalf("after the hung requests: %v %v", got, err)
 	}
 }
+
+// TestListContactsShiftedPages: a contact that moves to the next page
+// while the folder is read is returned once.
+func TestListContactsShiftedPages(t *testing.T) {
+	e := newEnv(t)
+	var front *httptest.Server
+	front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/contacts") && r.URL.Query().Get("$skip") == "":
+			_, _ = io.WriteString(w, `{"value":[{"id":"a"},{"id":"b"}],"@odata.nextLink":"`+front.URL+r.URL.Path+`?$skip=2"}`)
+		case strings.HasSuffix(r.URL.Path, "/contacts"):
+			_, _ = io.WriteString(w, `{"value":[{"id":"b"},{"id":"c"}]}`)
+		default:
+			e.emu.ServeHTTP(w, r)
+		}
+	}))
+	defer front.Close()
+	c, err := graph.New(graph.Options{TenantID: emulator.GraphDefaultTenantID, ClientID: emulator.GraphDefaultClientID,
+		ClientSecret: emulator.GraphDefaultClientSecret, SyncUser: emulator.GraphDefaultSyncUser,
+		AuthorityURL: front.URL, GraphURL: front.URL, Clock: e.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.ListContacts(context.Background(), "a@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, ct := range got {
+		ids = append(ids, ct.ID)
+	}
+	if strings.Join(ids, ",") != "a,b,c" {
+		t.Errorf("ids = %v", ids)
+	}
+	if n := c.Stats().ContactsRequests; n != 2 {
+		t.Errorf("requests = %d", n)
+	}
+}
