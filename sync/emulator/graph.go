@@ -120,12 +120,12 @@ type graphTenant struct {
 }
 
 type graphMailbox struct {
+	contacts []GraphContact // the default Contacts folder, in listing order (graph_contacts.go)
+
 	events  []calendar.Event
 	shared  bool   // Reviewer rights granted to the sync user
 	errCode string // forced per-item error, e.g. MailboxNotEnabledForRESTAPI
 	errMsg  string
-
-	contacts []GraphContact // the default Contacts folder, in listing order
 }
 
 type graphIssued struct {
