@@ -64,7 +64,8 @@ type GraphStats struct {
 	ScheduleRequests   int64 // getSchedule calls, failed ones included
 	SchedulesRequested int64 // mailboxes asked for in accepted calls
 	MaxBatch           int   // most mailboxes in one accepted call
-	MaxInFlight        int64 // most getSchedule calls in progress at once
+	MaxInFlight        int64 // most getSchedule and contacts calls in progress at once
+	ContactsRequests   int64 // contacts listing calls (pages), failed ones included
 	// MaxInWindow is the most getSchedule requests one mailbox received
 	// within any MailboxRequestWindow (throttled ones included: they count
 	// against the limit, as in Outlook).
@@ -112,6 +113,8 @@ type Graph struct {
 	tokenRequests, tokensIssued, scheduleRequests atomic.Int64
 	inFlight, maxInFlight, throttled, failed      atomic.Int64
 	hung, tokenDownAnswers                        atomic.Int64
+
+	contacts graphContactsState // graph_contacts.go
 }
 
 type graphTenant struct {
@@ -120,6 +123,8 @@ type graphTenant struct {
 }
 
 type graphMailbox struct {
+	contacts []GraphContact // the default Contacts folder, in listing order (graph_contacts.go)
+
 	events  []calendar.Event
 	shared  bool   // Reviewer rights granted to the sync user
 	errCode string // forced per-item error, e.g. MailboxNotEnabledForRESTAPI
@@ -340,6 +345,7 @@ func (g *Graph) Stats() GraphStats {
 		SchedulesRequested: requested,
 		MaxBatch:           maxBatch,
 		MaxInFlight:        g.maxInFlight.Load(),
+		ContactsRequests:   g.contacts.requests.Load(),
 		MaxInWindow:        maxInWindow,
 		Throttled:          g.throttled.Load(),
 		Failed:             g.failed.Load(),
@@ -354,7 +360,7 @@ func (g *Graph) ResetStats() {
 	g.maxBatch, g.requested, g.maxInWindow = 0, 0, 0
 	g.mu.Unlock()
 	for _, c := range []*atomic.Int64{&g.tokenRequests, &g.tokensIssued, &g.scheduleRequests,
-		&g.maxInFlight, &g.throttled, &g.failed, &g.hung, &g.tokenDownAnswers} {
+		&g.maxInFlight, &g.throttled, &g.failed, &g.hung, &g.tokenDownAnswers, &g.contacts.requests} {
 		c.Store(0)
 	}
 }
@@ -370,6 +376,8 @@ func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case len(seg) == 5 && seg[0] == "v1.0" && strings.EqualFold(seg[1], "users") &&
 		strings.EqualFold(seg[3], "calendar") && strings.EqualFold(seg[4], "getSchedule"):
 		g.serveGetSchedule(w, r, seg[2])
+	case len(seg) == 4 && seg[0] == "v1.0" && strings.EqualFold(seg[1], "users") && strings.EqualFold(seg[3], "contacts"):
+		g.serveContacts(w, r, seg[2])
 	default:
 		writeError(w, http.StatusNotFound, "ResourceNotFound",
 			fmt.Sprintf("Resource not found for the segment '%s'.", seg[len(seg)-1]))

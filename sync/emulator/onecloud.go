@@ -94,7 +94,7 @@ type OneCloudWrite struct {
 // "other".
 type OneCloudCounts struct {
 	Reads      int // GET requests
-	Writes     int // PUT requests
+	Writes     int // PUT, POST and DELETE requests
 	ByEndpoint map[string]int
 }
 
@@ -139,6 +139,8 @@ type OneCloud struct {
 	hung          int
 	down          bool
 	race412       map[string]int
+
+	phonebooks ocPhonebooks // onecloud_phonebook.go
 }
 
 type ocPresenceState struct {
@@ -342,6 +344,7 @@ func (o *OneCloud) ResetCounts() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.counts = OneCloudCounts{ByEndpoint: map[string]int{}}
+	o.resetPhonebookCountsLocked()
 }
 
 // Latency delays every request by d on the emulator's clock (with a fake
@@ -435,9 +438,10 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 		o.counts.Reads++
-	case http.MethodPut:
+	case http.MethodPut, http.MethodPost, http.MethodDelete:
 		o.counts.Writes++
 	}
+	o.countPhonebookLocked(endpoint, userID)
 	key := endpoint
 	if key == "" {
 		key = "other"
@@ -517,6 +521,10 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		o.servePutPresence(w, r, userID)
+	default:
+		if isPhonebookEndpoint(endpoint) {
+			o.servePhonebook(w, r, endpoint, readOnly)
+		}
 	}
 }
 
@@ -557,7 +565,7 @@ func (o *OneCloud) route(r *http.Request) (endpoint, userID, allow string) {
 		}
 		return "", "", "GET, PUT"
 	}
-	return "", "", ""
+	return routePhonebook(r.Method, parts)
 }
 
 // authorize checks the bearer token; readOnly is true for ReadOnlyToken.

@@ -67,7 +67,8 @@ type Options struct {
 type Stats struct {
 	TokenRequests    int64 // token endpoint calls
 	ScheduleRequests int64 // getSchedule HTTP requests, retries included
-	Retries          int64 // getSchedule requests that repeated an earlier one
+	ContactsRequests int64 // contacts listing HTTP requests (pages), retries included
+	Retries          int64 // getSchedule and contacts requests that repeated an earlier one
 	Throttled        int64 // 429 answers received
 	TokenRefreshes   int64 // tokens dropped because Graph answered 401
 }
@@ -84,6 +85,10 @@ type Client struct {
 	tokens      *tokenCache
 
 	tokenRequests, scheduleRequests, retries, throttled, refreshes atomic.Int64
+	contactsRequests                                               atomic.Int64
+	// inFlight holds one token per Graph HTTP request in flight, at most
+	// MaxInFlight, across getSchedule and contacts (inflight.go).
+	inFlight chan struct{}
 }
 
 // New checks the options and returns a Client. It does no I/O.
@@ -118,7 +123,8 @@ func New(opts Options) (*Client, error) {
 	if opts.BatchSize <= 0 || opts.BatchSize > MaxBatchSize {
 		opts.BatchSize = MaxBatchSize
 	}
-	c := &Client{opts: opts, http: opts.HTTPClient, clock: clock.OrReal(opts.Clock), log: opts.Logger}
+	c := &Client{opts: opts, http: opts.HTTPClient, clock: clock.OrReal(opts.Clock), log: opts.Logger,
+		inFlight: make(chan struct{}, opts.MaxInFlight)}
 	if c.http == nil {
 		c.http = defaultHTTPClient()
 	}
@@ -166,6 +172,7 @@ func (c *Client) Stats() Stats {
 	return Stats{
 		TokenRequests:    c.tokenRequests.Load(),
 		ScheduleRequests: c.scheduleRequests.Load(),
+		ContactsRequests: c.contactsRequests.Load(),
 		Retries:          c.retries.Load(),
 		Throttled:        c.throttled.Load(),
 		TokenRefreshes:   c.refreshes.Load(),
@@ -461,9 +468,13 @@ func (c *Client) postSchedule(ctx context.Context, payload []byte) ([]byte, erro
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json")
+		if err := c.acquire(ctx); err != nil {
+			return nil, err
+		}
 		c.scheduleRequests.Add(1)
 		resp, err := c.http.Do(req)
 		if err != nil {
+			c.release()
 			if ctx.Err() != nil {
 				return nil, &Error{Kind: KindCanceled, Message: c.redact(err.Error()), Err: ctx.Err()}
 			}
@@ -472,6 +483,7 @@ func (c *Client) postSchedule(ctx context.Context, payload []byte) ([]byte, erro
 		}
 		body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 		resp.Body.Close()
+		c.release()
 		if readErr != nil {
 			if ctx.Err() != nil {
 				return nil, &Error{Kind: KindCanceled, Message: c.redact(readErr.Error()), Err: ctx.Err()}

@@ -8,14 +8,15 @@ import (
 	"strings"
 )
 
-// ErrPreconditionFailed is matched (errors.Is) by a 412 answer to PUT
-// presence: the presence changed since the GET that produced the ETag. The
-// caller should GET again and decide again, never write blindly.
-var ErrPreconditionFailed = errors.New("presence changed since it was read (412 Precondition Failed)")
+// ErrPreconditionFailed is matched (errors.Is) by a 412 answer to a write
+// with If-Match (a presence, a phonebook entry): the resource changed since
+// the read that produced the ETag. The caller should read again and decide
+// again, never write blindly.
+var ErrPreconditionFailed = errors.New("changed since it was read (412 Precondition Failed)")
 
 // ErrNotFound is matched (errors.Is) by a 404 answer: for the presence
-// endpoints an unknown user id; for the list endpoints usually a wrong base
-// URL.
+// endpoints an unknown user id; for a phonebook entry an unknown entry id
+// (or user); for the list endpoints usually a wrong base URL.
 var ErrNotFound = errors.New("not found (404)")
 
 // APIError is a non-success HTTP answer from OneCloud. Code and Message come

@@ -52,20 +52,26 @@ type Client struct {
 	log   *slog.Logger
 
 	reads, writes, retries atomic.Int64
+	// Phonebook requests, also counted in reads and writes.
+	phonebookReads, phonebookWrites atomic.Int64
 }
 
 // Stats counts HTTP requests attempted since the client was made: Reads
 // (GET) and Writes (PUT) include every retry; Retries counts the attempts
-// after the first of each call.
+// after the first of each call. PhonebookReads and PhonebookWrites are
+// the part of Reads and Writes (POST, PUT, DELETE) that went to phonebooks.
 type Stats struct {
-	Reads   int
-	Writes  int
-	Retries int
+	Reads           int
+	Writes          int
+	Retries         int
+	PhonebookReads  int
+	PhonebookWrites int
 }
 
 // Stats returns the request counters.
 func (c *Client) Stats() Stats {
-	return Stats{Reads: int(c.reads.Load()), Writes: int(c.writes.Load()), Retries: int(c.retries.Load())}
+	return Stats{Reads: int(c.reads.Load()), Writes: int(c.writes.Load()), Retries: int(c.retries.Load()),
+		PhonebookReads: int(c.phonebookReads.Load()), PhonebookWrites: int(c.phonebookWrites.Load())}
 }
 
 // maxBody bounds a response body; a user page of 50 is a few KB.
@@ -279,10 +285,16 @@ func responseETag(resp *http.Response) (string, error) {
 	return tag, nil
 }
 
-// do runs one API call under the retry policy. ok parses a 200 answer; its
+// do runs one API call under the retry policy. ok parses a 2xx answer; its
 // error is final (a malformed answer does not get better by asking again).
 func (c *Client) do(ctx context.Context, op, method, path string, body []byte, ifMatch string,
 	ok func(resp *http.Response, body []byte) error) error {
+	return c.doCounted(ctx, op, method, path, body, ifMatch, nil, ok)
+}
+
+// doCounted is do that also adds every attempt to counter (nil: none).
+func (c *Client) doCounted(ctx context.Context, op, method, path string, body []byte, ifMatch string,
+	counter *atomic.Int64, ok func(resp *http.Response, body []byte) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -294,6 +306,9 @@ func (c *Client) do(ctx context.Context, op, method, path string, body []byte, i
 			c.reads.Add(1)
 		} else {
 			c.writes.Add(1)
+		}
+		if counter != nil {
+			counter.Add(1)
 		}
 		var rd io.Reader
 		if body != nil {
@@ -331,7 +346,8 @@ func (c *Client) do(ctx context.Context, op, method, path string, body []byte, i
 			return fmt.Errorf("%s: answer larger than %d bytes", op, maxBody)
 		}
 		c.log.Debug("onecloud request", "op", op, "method", method, "path", path, "attempt", attempt, "status", resp.StatusCode)
-		if resp.StatusCode == http.StatusOK {
+		// 201 (POST) and 204 (DELETE) are successes too; ok checks the body.
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			if err := ok(resp, data); err != nil {
 				return fmt.Errorf("%s: %w", op, err)
 			}
