@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/calsync/calsync/sync/emulator"
+	"github.com/calsync/calsync/sync/onecloud"
 )
 
 // TestHeadlessDemo runs the demo for a few seconds: the first sync writes
@@ -25,11 +26,12 @@ func TestHeadlessDemo(t *testing.T) {
 	var office *Office
 	dir := filepath.Join(t.TempDir(), "demo")
 	err := RunHeadless(context.Background(), Options{
-		Out:      &out,
-		Logger:   slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Duration: 4 * time.Second,
-		OnOffice: func(o *Office) { office = o },
-		Dir:      dir,
+		Out:           &out,
+		Logger:        slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Duration:      4 * time.Second,
+		OnOffice:      func(o *Office) { office = o },
+		Dir:           dir,
+		HandEditAfter: 2 * time.Second,
 	})
 	if err != nil {
 		t.Fatalf("RunHeadless: %v\n%s", err, out.String())
@@ -44,6 +46,12 @@ func TestHeadlessDemo(t *testing.T) {
 		"Davide Marino    kept as set by hand",
 		"Sara Conti       not synced",
 		"first sync done",
+		"[contacts] Mario Rossi's phonebook (mario.rossi@contoso.it): 3 created, 0 updated, 0 deleted, 0 unchanged, 0 kept as edited in OneCloud",
+		"skipped Idraulico: no phone number",
+		`skipped London office: work number "ask reception" is not a phone number`,
+		"[contacts] the office phonebook (rubrica@contoso.it): 3 created",
+		"someone renamed Mario's \"Studio Bianchi\"",
+		"0 created, 0 updated, 0 deleted, 2 unchanged, 1 kept as edited in OneCloud",
 		"Demo over",
 	} {
 		if !strings.Contains(text, want) {
@@ -52,6 +60,13 @@ func TestHeadlessDemo(t *testing.T) {
 	}
 	if office == nil {
 		t.Fatal("OnOffice was not called")
+	}
+	names := map[string]string{}
+	for _, e := range office.OneCloud.PhonebookEntries(onecloud.PersonalPhonebook("1001")) {
+		names[e.Name] = e.Source
+	}
+	if names["Mamma"] != "manual" || names["Studio Bianchi (commercialista)"] != "calsync" || len(names) != 4 {
+		t.Errorf("Mario's phonebook after the demo: %v; want the entry made by hand and the edited one kept, 4 in all", names)
 	}
 	if office.Dir() != dir {
 		t.Errorf("office in %s, want %s", office.Dir(), dir)
@@ -94,7 +109,7 @@ func TestHeadlessDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"config.json", "state.json"} {
+	for _, want := range []string{"config.json", "state.json", "contacts-state.json"} {
 		if !strings.Contains(strings.Join(files, " "), want) {
 			t.Errorf("the demo wrote %v, want %s among them", files, want)
 		}

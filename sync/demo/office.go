@@ -5,6 +5,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/emulator"
+	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/secrets"
 )
 
@@ -168,6 +170,11 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 		o.Close()
 		return nil, fmt.Errorf("seed the presence set by hand: %w", err)
 	}
+	if err := o.seedContacts(); err != nil {
+		o.Close()
+		return nil, err
+	}
+	cfg.Contacts = &config.Contacts{Enabled: true, DefaultRegion: "IT", PhonebookMailbox: OfficePhonebookMailbox}
 	o.Config = cfg
 
 	if dir == "" {
@@ -201,4 +208,57 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 		return nil, fmt.Errorf("store the demo OneCloud token: %w", err)
 	}
 	return o, nil
+}
+
+// OfficePhonebookMailbox is the shared mailbox whose contacts fill the demo's office phonebook.
+const OfficePhonebookMailbox = "rubrica@contoso.it"
+
+// seedContacts gives the office Exchange contacts to copy into OneCloud: Mario's personal ones
+// (numbers written the Italian way, one abroad, one contact with no number, one number that is
+// not one) and the shared phonebook mailbox's, plus an entry a person made in OneCloud by hand,
+// which contacts sync never touches.
+func (o *Office) seedContacts() error {
+	mario := []emulator.GraphContact{
+		{DisplayName: "Studio Bianchi", CompanyName: "Studio Bianchi srl", BusinessPhones: []string{"02 1234 5678"},
+			EmailAddresses: []emulator.GraphEmailAddress{{Address: "info@studiobianchi.it"}}},
+		{GivenName: "Chiara", Surname: "Ferri", MobilePhone: "333 123 4567", HomePhones: []string{"0039 06 9876 5432"}},
+		{DisplayName: "London office", BusinessPhones: []string{"+44 20 7946 0958", "ask reception"}},
+		{DisplayName: "Idraulico"}, // no number: skipped, with the reason
+	}
+	office := []emulator.GraphContact{
+		{DisplayName: "Corriere Espresso", BusinessPhones: []string{"800 123 456"}},
+		{DisplayName: "Banca Popolare - filiale", BusinessPhones: []string{"02 8765 4321"}},
+		{DisplayName: "Fornitore Carta", MobilePhone: "+39 347 765 4321"},
+	}
+	for mailbox, cs := range map[string][]emulator.GraphContact{"mario.rossi@contoso.it": mario, OfficePhonebookMailbox: office} {
+		if _, err := o.Graph.SetContacts(mailbox, cs); err != nil {
+			return fmt.Errorf("seed the contacts of %s: %w", mailbox, err)
+		}
+	}
+	if _, err := o.OneCloud.AddPhonebookEntry(onecloud.PersonalPhonebook("1001"), onecloud.PhonebookContact{
+		Name: "Mamma", Numbers: []onecloud.PhoneNumber{{Type: "mobile", Number: "+393339998877"}}}); err != nil {
+		return fmt.Errorf("seed the entry made by hand: %w", err)
+	}
+	return nil
+}
+
+// editContactByHand renames Mario's "Studio Bianchi" in OneCloud, as a person would in the
+// OneCloud app, and changes its number in Exchange: contacts sync keeps the hand edit.
+func (o *Office) editContactByHand() error {
+	mario := onecloud.PersonalPhonebook("1001")
+	for _, e := range o.OneCloud.PhonebookEntries(mario) {
+		if e.Name != "Studio Bianchi" {
+			continue
+		}
+		if _, err := o.OneCloud.EditPhonebookEntry(mario, e.ID, func(c *onecloud.PhonebookContact) { c.Name = "Studio Bianchi (commercialista)" }); err != nil {
+			return err
+		}
+		for _, c := range o.Graph.Contacts("mario.rossi@contoso.it") {
+			if c.ID == e.ExternalID {
+				c.BusinessPhones = []string{"02 1234 9999"}
+				return o.Graph.UpdateContact("mario.rossi@contoso.it", c)
+			}
+		}
+	}
+	return errors.New("the entry of Studio Bianchi is not in Mario's phonebook yet")
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/contacts"
 	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/setup"
 )
@@ -27,6 +29,9 @@ type Options struct {
 	// Dir, when set, holds the demo's configuration and state instead of a
 	// temporary directory, and is kept afterwards.
 	Dir string
+	// HandEditAfter is when someone edits a contact's phonebook entry in OneCloud by hand;
+	// default 60s.
+	HandEditAfter time.Duration
 }
 
 // RunHeadless starts the seeded office, runs the real engine against it and
@@ -49,11 +54,27 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("start the demo engine: %w", err)
 	}
-	sched := engine.NewScheduler(parts.Engine, engine.SchedulerOptions{Interval: opts.Interval, Logger: opts.Logger})
+	w := opts.Out
+	contactsLines := make(chan string, 64)
+	lastContacts := map[string]string{} // phonebook -> the line last printed about it
+	var jobs []engine.Job
+	if parts.Contacts != nil {
+		jobs = append(jobs, engine.Job{Name: "contacts", Interval: office.Config.ContactsInterval(), Run: func(ctx context.Context) error {
+			rep := parts.Contacts.Run(ctx, contacts.Books(office.Config), false)
+			for _, b := range rep.Phonebooks {
+				// One run at a time: the job owns lastContacts.
+				if line := contactsLine(b, office); line != "" && lastContacts[b.Book] != line {
+					lastContacts[b.Book] = line
+					contactsLines <- line
+				}
+			}
+			return nil
+		}})
+	}
+	sched := engine.NewScheduler(parts.Engine, engine.SchedulerOptions{Interval: opts.Interval, Logger: opts.Logger, Jobs: jobs})
 	events, unsubscribe := sched.Subscribe(256)
 	defer unsubscribe()
 
-	w := opts.Out
 	fmt.Fprintf(w, "OneCloud Calendar Sync demo: an emulated office of %d people (no account needed).\n", len(office.People))
 	fmt.Fprintf(w, "Microsoft 365 emulator at %s, OneCloud emulator at %s.\n\n", office.Config.Connector.GraphURL, office.Config.OneCloud.BaseURL)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -77,6 +98,13 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	// up and presence flips at its start.
 	edit := time.NewTimer(100 * time.Second)
 	defer edit.Stop()
+	// Earlier, someone renames a contact in OneCloud by hand and Exchange changes it too: the
+	// next contacts sync keeps the hand edit.
+	if opts.HandEditAfter <= 0 {
+		opts.HandEditAfter = time.Minute
+	}
+	handEdit := time.NewTimer(opts.HandEditAfter)
+	defer handEdit.Stop()
 	syncs := 0
 	lines := changes{office: office, last: map[string]string{}}
 	for {
@@ -92,6 +120,19 @@ func RunHeadless(ctx context.Context, opts Options) error {
 			office.Graph.AddEvent("marco.gallo@contoso.it", calendar.Event{Start: s, End: s.Add(10 * time.Minute), Status: calendar.Busy, Subject: "Supplier call"})
 			fmt.Fprintf(w, "%s  [calendar] Marco Gallo booked a call from %s to %s: the next poll picks it up\n",
 				clockText(time.Now()), clockText(s), clockText(s.Add(10*time.Minute)))
+		case line := <-contactsLines:
+			fmt.Fprintf(w, "%s  %s\n", clockText(time.Now()), line)
+		case <-handEdit.C:
+			if parts.Contacts == nil {
+				continue
+			}
+			if err := office.editContactByHand(); err != nil {
+				fmt.Fprintf(w, "%s  [contacts] the hand edit failed: %v\n", clockText(time.Now()), err)
+				continue
+			}
+			fmt.Fprintf(w, "%s  [contacts] in OneCloud someone renamed Mario's \"Studio Bianchi\" to \"Studio Bianchi (commercialista)\", "+
+				"and Exchange changed its number: syncing contacts now\n", clockText(time.Now()))
+			sched.SyncJobNow("contacts")
 		case ev, ok := <-events:
 			if !ok {
 				continue
@@ -173,3 +214,24 @@ func untilText(t, now time.Time) string {
 }
 
 func clockText(t time.Time) string { return t.Local().Format("15:04:05") }
+
+// contactsLine describes what a contacts sync did to one phonebook, or "" when it changed
+// nothing and found nothing new to report.
+func contactsLine(b contacts.BookReport, office *Office) string {
+	name := "the office phonebook"
+	if id, ok := strings.CutPrefix(b.Book, "user:"); ok {
+		name = office.Name(id) + "'s phonebook"
+	}
+	if b.Error != "" {
+		return fmt.Sprintf("[contacts] %s (%s) not synced: %s", name, b.Mailbox, b.Error)
+	}
+	if b.Created+b.Updated+b.Deleted+b.KeptEdited == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("[contacts] %s (%s): %d created, %d updated, %d deleted, %d unchanged, %d kept as edited in OneCloud",
+		name, b.Mailbox, b.Created, b.Updated, b.Deleted, b.Unchanged, b.KeptEdited)
+	for _, s := range b.Skipped {
+		line += fmt.Sprintf("; skipped %s: %s", s.Contact, s.Reason)
+	}
+	return line
+}

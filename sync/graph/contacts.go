@@ -43,9 +43,10 @@ const maxContactsPageBytes = 8 << 20
 
 // ListContacts returns every contact in mailbox's default Contacts folder
 // (GET /users/{mailbox}/contacts), following @odata.nextLink until it is
-// absent; a contact listed on two pages is returned once. It needs the application permission Contacts.Read and uses the
-// same token as the calendar reader. Errors are an *Error wrapped with
-// "list contacts of <mailbox>": KindAccessDenied (Contacts.Read missing,
+// absent; a contact listed on two pages is returned once. It needs the
+// application permission Contacts.Read and uses the same token as the
+// calendar reader. Errors are an *Error wrapped with "list contacts of
+// <mailbox>" ("list contacts" when the error names it): KindAccessDenied (Contacts.Read missing,
 // with its remedy), KindMailboxNotFound (unknown mailbox), and the
 // transient kinds once the retries are spent.
 func (c *Client) ListContacts(ctx context.Context, mailbox string) ([]Contact, error) {
@@ -54,7 +55,14 @@ func (c *Client) ListContacts(ctx context.Context, mailbox string) ([]Contact, e
 		return nil, fmt.Errorf("list contacts: %w", &Error{Kind: KindMailboxNotFound, Message: "the mailbox address is empty",
 			Remedy: "Enter the Exchange mailbox address whose contacts are to be read."})
 	}
-	wrap := func(err error) error { return fmt.Errorf("list contacts of %s: %w", mailbox, err) }
+	wrap := func(err error) error {
+		// An error that names the mailbox already says whose contacts; the prefix then says what.
+		var e *Error
+		if errors.As(err, &e) && strings.EqualFold(e.Mailbox, mailbox) {
+			return fmt.Errorf("list contacts: %w", err)
+		}
+		return fmt.Errorf("list contacts of %s: %w", mailbox, err)
+	}
 	next := c.opts.GraphURL + "/v1.0/users/" + url.PathEscape(mailbox) + "/contacts?$select=" + contactsSelect +
 		fmt.Sprintf("&$top=%d", contactsPageSize)
 	var all []Contact

@@ -103,7 +103,7 @@ func TestListContactsErrors(t *testing.T) {
 	_, err := e.client.ListContacts(ctx, "nobody@contoso.com")
 	ge := asGraphError(t, err)
 	if ge.Kind != graph.KindMailboxNotFound || ge.Mailbox != "nobody@contoso.com" || ge.Status != 404 ||
-		!strings.HasPrefix(err.Error(), "list contacts of nobody@contoso.com: ") {
+		err.Error() != "list contacts: "+ge.Error() || strings.Count(err.Error(), "nobody@contoso.com:") != 1 {
 		t.Errorf("unknown mailbox: %v (%+v)", err, ge)
 	}
 	if ge := asGraphError(t, must(e.client.ListContacts(ctx, "onprem@contoso.com"))); ge.Kind != graph.KindMailboxNotEnabled {
