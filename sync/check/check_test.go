@@ -255,3 +255,31 @@ func TestReviewerRemedyNamesSyncUser(t *testing.T) {
 		}
 	}
 }
+
+func TestContactsStep(t *testing.T) {
+	f := newFixture(t)
+	f.deps.Config.Contacts = &config.Contacts{Enabled: true, PhonebookMailbox: "rubrica@contoso.com"}
+	if _, err := f.emu.SetContacts("rubrica@contoso.com", []emulator.GraphContact{{DisplayName: "Corriere"}, {DisplayName: "Banca"}}); err != nil {
+		t.Fatal(err)
+	}
+	s := find(t, f.run(t), StepContacts)
+	if !s.OK || s.Detail != "rubrica@contoso.com: 2 contacts" {
+		t.Errorf("contacts readable: %+v", s)
+	}
+
+	f.emu.SetContactsConsent(false)
+	s = find(t, f.run(t), StepContacts)
+	if s.OK || !strings.Contains(s.Remedy, "Contacts.Read") {
+		t.Errorf("without Contacts.Read: %+v", s)
+	}
+	if m := find(t, f.run(t), StepMailboxes); !m.OK {
+		t.Errorf("the calendar steps suffer from a missing Contacts.Read: %+v", m)
+	}
+
+	f.deps.Config.Contacts.Enabled = false
+	for _, st := range f.run(t) {
+		if st.Name == StepContacts {
+			t.Error("the contacts step runs with contacts off")
+		}
+	}
+}
