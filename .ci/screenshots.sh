@@ -57,6 +57,7 @@ shoot status 33
 shoot connector 112
 shoot rules 187
 shoot users 246
+shoot contacts 325
 stop_demo
 
 # Italian: the longest labels, to check that nothing overflows.

@@ -228,6 +228,7 @@ func (mw *mainWindow) addEditingTabs() {
 	if mw.screens.contacts != nil {
 		var tab fyne.CanvasObject
 		tab, mw.showContacts = mw.screens.contacts(w, b, ed)
+		mw.showContacts(mw.Status.status) // the status shown so far; later ones come through Observe
 		items = append(items, container.NewTabItem(lang.L("Contacts"), tab))
 	}
 	mw.Tabs.SetItems(append(items, mw.Tabs.Items[1:]...))

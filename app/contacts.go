@@ -260,21 +260,28 @@ func (s *contactsScreen) showStatus(st localapi.Status) {
 		s.lastRun.SetText(lang.L("Contacts have not been synced yet."))
 	default:
 		s.lastRun.SetText(lang.L("Last run {{.When}}, every {{.Interval}}.", map[string]any{
-			"When": statusTimeText(c.LastRun, time.Now()), "Interval": c.Interval}))
+			"When": statusTimeText(c.LastRun, time.Now()), "Interval": contactsDurationText(c.Interval)}))
 	}
 	if c != nil && !c.Syncing {
-		s.books.Objects = contactsBookLabels(c.Phonebooks)
+		names := map[string]string{}
+		for _, u := range st.Users {
+			names[u.OneCloudUser] = u.Name
+		}
+		s.books.Objects = contactsBookLabels(c.Phonebooks, names)
 	}
 	s.books.Refresh()
 	s.relayout()
 }
 
 // contactsBookLabels is one line per phonebook with its counts, its error and what was skipped.
-func contactsBookLabels(books []localapi.ContactsPhonebook) []fyne.CanvasObject {
+func contactsBookLabels(books []localapi.ContactsPhonebook, names map[string]string) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	for _, b := range books {
 		name := lang.L("Office phonebook")
 		if id, ok := strings.CutPrefix(b.Book, "user:"); ok {
+			if n := names[id]; n != "" && n != id {
+				id = n + " (" + id + ")"
+			}
 			name = lang.L("Phonebook of {{.User}}", map[string]any{"User": id})
 		}
 		line := widget.NewLabel(fmt.Sprintf("%s (%s): %s", name, b.Mailbox, lang.L(
@@ -302,4 +309,15 @@ func contactsBookLabels(books []localapi.ContactsPhonebook) []fyne.CanvasObject 
 		}
 	}
 	return out
+}
+
+// contactsDurationText shows a Go duration as people write it: "15m", not "15m0s".
+func contactsDurationText(d string) string {
+	if strings.HasSuffix(d, "m0s") {
+		d = strings.TrimSuffix(d, "0s")
+	}
+	if strings.HasSuffix(d, "h0m") {
+		d = strings.TrimSuffix(d, "0m")
+	}
+	return d
 }

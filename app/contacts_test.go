@@ -72,7 +72,7 @@ func TestContactsScreenShowsTheLastRunAndSyncsNow(t *testing.T) {
 	if !strings.Contains(s.lastRun.Text, "off") {
 		t.Errorf("without contacts status: %q", s.lastRun.Text)
 	}
-	s.showStatus(localapi.Status{Contacts: &localapi.ContactsStatus{
+	s.showStatus(localapi.Status{Users: []localapi.UserStatus{{OneCloudUser: "1001", Name: "Mario Rossi"}}, Contacts: &localapi.ContactsStatus{
 		LastRun: time.Now().Add(-time.Minute), Interval: "15m0s",
 		Phonebooks: []localapi.ContactsPhonebook{
 			{Book: "user:1001", Mailbox: "mario@contoso.it", Created: 3, Updated: 1, Unchanged: 40, KeptEdited: 1,
@@ -85,13 +85,13 @@ func TestContactsScreenShowsTheLastRunAndSyncsNow(t *testing.T) {
 		texts = append(texts, o.(*widget.Label).Text)
 	}
 	all := strings.Join(texts, "\n")
-	for _, want := range []string{"Phonebook of 1001 (mario@contoso.it): 3 created, 1 updated, 0 deleted, 40 unchanged, 1 kept as edited in OneCloud, 1 skipped",
+	for _, want := range []string{"Phonebook of Mario Rossi (1001) (mario@contoso.it): 3 created, 1 updated, 0 deleted, 40 unchanged, 1 kept as edited in OneCloud, 1 skipped",
 		"Idraulico: no phone number", "Office phonebook (rubrica@contoso.it)", "access denied -> add Contacts.Read"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("phonebook lines lack %q:\n%s", want, all)
 		}
 	}
-	if !strings.Contains(s.lastRun.Text, "every 15m0s") {
+	if !strings.Contains(s.lastRun.Text, "every 15m.") {
 		t.Errorf("last run = %q", s.lastRun.Text)
 	}
 
@@ -100,5 +100,13 @@ func TestContactsScreenShowsTheLastRunAndSyncsNow(t *testing.T) {
 	case <-b.syncs:
 	case <-time.After(10 * time.Second): // a hang guard, not a timing assertion
 		t.Fatal("Sync contacts now did not reach the service")
+	}
+}
+
+func TestContactsDurationText(t *testing.T) {
+	for in, want := range map[string]string{"15m0s": "15m", "1h0m0s": "1h", "1h30m0s": "1h30m", "5m30s": "5m30s", "": ""} {
+		if got := contactsDurationText(in); got != want {
+			t.Errorf("contactsDurationText(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
