@@ -1,17 +1,12 @@
 package contacts
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"maps"
-	"os"
 	"sync"
 
-	"github.com/calsync/calsync/sync/atomicfile"
+	"github.com/calsync/calsync/sync/internal/statefile"
 )
 
 // StateVersion is the schema version of the contacts state file this build writes.
@@ -73,45 +68,23 @@ func OpenStore(path string, log *slog.Logger) (*Store, error) {
 	if path == "" {
 		return s, nil
 	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read contacts state file: %w", err)
-	}
-	st, perr := parseState(data)
-	if perr != nil {
-		bak := path + ".bak"
-		if rerr := os.Rename(path, bak); rerr != nil {
-			log.Warn("contacts state file unreadable; starting with empty state (could not move it aside)",
-				"path", path, "problem", perr.Error(), "renameError", rerr.Error())
-		} else {
-			log.Warn("contacts state file unreadable; moved aside, starting with empty state (entries calsync made are adopted again)",
-				"path", path, "movedTo", bak, "problem", perr.Error())
+	err := statefile.Load(path, "contacts state", "entries calsync made are adopted again", log, func(data []byte) error {
+		st, err := parseState(data)
+		if err == nil {
+			s.books = st.Phonebooks
 		}
-		return s, nil
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	s.books = st.Phonebooks
 	return s, nil
 }
 
 func parseState(data []byte) (State, error) {
 	var st State
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&st); err != nil {
-		return State{}, fmt.Errorf("not valid JSON: %w", err)
-	}
-	if dec.More() {
-		return State{}, errors.New("data after the JSON object")
-	}
-	switch {
-	case st.Version == 0:
-		return State{}, errors.New("version: missing")
-	case st.Version > StateVersion:
-		return State{}, fmt.Errorf("version: %d is newer than this calsync understands (%d)", st.Version, StateVersion)
-	case st.Version < 0:
-		return State{}, fmt.Errorf("version: %d is not valid", st.Version)
+	if err := statefile.Decode(data, &st, func() int { return st.Version }, StateVersion); err != nil {
+		return State{}, err
 	}
 	if st.Phonebooks == nil {
 		st.Phonebooks = map[string]BookState{}
@@ -164,13 +137,13 @@ func (s *Store) Save() error {
 		s.mu.Unlock()
 		return nil
 	}
-	data, err := json.MarshalIndent(State{Version: StateVersion, Phonebooks: s.books}, "", "  ")
+	data, err := statefile.Encode(State{Version: StateVersion, Phonebooks: s.books})
 	s.dirty = false
 	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encode contacts state: %w", err)
 	}
-	if err := atomicfile.WriteFile(s.path, append(data, '\n'), 0o600); err != nil {
+	if err := statefile.Write(s.path, data); err != nil {
 		s.mu.Lock()
 		s.dirty = true
 		s.mu.Unlock()

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
-	"github.com/calsync/calsync/sync/atomicfile"
+	"github.com/calsync/calsync/sync/internal/statefile"
 )
 
 // StateVersion is the schema version of the state file this build writes.
@@ -105,46 +103,24 @@ func OpenStore(path string, log *slog.Logger) (*Store, error) {
 	if path == "" {
 		return s, nil
 	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read state file: %w", err)
-	}
-	st, perr := parseState(data)
-	if perr != nil {
-		bak := path + ".bak"
-		if rerr := os.Rename(path, bak); rerr != nil {
-			log.Warn("state file unreadable; starting with empty state (could not move it aside)",
-				"path", path, "problem", perr.Error(), "renameError", rerr.Error())
-		} else {
-			log.Warn("state file unreadable; moved aside, starting with empty state (costs one presence read per user)",
-				"path", path, "movedTo", bak, "problem", perr.Error())
+	err := statefile.Load(path, "state", "costs one presence read per user", log, func(data []byte) error {
+		st, err := parseState(data)
+		if err == nil {
+			s.users = st.Users
 		}
-		return s, nil
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	s.users = st.Users
 	return s, nil
 }
 
 // parseState checks the file's shape and version.
 func parseState(data []byte) (State, error) {
 	var st State
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&st); err != nil {
-		return State{}, fmt.Errorf("not valid JSON: %w", err)
-	}
-	if dec.More() {
-		return State{}, errors.New("data after the JSON object")
-	}
-	switch {
-	case st.Version == 0:
-		return State{}, errors.New("version: missing")
-	case st.Version > StateVersion:
-		return State{}, fmt.Errorf("version: %d is newer than this calsync understands (%d)", st.Version, StateVersion)
-	case st.Version < 0:
-		return State{}, fmt.Errorf("version: %d is not valid", st.Version)
+	if err := statefile.Decode(data, &st, func() int { return st.Version }, StateVersion); err != nil {
+		return State{}, err
 	}
 	if st.Users == nil {
 		st.Users = map[string]UserState{}
@@ -226,15 +202,14 @@ func (s *Store) Save() error {
 		s.mu.Unlock()
 		return nil
 	}
-	st := State{Version: StateVersion, Users: s.users}
-	data, err := json.MarshalIndent(st, "", "  ")
+	data, err := statefile.Encode(State{Version: StateVersion, Users: s.users})
 	s.dirty = false
 	s.mu.Unlock()
 	if err != nil {
 		s.markDirty()
 		return fmt.Errorf("encode state: %w", err)
 	}
-	if err := atomicfile.WriteFile(s.path, append(data, '\n'), 0o600); err != nil {
+	if err := statefile.Write(s.path, data); err != nil {
 		s.markDirty()
 		return fmt.Errorf("save state: %w", err)
 	}
