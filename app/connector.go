@@ -48,6 +48,7 @@ type connectorScreen struct {
 	serverErrs map[string]string
 
 	graph, onecloud *connectorSecret
+	cert            *connectorCert
 
 	save, revert *widget.Button
 	saveStatus   *widget.Label
@@ -84,6 +85,8 @@ type connectorHooks struct {
 	saved        func(error)
 	reverted     func(error)
 	tested       func()
+	// certShown: the certificate's state arrived, or creating or importing one failed.
+	certShown func(err error)
 }
 
 // connectorField is one text field bound to the draft at path (the config's
@@ -147,6 +150,7 @@ func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *configEditor, hoo
 
 	s.graph = s.newSecret(connectorSecretGraph)
 	s.onecloud = s.newSecret(connectorSecretOneCloud)
+	s.cert = s.newCert()
 
 	connType := widget.NewSelect([]string{lang.L("Exchange Office 365")}, nil)
 	connType.SetSelected(lang.L("Exchange Office 365"))
@@ -165,7 +169,9 @@ func newConnectorScreen(w fyne.Window, b localapi.Backend, ed *configEditor, hoo
 		item(lang.L("Connector type"), connType, ""),
 		item(lang.L("Authentication method"), authMethod, ""),
 		item(lang.L("Synchronization user ID"), syncUser.widget(), lang.L("The monitor user's mailbox, with Reviewer rights on every calendar")),
-		item(lang.L("Client secret"), s.graph.box, lang.L("The secret's Value, not its Secret ID; kept in the system keychain, not in the configuration")),
+		item(lang.L("Credential"), container.NewVBox(s.cert.choice, s.cert.box),
+			lang.L("A certificate made by calsync keeps its private key in the service's keychain and lasts up to 3 years")),
+		item(lang.L("Client secret"), container.NewVBox(s.graph.box, s.cert.secretNote), lang.L("The secret's Value, not its Secret ID; kept in the system keychain, not in the configuration")),
 		item(lang.L("Application (client) ID"), clientID.widget(), lang.L("Entra ID > App registrations > your app > Overview")),
 		item(lang.L("Directory (tenant) ID"), tenantID.widget(), lang.L("Entra ID > App registrations > your app > Overview")),
 		item(lang.L("Client secret expiry date"), expires.widget(), lang.L("calsync warns 30 days before it expires")),
@@ -286,6 +292,7 @@ func (s *connectorScreen) field(path string) *connectorField {
 // reverted) and their validation.
 func (s *connectorScreen) syncFromDraft() {
 	cfg := s.ed.Draft()
+	s.cert.syncFromDraft(cfg)
 	for _, f := range s.fields {
 		if v := f.get(cfg); f.entry.Text != v {
 			f.entry.SetText(v)

@@ -116,6 +116,18 @@ func (g *goldenBackend) Logs(context.Context, int) ([]string, error) {
 	return []string{"poll started", "poll finished: 2 users, 1 error"}, nil
 }
 
+func (g *goldenBackend) Certificate(context.Context) (localapi.CertificateState, error) {
+	return localapi.CertificateState{}, nil
+}
+
+func (g *goldenBackend) NewCertificate(context.Context, int) (localapi.Certificate, error) {
+	return localapi.Certificate{}, nil
+}
+
+func (g *goldenBackend) ImportCertificate(context.Context, []byte, string) (localapi.Certificate, error) {
+	return localapi.Certificate{}, nil
+}
+
 // goldenServiceControl is an installed, stopped service.
 type goldenServiceControl struct{}
 

@@ -55,6 +55,15 @@ func (f *fakeRulesBackend) TestConnection(context.Context) ([]localapi.CheckStep
 	return nil, nil
 }
 func (f *fakeRulesBackend) Logs(context.Context, int) ([]string, error) { return nil, nil }
+func (f *fakeRulesBackend) Certificate(context.Context) (localapi.CertificateState, error) {
+	return localapi.CertificateState{}, nil
+}
+func (f *fakeRulesBackend) NewCertificate(context.Context, int) (localapi.Certificate, error) {
+	return localapi.Certificate{}, nil
+}
+func (f *fakeRulesBackend) ImportCertificate(context.Context, []byte, string) (localapi.Certificate, error) {
+	return localapi.Certificate{}, nil
+}
 func (f *fakeRulesBackend) PutConfig(_ context.Context, data []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -107,6 +107,15 @@ func (f *fakeStatusBackend) Logs(_ context.Context, n int) ([]string, error) {
 	}
 	return slices.Clone(f.logs), nil
 }
+func (f *fakeStatusBackend) Certificate(context.Context) (localapi.CertificateState, error) {
+	return localapi.CertificateState{}, nil
+}
+func (f *fakeStatusBackend) NewCertificate(context.Context, int) (localapi.Certificate, error) {
+	return localapi.Certificate{}, nil
+}
+func (f *fakeStatusBackend) ImportCertificate(context.Context, []byte, string) (localapi.Certificate, error) {
+	return localapi.Certificate{}, nil
+}
 
 // statusLoad is one OnLoaded call.
 type statusLoad struct {

@@ -116,6 +116,7 @@ func rootCommand() *command {
 			contactsCommand(),
 			checkCommand(),
 			secretCommand(),
+			certCommand(),
 			rulesCommand(),
 			serviceCommand(),
 			versionCommand(),

@@ -115,7 +115,8 @@ func runSyncOnce(ctx context.Context, e *env, g *globals, o syncOptions) error {
 // unreadable state file) is unexpected (1).
 func setupError(path string, err error) error {
 	var mse *setup.MissingSecretError
-	if errors.As(err, &mse) {
+	var mce *setup.MissingCertificateError
+	if errors.As(err, &mse) || errors.As(err, &mce) {
 		return withCode(exitUsage, err)
 	}
 	var ce *engine.ConfigError

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/certcred"
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/graph"
@@ -34,6 +35,13 @@ const (
 	StepContacts     = "Contacts are readable (Contacts.Read)"
 	StepSecretExpiry = "Client secret is not about to expire"
 	StepOneCloud     = "OneCloud is reachable and accepts the token"
+)
+
+// The steps of a certificate credential (connector.credential), in place
+// of StepSecret and StepSecretExpiry.
+const (
+	StepCertificate       = "Certificate credential is installed"
+	StepCertificateExpiry = "Certificate is not about to expire"
 )
 
 // Window is how far ahead calendars are read to look for events whose
@@ -67,6 +75,15 @@ type Deps struct {
 	SecretErr  error
 	SecretFrom string
 
+	// In certificate mode (connector.credential) the Secret fields are
+	// unused: Certificate is the credential to sign in with and
+	// CertificateErr why there is none. CertificatePending is why a new
+	// certificate is not accepted yet during a rotation; Certificate is
+	// then the one it replaces.
+	Certificate        *certcred.Credential
+	CertificateErr     error
+	CertificatePending error
+
 	HTTPClient *http.Client // nil: the graph package's default
 	Clock      clock.Clock  // nil: the real clock
 	Retry      retry.Policy
@@ -94,14 +111,22 @@ func Run(ctx context.Context, d Deps) []Step {
 	r := runner{d: d, ctx: ctx, clock: clock.OrReal(d.Clock)}
 	r.now = r.clock.Now()
 	r.config()
-	r.secret()
+	if r.certMode() {
+		r.certificate()
+	} else {
+		r.secret()
+	}
 	r.token()
 	r.syncUser()
 	r.mailboxes()
 	r.subjects()
 	r.workingHours()
 	r.contacts()
-	r.secretExpiry()
+	if r.certMode() {
+		r.certificateExpiry()
+	} else {
+		r.secretExpiry()
+	}
 	r.oneCloud()
 	return r.redacted()
 }
@@ -162,17 +187,51 @@ func (r *runner) secret() {
 	}
 }
 
+func (r *runner) certMode() bool {
+	return r.d.Config != nil && r.d.Config.Connector.UsesCertificate()
+}
+
+func (r *runner) certificate() {
+	switch {
+	case r.d.CertificateErr != nil:
+		r.add(Step{Name: StepCertificate, Detail: r.d.CertificateErr.Error(),
+			Remedy: "Make a certificate with `calsync cert new` (or bring one with `calsync cert import FILE`) and upload " +
+				certcred.FileName + " in Entra ID > App registrations > your app > Certificates & secrets > Certificates."})
+	case r.d.Certificate == nil:
+		r.add(Step{Name: StepCertificate, Detail: "no certificate credential is installed",
+			Remedy: "Run `calsync cert new` and upload " + certcred.FileName + " in Entra ID."})
+	case r.d.CertificatePending != nil:
+		r.secretOK = true
+		s := Step{Name: StepCertificate, OK: true, Warning: true,
+			Detail: fmt.Sprintf("new certificate not accepted yet; using %s (%v)", r.d.Certificate.Thumbprint(), r.d.CertificatePending),
+			Remedy: "Upload the new " + certcred.FileName + " in Entra ID > App registrations > your app > Certificates & secrets > " +
+				"Certificates; calsync switches to it at the first token it obtains, and keeps the previous one until then."}
+		var ge *graph.Error
+		if errors.As(r.d.CertificatePending, &ge) && ge.Remedy != "" {
+			s.Remedy = ge.Remedy
+		}
+		r.add(s)
+	default:
+		r.secretOK = true
+		r.add(Step{Name: StepCertificate, OK: true,
+			Detail: fmt.Sprintf("thumbprint %s, expires on %s", r.d.Certificate.Thumbprint(), r.d.Certificate.NotAfter().UTC().Format("2006-01-02"))})
+	}
+}
+
 func (r *runner) token() {
 	switch {
 	case r.d.Config == nil:
 		r.skip(StepToken, "no configuration")
+		return
+	case !r.secretOK && r.certMode():
+		r.skip(StepToken, "no certificate credential")
 		return
 	case !r.secretOK:
 		r.skip(StepToken, "no client secret")
 		return
 	}
 	c := r.d.Config
-	client, err := graph.New(graph.Options{
+	opts := graph.Options{
 		TenantID:     c.Connector.TenantID,
 		ClientID:     c.Connector.ClientID,
 		ClientSecret: r.d.Secret,
@@ -183,7 +242,12 @@ func (r *runner) token() {
 		Clock:        r.clock,
 		Retry:        r.d.Retry,
 		Logger:       r.d.Logger,
-	})
+	}
+	if r.certMode() {
+		// A typed nil would be a non-nil interface; secretOK says it is set.
+		opts.ClientSecret, opts.Certificate = "", r.d.Certificate
+	}
+	client, err := graph.New(opts)
 	if err != nil {
 		r.add(Step{Name: StepToken, Detail: err.Error(),
 			Remedy: "Complete the Microsoft 365 connector settings (tenant ID, client ID, synchronization user)."})
@@ -196,7 +260,7 @@ func (r *runner) token() {
 	}
 	r.tokenOK = true
 	r.add(Step{Name: StepToken, OK: true,
-		Detail: fmt.Sprintf("tenant %s, application %s", c.Connector.TenantID, c.Connector.ClientID)})
+		Detail: fmt.Sprintf("tenant %s, application %s, with the %s", c.Connector.TenantID, c.Connector.ClientID, client.CredentialInUse())})
 }
 
 // failure turns a graph error into a failed step with its remedy.
@@ -435,6 +499,25 @@ func (r *runner) secretExpiry() {
 	default:
 		r.add(Step{Name: StepSecretExpiry, OK: true, Warning: true, Detail: warning,
 			Remedy: "Create a new client secret in Entra ID before then, run `calsync secret set graph`, and record its expiry date."})
+	}
+}
+
+func (r *runner) certificateExpiry() {
+	if r.d.Certificate == nil {
+		r.skip(StepCertificateExpiry, "no certificate credential")
+		return
+	}
+	notAfter := r.d.Certificate.NotAfter()
+	warning := certcred.ExpiryWarning(notAfter, r.now)
+	switch {
+	case warning == "":
+		r.add(Step{Name: StepCertificateExpiry, OK: true, Detail: "expires on " + notAfter.UTC().Format("2006-01-02")})
+	case !notAfter.After(r.now):
+		r.add(Step{Name: StepCertificateExpiry, Detail: warning,
+			Remedy: "Run `calsync cert new` and upload the new " + certcred.FileName + " in Entra ID; the expired one cannot sign in."})
+	default:
+		r.add(Step{Name: StepCertificateExpiry, OK: true, Warning: true, Detail: warning,
+			Remedy: "Run `calsync cert new` and upload the new " + certcred.FileName + " before then; the current one keeps working until the new one is accepted."})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/calsync/calsync/sync/certcred"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/graph"
@@ -27,7 +28,11 @@ func (d *Daemon) status() localapi.Status {
 	if g != nil {
 		cfg = g.cfg
 	}
-	if cfg != nil {
+	switch {
+	case cfg != nil && cfg.Connector.UsesCertificate():
+		// The certificate's notAfter feeds the same warning as a secret's expiry.
+		st.SecretExpiresWarning = d.certificateWarning(now)
+	case cfg != nil:
 		if exp, ok := cfg.SecretExpiry(); ok {
 			st.SecretExpiresWarning = graph.SecretExpiryWarning(exp, now)
 		}
@@ -156,6 +161,21 @@ func (d *Daemon) publishStatus() {
 // loadConfig reads the configuration file as far as it can be read: the
 // config (nil when there is none or it cannot be decoded) and what is wrong
 // with it (nil when it is valid).
+// certificateWarning is the certificate credential's expiry warning, read
+// from the certificate file (no keychain, no network); "" when there is
+// nothing to warn of or no certificate (the engine's error says so).
+func (d *Daemon) certificateWarning(now time.Time) string {
+	cur, _, err := d.certStore().Show(now)
+	if err != nil {
+		return ""
+	}
+	notAfter, err := time.Parse(time.RFC3339, cur.NotAfter)
+	if err != nil {
+		return ""
+	}
+	return certcred.ExpiryWarning(notAfter, now)
+}
+
 func (d *Daemon) loadConfig() (*config.Config, error) {
 	cfg, err := config.Load(d.opts.ConfigPath)
 	if err != nil {

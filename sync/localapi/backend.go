@@ -37,4 +37,5 @@ type Backend interface {
 	TestConnection(ctx context.Context) ([]CheckStep, error)
 	// Logs returns up to n recent log lines, oldest first.
 	Logs(ctx context.Context, n int) ([]string, error)
+	CertificateBackend
 }

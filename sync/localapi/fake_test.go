@@ -43,6 +43,7 @@ type fakeBackend struct {
 	subs    chan *subscription
 	// blockStatus makes Status wait for its context to end.
 	blockStatus bool
+	certs       fakeCertificates
 }
 
 func newFake() *fakeBackend {

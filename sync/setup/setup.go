@@ -11,7 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 
+	"github.com/calsync/calsync/sync/certcred"
+	"github.com/calsync/calsync/sync/certstore"
 	"github.com/calsync/calsync/sync/check"
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/config"
@@ -60,23 +63,80 @@ func Secret(ctx context.Context, store *secrets.Store, name secrets.Name) (strin
 	return v, nil
 }
 
-// Graph builds the Microsoft 365 reader for cfg's connector.
-func Graph(ctx context.Context, cfg *config.Config, o Options) (*graph.Client, error) {
-	secret, err := Secret(ctx, o.Secrets, secrets.Graph)
-	if err != nil {
-		return nil, err
+// MissingCertificateError says the connector signs in with a certificate
+// (connector.credential) but none is installed, and how to make one.
+type MissingCertificateError struct{ Err error }
+
+func (e *MissingCertificateError) Error() string {
+	return fmt.Sprintf("the certificate credential is missing: %v (make one with `calsync cert new`)", e.Err)
+}
+
+func (e *MissingCertificateError) Unwrap() error { return e.Err }
+
+// CertStore is the certificate credential kept for the configuration at
+// o.ConfigPath: its key in o.Secrets, its certificate beside the config.
+func CertStore(o Options) (*certstore.Store, error) {
+	if o.ConfigPath == "" {
+		return nil, errors.New("the certificate credential is kept beside the configuration file, and there is none")
 	}
-	c, err := graph.New(graph.Options{
+	return certstore.New(o.Secrets, filepath.Dir(o.ConfigPath), o.logger()), nil
+}
+
+// Certificate selects the certificate to sign in with, probing a new one
+// with a token from the client opts describe while a rotation is under
+// way. pending is why a new certificate is not used yet (use is then the
+// one it replaces); none installed is a MissingCertificateError.
+func Certificate(ctx context.Context, o Options, opts graph.Options) (use *certcred.Credential, pending error, err error) {
+	store, err := CertStore(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	use, pending, err = store.Select(ctx, certstore.TokenProbe(opts))
+	if errors.Is(err, certstore.ErrNone) || errors.Is(err, secrets.ErrNotFound) {
+		return nil, nil, &MissingCertificateError{Err: err}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the certificate credential: %w", err)
+	}
+	return use, pending, nil
+}
+
+// graphOptions are the client options for cfg's connector, without a credential.
+func graphOptions(cfg *config.Config, o Options) graph.Options {
+	return graph.Options{
 		TenantID:     cfg.Connector.TenantID,
 		ClientID:     cfg.Connector.ClientID,
-		ClientSecret: secret,
 		SyncUser:     cfg.Connector.SyncUser,
 		AuthorityURL: cfg.AuthorityURL(),
 		GraphURL:     cfg.GraphURL(),
 		HTTPClient:   o.HTTPClient,
 		Clock:        o.Clock,
 		Logger:       o.logger(),
-	})
+	}
+}
+
+// Graph builds the Microsoft 365 reader for cfg's connector, with the
+// client secret or, when connector.credential says so, the certificate.
+func Graph(ctx context.Context, cfg *config.Config, o Options) (*graph.Client, error) {
+	opts := graphOptions(cfg, o)
+	if cfg.Connector.UsesCertificate() {
+		cred, pending, err := Certificate(ctx, o, opts)
+		if err != nil {
+			return nil, err
+		}
+		if pending != nil {
+			o.logger().Warn("the new certificate is not accepted yet; signing in with the previous one",
+				"previous", cred.Thumbprint(), "err", pending)
+		}
+		opts.Certificate = cred
+	} else {
+		secret, err := Secret(ctx, o.Secrets, secrets.Graph)
+		if err != nil {
+			return nil, err
+		}
+		opts.ClientSecret = secret
+	}
+	c, err := graph.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("set up the Microsoft 365 reader: %w", err)
 	}
@@ -148,15 +208,20 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (*Parts, error) {
 }
 
 // CheckDeps gathers what `calsync check` and the GUI's Test connection need:
-// the Graph secret (or why it is missing) and a OneCloud probe that lists
-// activities with the stored token.
+// the Graph credential (the secret, or in certificate mode the certificate
+// to use and a rotation still pending, or why it is missing) and a OneCloud
+// probe that lists activities with the stored token.
 func CheckDeps(ctx context.Context, cfg *config.Config, cfgErr error, o Options) check.Deps {
 	d := check.Deps{Config: cfg, ConfigErr: cfgErr, HTTPClient: o.HTTPClient, Clock: o.Clock, Logger: o.logger()}
-	secret, src, err := o.Secrets.Get(ctx, secrets.Graph)
-	if err != nil {
-		err = &MissingSecretError{Name: secrets.Graph, Err: err}
+	if cfg != nil && cfg.Connector.UsesCertificate() {
+		d.Certificate, d.CertificatePending, d.CertificateErr = Certificate(ctx, o, graphOptions(cfg, o))
+	} else {
+		secret, src, err := o.Secrets.Get(ctx, secrets.Graph)
+		if err != nil {
+			err = &MissingSecretError{Name: secrets.Graph, Err: err}
+		}
+		d.Secret, d.SecretFrom, d.SecretErr = secret, src.Where(secrets.Graph), err
 	}
-	d.Secret, d.SecretFrom, d.SecretErr = secret, src.Where(secrets.Graph), err
 	if cfg == nil {
 		return d
 	}
