@@ -70,8 +70,10 @@ func (e *Engine) decide(sched calendar.Schedule, groups []string, now time.Time)
 	// Never promise past the next change of activity or role: an
 	// overlapping event of another rule may take over before the run ends.
 	// This also keeps until constant between changes, so boundaries that
-	// change nothing cause no write.
-	if !until.IsZero() {
+	// change nothing cause no write. Outside working hours, though, until
+	// says when the person is back (the next start), which an evening
+	// meeting does not change: the meeting's start rewrites it anyway.
+	if !until.IsZero() && !isWorkingHours(d) {
 		if next, ok := e.rules.NextChangeFor(sched, groups, now, e.defaultActivity); ok && next.Before(until) {
 			until = next
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/emulator"
 	"github.com/calsync/calsync/sync/workhours"
@@ -172,5 +173,45 @@ func TestSchedulerFiresAtWorkingDayEnd(t *testing.T) {
 	}
 	if n := r.g.callCount(); n != 1 {
 		t.Errorf("%d schedule reads, want the first poll's only", n)
+	}
+}
+
+// TestDecideOutsideWorkingHours: outside working hours until is the next
+// start, even with an evening meeting ahead (its start rewrites the
+// presence anyway), and the meeting wins while it lasts (rule order).
+func TestDecideOutsideWorkingHours(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := workhours.New([]time.Weekday{time.Monday, time.Tuesday}, 8*time.Hour, 17*time.Hour, berlin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, time.UTC) }
+	sched := calendar.Schedule{Events: []calendar.Event{ev(calendar.Busy, utc(7, 18), utc(7, 19))}, WorkingHours: wh}
+	e, err := New(workingHoursConfig(user("1001", "a@contoso.test")), Deps{Schedules: newFakeGraph(), OneCloud: newFakeOneCloud()},
+		Options{StatePath: t.TempDir() + "/state.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		at   time.Time
+		want Desired
+		note string
+	}{
+		{utc(7, 15), Desired{Activity: "available"}, ""},
+		{utc(7, 16), Desired{Activity: "gone-home", Until: utc(8, 7)}, "Outside working hours until Tue 8 Dec 07:00"},
+		{utc(7, 18), Desired{Activity: "meeting", Until: utc(7, 19)}, "Calendar: busy until 19:00"},
+		{utc(7, 19), Desired{Activity: "gone-home", Until: utc(8, 7)}, "Outside working hours until Tue 8 Dec 07:00"},
+		{utc(8, 16), Desired{Activity: "gone-home", Until: utc(14, 7)}, "Outside working hours until Mon 14 Dec 07:00"},
+	} {
+		d, got := e.decide(sched, nil, tc.at)
+		if !got.Equal(tc.want) {
+			t.Errorf("at %v: desired %+v, want %+v", tc.at, got, tc.want)
+		}
+		if n := note(d, got, tc.at, time.UTC); n != tc.note {
+			t.Errorf("at %v: note %q, want %q", tc.at, n, tc.note)
+		}
 	}
 }
