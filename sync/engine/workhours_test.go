@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/emulator"
 	"github.com/calsync/calsync/sync/workhours"
@@ -212,6 +214,47 @@ func TestDecideOutsideWorkingHours(t *testing.T) {
 		}
 		if n := note(d, got, tc.at, time.UTC); n != tc.note {
 			t.Errorf("at %v: note %q, want %q", tc.at, n, tc.note)
+		}
+	}
+}
+
+// BenchmarkNextBoundaryWorkingHours measures the scheduler's boundary
+// search over 200 users, each with working hours and a few events.
+func BenchmarkNextBoundaryWorkingHours(b *testing.B) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	wh, err := workhours.New([]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday},
+		8*time.Hour, 17*time.Hour, berlin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	g := newFakeGraph()
+	var users []config.User
+	for i := range 200 {
+		m := fmt.Sprintf("u%d@contoso.test", i)
+		users = append(users, user(fmt.Sprint(1000+i), m))
+		var evs []calendar.Event
+		for k := range 5 {
+			s := start.Add(time.Duration(i%7+k*90) * time.Minute)
+			evs = append(evs, ev(calendar.Busy, s, s.Add(45*time.Minute)))
+		}
+		g.set(m, evs...)
+		g.setWorkingHours(m, wh)
+	}
+	e, err := New(workingHoursConfig(users...), Deps{Schedules: g, OneCloud: newFakeOneCloud()},
+		Options{StatePath: b.TempDir() + "/state.json", Clock: clock.NewFake(start)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.Poll(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, ok := e.NextBoundary(start); !ok {
+			b.Fatal("no boundary")
 		}
 	}
 }
