@@ -249,6 +249,9 @@ func (s *rulesScreen) ruleCellText(r config.Rule, col int) string {
 				return lang.L("not private")
 			}
 		}
+		if r.Type == config.TypeWorkingHours && r.Match == config.MatchOutside {
+			return lang.L("outside")
+		}
 		return r.Match
 	case 3:
 		return s.activityName(r.Activity)
@@ -450,7 +453,7 @@ func rulesNameAndID(name, id string) string {
 
 // rulesTypes are the rule types in the order the type select offers them.
 func rulesTypes() []string {
-	return []string{config.TypeAvailability, config.TypeSubject, config.TypeLocation, config.TypePrivate}
+	return []string{config.TypeAvailability, config.TypeSubject, config.TypeLocation, config.TypePrivate, config.TypeWorkingHours}
 }
 
 func rulesTypeLabel(t string) string {
@@ -463,6 +466,8 @@ func rulesTypeLabel(t string) string {
 		return lang.L("Location")
 	case config.TypePrivate:
 		return lang.L("Private")
+	case config.TypeWorkingHours:
+		return lang.L("Working hours")
 	}
 	return t
 }

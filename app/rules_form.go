@@ -73,6 +73,7 @@ type rulesForm struct {
 	matchHint   *widget.Label
 	matchTextUI fyne.CanvasObject
 	matchCheck  *widget.Check
+	matchFixed  *widget.Label // workinghours: match is always "outside"
 
 	problems *widget.Label
 	box      fyne.CanvasObject
@@ -104,6 +105,7 @@ func newRulesForm(s *rulesScreen, index int, r config.Rule) *rulesForm {
 	f.matchHint.Importance = widget.LowImportance
 	f.matchTextUI = container.NewVBox(f.matchText, f.matchHint)
 	f.matchCheck = widget.NewCheck(lang.L("The event is private"), func(bool) { f.validate() })
+	f.matchFixed = widget.NewLabel(lang.L("outside working hours"))
 	f.matchBox = container.NewStack()
 
 	labels := make([]string, len(rulesTypes()))
@@ -164,6 +166,8 @@ func (f *rulesForm) setType(t, match string) {
 	case config.TypePrivate:
 		f.matchCheck.SetChecked(match != "false")
 		f.matchBox.Objects = []fyne.CanvasObject{f.matchCheck}
+	case config.TypeWorkingHours:
+		f.matchBox.Objects = []fyne.CanvasObject{f.matchFixed}
 	default:
 		f.matchText.SetText(match)
 		f.matchBox.Objects = []fyne.CanvasObject{f.matchTextUI}
@@ -180,6 +184,8 @@ func (f *rulesForm) matchValue() string {
 			return "true"
 		}
 		return "false"
+	case config.TypeWorkingHours:
+		return config.MatchOutside
 	}
 	return f.matchText.Text
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -642,5 +643,60 @@ func TestRulesTranslations(t *testing.T) {
 				t.Errorf("%s.json: %q -> %q changes the format verbs", name, key, v)
 			}
 		}
+	}
+}
+
+// TestRulesWorkingHours: the type "Working hours" has its match fixed to
+// outside, and the tester evaluates it at the time given, against working
+// hours in this computer's zone.
+func TestRulesWorkingHours(t *testing.T) {
+	s, ed, _, _ := rulesSetup(t, nil)
+	test.Tap(s.add)
+	f := s.form
+	f.typ.SetSelected("Working hours")
+	if f.matchBox.Objects[0] != f.matchFixed || f.matchFixed.Text != "outside working hours" {
+		t.Fatalf("working hours: match shows %v", f.matchBox.Objects[0])
+	}
+	f.activity.SetValue("away")
+	if r := f.rule(); r.Type != "workinghours" || r.Match != "outside" {
+		t.Errorf("working hours rule = %+v", r)
+	}
+	if !f.problems.Hidden {
+		t.Errorf("a valid working-hours rule shows problems: %q", f.problems.Text)
+	}
+	if got := s.ruleCellText(f.rule(), 2); got != "outside" {
+		t.Errorf("match cell %q", got)
+	}
+
+	ed.Update(func(c *config.Config) {
+		c.Rules = append(c.Rules, config.Rule{Scope: "organization", Type: "workinghours", Match: "outside", Activity: "away"})
+	})
+	n := strconv.Itoa(len(ed.Draft().Rules))
+	tr := s.tester
+	tr.noEvent.SetChecked(true)
+	back := time.Date(2026, 12, 8, 8, 0, 0, 0, time.Local).Format("Mon 2 Jan 15:04")
+	for _, tc := range []struct{ at, hours, want string }{
+		{"2026-12-07T18:30", "08:00-17:00", "Rule " + n + " wins: Organization, Working hours: outside\nPresence: "},
+		{"2026-12-07T18:30", "08:00-17:00", ", until " + back},
+		{"2026-12-07T17:00:00", "08:00-17:00", "Rule " + n + " wins"},
+		{"2026-12-07T16:59:59", "08:00-17:00", "No rule matches"},
+		{"2026-12-07T18:30", "", "No rule matches"}, // no working hours: never matches
+		{"2026-12-07T18:30", "8 to 5", "Not working hours"},
+		{"tonight", "08:00-17:00", "Not a time"},
+	} {
+		tr.hours.SetText(tc.hours)
+		tr.at.SetText(tc.at)
+		if got := tr.result.Text; !strings.Contains(got, tc.want) {
+			t.Errorf("at %s, hours %q: tester says %q, want %q in it", tc.at, tc.hours, got, tc.want)
+		}
+	}
+	// An event in progress: rule order decides, and the busy rule comes first.
+	tr.hours.SetText("08:00-17:00")
+	tr.at.SetText("2026-12-07T18:30")
+	tr.noEvent.SetChecked(false)
+	tr.status.SetSelected("busy")
+	tr.subject.SetText("Late call")
+	if got := tr.result.Text; !strings.HasPrefix(got, "Rule 5 wins") {
+		t.Errorf("meeting in the evening: %q", got)
 	}
 }

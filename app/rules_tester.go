@@ -15,6 +15,7 @@ import (
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/rules"
+	"github.com/calsync/calsync/sync/workhours"
 )
 
 // rulesTester describes one event in progress and shows which rule wins.
@@ -29,6 +30,9 @@ type rulesTester struct {
 	groupsEntry       *widget.Entry
 	groupsBox         *fyne.Container
 	userRow           *fyne.Container
+	at                *widget.Entry // empty: now
+	noEvent           *widget.Check
+	hours             *widget.Entry // Monday to Friday, this computer's zone
 	result            *widget.Label
 
 	groupIDs  map[string]string // check label -> group id
@@ -53,6 +57,13 @@ func newRulesTester(s *rulesScreen) *rulesTester {
 	t.location.SetPlaceHolder(lang.L("e.g. Room 4"))
 	t.location.OnChanged = changed
 	t.private = widget.NewCheck(lang.L("Private event"), func(bool) { t.update() })
+	t.at = widget.NewEntry()
+	t.at.SetPlaceHolder(lang.L("now, or e.g. 2026-12-07T18:30"))
+	t.at.OnChanged = changed
+	t.noEvent = widget.NewCheck(lang.L("No event in progress"), func(bool) { t.update() })
+	t.hours = widget.NewEntry()
+	t.hours.SetText("08:00-17:00")
+	t.hours.OnChanged = changed
 	t.groupsEntry = widget.NewEntry()
 	t.groupsEntry.SetPlaceHolder(lang.L("group ids, separated by commas"))
 	t.groupsEntry.OnChanged = changed
@@ -65,11 +76,16 @@ func newRulesTester(s *rulesScreen) *rulesTester {
 	t.result.Wrapping = fyne.TextWrapWord
 	t.result.TextStyle = fyne.TextStyle{Bold: true}
 
+	hoursItem := widget.NewFormItem(lang.L("Working hours"), t.hours)
+	hoursItem.HintText = lang.L("Monday to Friday, in this computer's time zone")
 	form := widget.NewForm(
 		widget.NewFormItem(lang.L("Availability"), t.status),
 		widget.NewFormItem(lang.L("Subject"), t.subject),
 		widget.NewFormItem(lang.L("Location"), t.location),
 		widget.NewFormItem("", t.private),
+		widget.NewFormItem("", t.noEvent),
+		widget.NewFormItem(lang.L("Time"), t.at),
+		hoursItem,
 		widget.NewFormItem(lang.L("OneCloud user"), t.userRow),
 		widget.NewFormItem(lang.L("User's groups"), t.groupsBox),
 	)
@@ -157,7 +173,17 @@ func (t *rulesTester) outcome(cfg *config.Config) string {
 	if err != nil {
 		return lang.L("Fix the rules above to test them.") + "\n" + err.Error()
 	}
-	now := time.Now().UTC()
+	now := time.Now()
+	if at := strings.TrimSpace(t.at.Text); at != "" {
+		var ok bool
+		if now, ok = testerTime(at); !ok {
+			return lang.L("Not a time: use e.g. 2026-12-07T18:30")
+		}
+	}
+	wh, ok := testerHours(t.hours.Text)
+	if !ok {
+		return lang.L("Not working hours: use e.g. 08:00-17:00")
+	}
 	ev := []calendar.Event{{
 		Start:    now.Add(-30 * time.Minute),
 		End:      now.Add(30 * time.Minute),
@@ -166,7 +192,10 @@ func (t *rulesTester) outcome(cfg *config.Config) string {
 		Location: t.location.Text,
 		Private:  t.private.Checked,
 	}}
-	d := set.Decide(ev, t.groupList(), now, cfg.DefaultActivity)
+	if t.noEvent.Checked {
+		ev = nil
+	}
+	d := set.DecideFor(calendar.Schedule{Events: ev, WorkingHours: wh}, t.groupList(), now, cfg.DefaultActivity)
 	if d.Rule < 0 {
 		return fmt.Sprintf(lang.L("No rule matches -> default activity %s"), t.s.activityName(d.Activity))
 	}
@@ -175,5 +204,53 @@ func (t *rulesTester) outcome(cfg *config.Config) string {
 	if d.Role != "" {
 		text += ", " + lang.L("role") + " " + t.s.roleName(d.Role)
 	}
+	if d.Event == nil && !d.Until.IsZero() {
+		// Outside working hours: until is when the person is back.
+		text += ", " + lang.L("until") + " " + d.Until.Local().Format("Mon 2 Jan 15:04")
+	}
 	return text
+}
+
+// testerTime reads the tester's time: this computer's local time, with or
+// without seconds, or RFC 3339.
+func testerTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	for _, l := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(l, s, time.Local); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// testerHours reads "08:00-17:00" as Monday-to-Friday working hours in
+// this computer's zone; empty is none.
+func testerHours(s string) (*workhours.WorkingHours, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	from, to, ok := strings.Cut(s, "-")
+	if !ok {
+		return nil, false
+	}
+	clock := func(v string) (time.Duration, bool) {
+		t, err := time.Parse("15:04", strings.TrimSpace(v))
+		if err != nil {
+			return 0, false
+		}
+		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, true
+	}
+	start, ok1 := clock(from)
+	end, ok2 := clock(to)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	wh, err := workhours.New([]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}, start, end, time.Local)
+	if err != nil {
+		return nil, false
+	}
+	return wh, true
 }

@@ -796,6 +796,100 @@ func TestRulesTest(t *testing.T) {
 	}
 }
 
+// TestRulesTestWorkingHours: with a workinghours rule, `rules test` reads
+// the user's published working hours (anna: the emulator's 08:00-17:00 W.
+// Europe Standard Time; bruno: none) and shows the winner at --at.
+func TestRulesTestWorkingHours(t *testing.T) {
+	o := newOffice(t)
+	o.cfg.Rules = append(o.cfg.Rules, config.Rule{Scope: "organization", Type: "workinghours", Match: "outside", Activity: "gone-home"})
+	o.addUser("1001", "anna@contoso.it", nil, false)
+	o.addUser("1002", "bruno@contoso.it", nil, false)
+	o.graph.SetWorkingHours("bruno@contoso.it", nil)
+	o.save()
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Saturday noon is outside anna's hours in every zone of the machine,
+	// and Monday 08:00 in Berlin is the next start.
+	monday8 := time.Date(2026, 12, 7, 8, 0, 0, 0, berlin).In(time.Local).Format("Mon 2 Jan 15:04")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"evening", []string{"--user", "1001", "--no-event", "--at", "2026-12-07T18:30:00+01:00"}, []string{
+			"Hours:    mon,tue,wed,thu,fri 08:00-17:00 W. Europe Standard Time (Europe/Berlin)\n",
+			"Event:    none, at Mon 2026-12-07 18:30:00 +0100\n",
+			"Winner:   rules[4]: outside working hours (08:00-17:00 W. Europe Standard Time) -> gone-home until Tue 8 Dec 08:00\n",
+			"Presence: activity gone-home, role (unchanged), until 2026-12-08T08:00:00+01:00\n"}},
+		{"the second the day ends", []string{"--user", "1001", "--no-event", "--at", "2026-12-07T17:00:00+01:00"}, []string{
+			"Winner:   rules[4]: outside working hours"}},
+		{"a second before", []string{"--user", "1001", "--no-event", "--at", "2026-12-07T16:59:59+01:00"}, []string{
+			"Winner:   no rule matches -> default activity available\n"}},
+		{"a meeting in the evening: rule order", []string{"--user", "1001", "--at", "2026-12-07T18:30:00+01:00"}, []string{
+			"Winner:   rules[3]: availability is busy -> meeting, role office\n"}},
+		{"local time of the machine", []string{"--user", "1001", "--no-event", "--at", "2026-12-05T12:00"}, []string{
+			"-> gone-home until " + monday8 + "\n"}},
+		{"no working hours published", []string{"--user", "1002", "--no-event", "--at", "2026-12-07T18:30:00+01:00"}, []string{
+			"Hours:    none published: the workinghours rule never matches for this user\n",
+			"Winner:   no rule matches -> default activity available\n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := o.run(append([]string{"rules", "test"}, tc.args...)...)
+			if r.code != exitOK || r.stderr != "" {
+				t.Fatalf("%s", r)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("missing %q in:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+	if n := o.graph.Stats().ScheduleRequests; n != 6 {
+		t.Errorf("%d getSchedule requests for 6 runs, want one each", n)
+	}
+
+	// Without Microsoft 365: a warning, and no working hours.
+	delete(o.vars, "CALSYNC_GRAPH_SECRET")
+	r := o.run("rules", "test", "--user", "1001", "--no-event", "--at", "2026-12-07T18:30:00+01:00")
+	if r.code != exitOK || !strings.Contains(r.stderr, "warning: cannot read the working hours of anna@contoso.it") ||
+		!strings.Contains(r.stdout, "Hours:    unknown (Microsoft 365 not reachable)") ||
+		!strings.Contains(r.stdout, "default activity available") {
+		t.Errorf("rules test without Microsoft 365: %s", r)
+	}
+}
+
+func TestParseAt(t *testing.T) {
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		in   string
+		want time.Time // zero: an error
+	}{
+		{"2026-12-07T18:30", time.Date(2026, 12, 7, 18, 30, 0, 0, rome)},
+		{"2026-12-07T18:30:15", time.Date(2026, 12, 7, 18, 30, 15, 0, rome)},
+		{" 2026-12-07 18:30 ", time.Date(2026, 12, 7, 18, 30, 0, 0, rome)},
+		{"2026-07-07T18:30", time.Date(2026, 7, 7, 16, 30, 0, 0, time.UTC)}, // summer time
+		{"2026-12-07T18:30:00Z", time.Date(2026, 12, 7, 18, 30, 0, 0, time.UTC)},
+		{"2026-12-07T18:30:00-08:00", time.Date(2026, 12, 8, 2, 30, 0, 0, time.UTC)},
+		{"18:30", time.Time{}},
+		{"2026-12-07", time.Time{}},
+		{"tomorrow", time.Time{}},
+	} {
+		got, err := parseAt(tc.in, rome)
+		switch {
+		case tc.want.IsZero() && err == nil:
+			t.Errorf("parseAt(%q) = %v, want an error", tc.in, got)
+		case !tc.want.IsZero() && (err != nil || !got.Equal(tc.want)):
+			t.Errorf("parseAt(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+}
+
 func TestSecretSetAndStatus(t *testing.T) {
 	keyring.MockInit()
 	t.Cleanup(keyring.MockInit) // leave an empty keychain to the other tests

@@ -17,7 +17,7 @@ func demoCommand() *command {
 	return &command{
 		name:  "demo",
 		short: "run calsync on built-in emulators of Microsoft 365 and OneCloud (no account needed)",
-		long: "Starts emulators of Entra ID / Microsoft Graph and of OneCloud with a seeded office of ten\n" +
+		long: "Starts emulators of Entra ID / Microsoft Graph and of OneCloud with a seeded office of twelve\n" +
 			"people, runs the real engine against them with an in-memory keyring, and prints every presence\n" +
 			"change as it happens. With a display it also opens the calsync window on the demo office.",
 		flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/rules"
 	"github.com/calsync/calsync/sync/setup"
+	"github.com/calsync/calsync/sync/workhours"
 )
 
 // groupsTimeout bounds the OneCloud groups read of `rules test`; without an
@@ -21,7 +22,7 @@ const groupsTimeout = 30 * time.Second
 func rulesCommand() *command {
 	return &command{
 		name:  "rules",
-		short: "try the mapping rules on an imagined event",
+		short: "try the mapping rules on an imagined event at a given time",
 		subs: []*command{
 			{
 				name:  "test",
@@ -29,8 +30,11 @@ func rulesCommand() *command {
 				long: "Imagines one event in progress for a user and evaluates the configured rules on it,\n" +
 					"as the sync would: the rules of the user's OneCloud groups first (read from OneCloud;\n" +
 					"without it only organization rules apply), then organization rules, first match wins.\n" +
-					"Example:\n" +
-					"  calsync rules test --user 1001 --status busy --subject \"Team lunch\"",
+					"With a workinghours rule it reads the user's published working hours from Microsoft 365\n" +
+					"(without them, that rule never matches).\n" +
+					"Examples:\n" +
+					"  calsync rules test --user 1001 --status busy --subject \"Team lunch\"\n" +
+					"  calsync rules test --user 1001 --no-event --at 2026-12-07T18:30",
 				flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
 					var o rulesTestOptions
 					fs.StringVar(&o.user, "user", "", "OneCloud user `id`, as in the config's users[].onecloudUser (required)")
@@ -38,7 +42,8 @@ func rulesCommand() *command {
 					fs.StringVar(&o.subject, "subject", "", "the event's subject")
 					fs.StringVar(&o.location, "location", "", "the event's location")
 					fs.BoolVar(&o.private, "private", false, "the event is private (subject and location rules then never match)")
-					fs.StringVar(&o.at, "at", "", "the `time` (RFC 3339, e.g. 2026-11-25T10:00:00+01:00) the event starts and is evaluated at (default now)")
+					fs.StringVar(&o.at, "at", "", "the `time` the event starts and is evaluated at: this machine's local time, e.g. 2026-12-07T18:30, or RFC 3339, e.g. 2026-12-07T18:30:00+01:00 (default now)")
+					fs.BoolVar(&o.noEvent, "no-event", false, "imagine no event: only working hours and the default activity apply")
 					fs.DurationVar(&o.duration, "duration", time.Hour, "how long the event lasts; its end is the presence's until")
 					return func(ctx context.Context, e *env, args []string) error {
 						if err := noArgs("calsync rules test", args); err != nil {
@@ -54,8 +59,25 @@ func rulesCommand() *command {
 
 type rulesTestOptions struct {
 	user, status, subject, location, at string
-	private                             bool
+	private, noEvent                    bool
 	duration                            time.Duration
+}
+
+// atLayouts are the local forms --at takes besides RFC 3339.
+var atLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"}
+
+// parseAt reads --at: RFC 3339, or a wall time in loc (the machine's zone).
+func parseAt(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, l := range atLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is neither a local time like 2026-12-07T18:30 nor RFC 3339 like 2026-12-07T18:30:00+01:00", s)
 }
 
 func statusNames() string {
@@ -75,9 +97,9 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 	}
 	at := time.Now()
 	if o.at != "" {
-		at, err = time.Parse(time.RFC3339, strings.TrimSpace(o.at))
+		at, err = parseAt(o.at, time.Local)
 		if err != nil {
-			return usageErrorf("%s: --at %q is not an RFC 3339 time; expected e.g. 2026-11-25T10:00:00+01:00", cmd, o.at)
+			return usageErrorf("%s: --at %v", cmd, err)
 		}
 	}
 	if o.duration <= 0 {
@@ -102,6 +124,11 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 	}
 
 	groups, groupsNote := userGroups(ctx, e, cfg, path, user.OneCloudUser)
+	var wh *workhours.WorkingHours
+	hoursNote := "not read (no workinghours rule)"
+	if set.UsesWorkingHours() {
+		wh, hoursNote = userWorkingHours(ctx, e, cfg, path, user.Mailbox, at)
+	}
 
 	ev := calendar.Event{
 		Start:    at.UTC(),
@@ -115,14 +142,29 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 	if def == "" {
 		def = config.DefaultActivity
 	}
-	d := set.Decide([]calendar.Event{ev}, groups, at, def)
+	sched := calendar.Schedule{Events: []calendar.Event{ev}, WorkingHours: wh}
+	if o.noEvent {
+		sched.Events = nil
+	}
+	d := set.DecideFor(sched, groups, at, def)
 
 	w := e.stdout
 	fmt.Fprintf(w, "User:     %s (%s)%s; groups: %s\n", user.OneCloudUser, user.Mailbox, disabledNote(user), groupsNote)
-	fmt.Fprintf(w, "Event:    %s\n", eventText(ev, at))
-	if d.Rule >= 0 {
-		fmt.Fprintf(w, "Winner:   rules[%d]: %s\n", d.Rule, set.Describe(d.Rule))
+	fmt.Fprintf(w, "Hours:    %s\n", hoursNote)
+	if o.noEvent {
+		fmt.Fprintf(w, "Event:    none, at %s\n", at.Format("Mon 2006-01-02 15:04:05 MST"))
 	} else {
+		fmt.Fprintf(w, "Event:    %s\n", eventText(ev, at))
+	}
+	switch {
+	case d.Rule >= 0 && d.Event == nil:
+		// Only a workinghours rule wins without an event.
+		desc := strings.Replace(set.Describe(d.Rule), "outside working hours",
+			fmt.Sprintf("outside working hours (%s)", hoursSpan(wh)), 1)
+		fmt.Fprintf(w, "Winner:   rules[%d]: %s until %s\n", d.Rule, desc, d.Until.In(at.Location()).Format("Mon 2 Jan 15:04"))
+	case d.Rule >= 0:
+		fmt.Fprintf(w, "Winner:   rules[%d]: %s\n", d.Rule, set.Describe(d.Rule))
+	default:
 		fmt.Fprintf(w, "Winner:   no rule matches -> default activity %s\n", d.Activity)
 	}
 	role := d.Role
@@ -206,6 +248,51 @@ func userGroups(ctx context.Context, e *env, cfg *config.Config, path, id string
 		return nil, "none"
 	}
 	return groups, strings.Join(groups, ", ")
+}
+
+// userWorkingHours reads the mailbox's published working hours with one
+// getSchedule, as the sync reads them. If Microsoft 365 cannot be asked, it
+// warns on stderr and returns none, so the workinghours rule never matches.
+func userWorkingHours(ctx context.Context, e *env, cfg *config.Config, path, mailbox string, at time.Time) (*workhours.WorkingHours, string) {
+	ctx, cancel := context.WithTimeout(ctx, groupsTimeout)
+	defer cancel()
+	warn := func(err error) (*workhours.WorkingHours, string) {
+		fmt.Fprintf(e.stderr, "calsync: warning: cannot read the working hours of %s (%v); evaluating without them\n", mailbox, err)
+		return nil, "unknown (Microsoft 365 not reachable): the workinghours rule does not match"
+	}
+	gc, err := setup.Graph(ctx, cfg, setup.Options{ConfigPath: path, Secrets: newSecretStore(e)})
+	if err != nil {
+		return warn(err)
+	}
+	scheds, err := gc.GetSchedules(ctx, []string{mailbox}, at, at.Add(time.Hour))
+	switch {
+	case err != nil:
+		return warn(withRemedy(err))
+	case len(scheds) != 1:
+		return warn(fmt.Errorf("got %d schedules for one mailbox", len(scheds)))
+	case scheds[0].Err != nil:
+		return warn(scheds[0].Err)
+	case scheds[0].WorkingHoursErr != nil:
+		return warn(scheds[0].WorkingHoursErr)
+	case scheds[0].WorkingHours == nil:
+		return nil, "none published: the workinghours rule never matches for this user"
+	}
+	return scheds[0].WorkingHours, scheds[0].WorkingHours.String()
+}
+
+// hoursSpan is "08:00-17:00 W. Europe Standard Time".
+func hoursSpan(wh *workhours.WorkingHours) string {
+	if wh == nil {
+		return "none"
+	}
+	hm := func(d time.Duration) string {
+		s := fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
+		if sec := int(d.Seconds()) % 60; sec != 0 {
+			s += fmt.Sprintf(":%02d", sec)
+		}
+		return s
+	}
+	return fmt.Sprintf("%s-%s %s", hm(wh.Start()), hm(wh.End()), wh.Zone())
 }
 
 // eventText describes the imagined event; the subject and location are the

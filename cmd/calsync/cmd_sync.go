@@ -175,7 +175,7 @@ func printSyncTable(w io.Writer, rep engine.Report, now time.Time, dryRun bool) 
 		counts[u.Action]++
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			orDash(u.OneCloudUser), orDash(u.Mailbox), orDash(u.Current), desiredText(u, now),
-			ruleText(u), u.Action, orDash(oneLine(u.Error)))
+			ruleText(u), u.Action, orDash(oneLine(errorText(u))))
 	}
 	tw.Flush()
 
@@ -194,6 +194,14 @@ func printSyncTable(w io.Writer, rep engine.Report, now time.Time, dryRun bool) 
 		b.WriteString(" (dry run: nothing written)")
 	}
 	fmt.Fprintf(w, "\n%s\n", b.String())
+}
+
+// errorText is the user's error, or else its warning, marked as such.
+func errorText(u engine.UserReport) string {
+	if u.Error == "" && u.Warning != "" {
+		return "warning: " + u.Warning
+	}
+	return u.Error
 }
 
 // desiredText is "activity[/role] [until HH:MM]" in local time, the until

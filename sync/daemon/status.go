@@ -84,6 +84,9 @@ func (d *Daemon) status() localapi.Status {
 		if row.LastError == "" {
 			row.LastError = v.CalendarError
 		}
+		if row.LastError == "" {
+			row.LastError = v.Warning
+		}
 		if row.LastError != "" {
 			userErrors++
 			st.Errors = append(st.Errors, fmt.Sprintf("user %s: %s", userLabel(row.Name, row.OneCloudUser), row.LastError))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/calsync/calsync/sync/emulator"
 	"github.com/calsync/calsync/sync/onecloud"
+	"github.com/calsync/calsync/sync/workhours"
 )
 
 // TestHeadlessDemo runs the demo for a few seconds: the first sync writes
@@ -112,6 +113,53 @@ func TestHeadlessDemo(t *testing.T) {
 	for _, want := range []string{"config.json", "state.json", "contacts-state.json"} {
 		if !strings.Contains(strings.Join(files, " "), want) {
 			t.Errorf("the demo wrote %v, want %s among them", files, want)
+		}
+	}
+}
+
+// TestHeadlessDemoGoingHome starts the demo as if seeded 2 minutes less 3
+// seconds ago: Chiara Romano's working day ends 3 seconds in, and the demo
+// shows her going home then, until her next start.
+func TestHeadlessDemoGoingHome(t *testing.T) {
+	var out bytes.Buffer
+	seeded := time.Now().Truncate(time.Second).Add(-2*time.Minute + 3*time.Second)
+	if err := RunHeadless(context.Background(), Options{Out: &out, Duration: 7 * time.Second, Seeded: seeded}); err != nil {
+		t.Fatalf("RunHeadless: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	end := seeded.Add(2 * time.Minute)
+	want := clockText(end) + "  Chiara Romano    -> gone-home until "
+	i := strings.Index(text, want)
+	if i < 0 {
+		t.Fatalf("demo output lacks %q:\n%s", want, text)
+	}
+	if line, _, _ := strings.Cut(text[i:], "\n"); !strings.HasSuffix(line, "(outside working hours)") {
+		t.Errorf("going-home line %q does not say why", line)
+	}
+	if strings.Count(text, "Chiara Romano    ->") != 1 {
+		t.Errorf("Chiara's presence changed more than once:\n%s", text)
+	}
+}
+
+// TestEndingDay: the demo's ending working day holds the seeded instant
+// and ends at the given end, whatever the time of day, midnight included.
+func TestEndingDay(t *testing.T) {
+	for _, end := range []time.Time{
+		time.Date(2026, 12, 7, 16, 2, 0, 0, time.UTC),
+		time.Date(2026, 12, 6, 23, 1, 30, 0, time.UTC), // 00:01:30 in Berlin
+		time.Date(2026, 12, 6, 23, 7, 0, 0, time.UTC),
+		time.Date(2026, 7, 4, 22, 1, 0, 0, time.UTC), // 00:01 in Berlin, summer
+		time.Date(2026, 3, 29, 3, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 7, 5, 0, 0, 0, time.UTC),
+	} {
+		g := endingDay(end)
+		wh, err := workhours.FromGraph(*g)
+		if err != nil {
+			t.Fatalf("endingDay(%v): %v", end, err)
+		}
+		if start := end.Add(-2 * time.Minute); wh.Outside(start) || !wh.Outside(end) || !wh.NextBoundary(start).Equal(end) {
+			t.Errorf("endingDay(%v) = %s: outside at the seed %t, at the end %t, next boundary %v",
+				end, wh, wh.Outside(start), wh.Outside(end), wh.NextBoundary(start))
 		}
 	}
 }

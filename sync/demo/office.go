@@ -16,6 +16,7 @@ import (
 	"github.com/calsync/calsync/sync/emulator"
 	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/secrets"
+	"github.com/calsync/calsync/sync/workhours"
 )
 
 // oneCloudToken is the demo OneCloud API token; it lives only in the demo's
@@ -79,7 +80,10 @@ func (o *Office) Name(id string) string {
 // NewOffice starts both emulators on loopback ports and seeds an office
 // around now: a meeting in progress, one starting within a minute, lunch
 // found by its subject, a private appointment, an all-day out of office, a
-// mailbox that does not exist, and a presence a person set by hand. The
+// mailbox that does not exist, a presence a person set by hand, a working
+// day that ends two minutes after now, a person in another time zone and
+// one who publishes no working hours (everyone else: the emulator's
+// Monday-Friday 08:00-17:00 W. Europe Standard Time). The
 // configuration (saved in a fresh temporary directory) and the keyring
 // point at the emulators.
 func NewOffice(ctx context.Context, now time.Time) (*Office, error) {
@@ -131,13 +135,25 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 			[]calendar.Event{{Start: at(-30 * time.Minute), End: at(90 * time.Second), Status: calendar.Busy, Subject: "Stand-up"}}, false},
 		{Person{"1008", "Elena Costa", "elena.costa@contoso.it", "working elsewhere: business trip"},
 			[]calendar.Event{{Start: at(-2 * time.Hour), End: at(6 * time.Hour), Status: calendar.WorkingElsewhere, Subject: "Milan office"}}, false},
-		{Person{"1009", "Francesca Ricci", "francesca.ricci@contoso.it", "back-to-back meetings in 2 and 3 minutes: one change, no flicker at the seam"},
+		{Person{"1009", "Francesca Ricci", "francesca.ricci@contoso.it", "back-to-back meetings in 2 and 3 minutes: one change, no flicker at the seam; no working hours published"},
 			[]calendar.Event{
 				{Start: at(2 * time.Minute), End: at(3 * time.Minute), Status: calendar.Busy, Subject: "Interview 1"},
 				{Start: at(3 * time.Minute), End: at(4 * time.Minute), Status: calendar.Busy, Subject: "Interview 2"},
 			}, false},
 		{Person{"1010", "Davide Marino", "davide.marino@contoso.it", "set himself Sick by hand: his meeting never overwrites it"},
 			[]calendar.Event{{Start: at(-15 * time.Minute), End: at(45 * time.Minute), Status: calendar.Busy, Subject: "Planning"}}, false},
+		{Person{"1011", "Chiara Romano", "chiara.romano@contoso.it", "her working day ends 2 minutes after the demo starts: she goes home"},
+			nil, false},
+		{Person{"1012", "Tom Walker", "tom.walker@contoso.it", "works in Seattle, 08:00-17:00 Pacific time: at work or gone home by his clock, not ours"},
+			nil, false},
+	}
+	// Published working hours; nil publishes none. The others publish the
+	// emulator's default.
+	hours := map[string]*workhours.Graph{
+		"francesca.ricci@contoso.it": nil,
+		"chiara.romano@contoso.it":   endingDay(now.Add(2 * time.Minute)),
+		"tom.walker@contoso.it": {DaysOfWeek: []string{"monday", "tuesday", "wednesday", "thursday", "friday"},
+			StartTime: "08:00:00.0000000", EndTime: "17:00:00.0000000", TimeZone: &workhours.TimeZone{Name: "Pacific Standard Time"}},
 	}
 
 	cfg := config.Default()
@@ -160,6 +176,9 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 		if !s.hidden {
 			o.Graph.SetCalendar(s.person.Mailbox, s.events)
 		}
+		if wh, ok := hours[s.person.Mailbox]; ok {
+			o.Graph.SetWorkingHours(s.person.Mailbox, wh)
+		}
 		cfg.Users = append(cfg.Users, config.User{OneCloudUser: s.person.ID, Mailbox: s.person.Mailbox, Enabled: true})
 	}
 	o.OneCloud.SetGroups(
@@ -175,6 +194,10 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 		return nil, err
 	}
 	cfg.Contacts = &config.Contacts{Enabled: true, DefaultRegion: "IT", PhonebookMailbox: OfficePhonebookMailbox}
+	// Last, so every event rule wins over it: a meeting at 19:00 still
+	// shows "meeting"; with no event, outside working hours is gone-home.
+	cfg.Rules = append(cfg.Rules, config.Rule{Scope: config.ScopeOrganization, Type: config.TypeWorkingHours,
+		Match: "outside", Activity: "gone-home"})
 	o.Config = cfg
 
 	if dir == "" {
@@ -261,4 +284,30 @@ func (o *Office) editContactByHand() error {
 		}
 	}
 	return errors.New("the entry of Studio Bianchi is not in Mario's phonebook yet")
+}
+
+// endingDay is a working day, every day of the week, that ends at end: in
+// W. Europe Standard Time, or Pacific time when end is within minutes after
+// midnight in Europe (a working day cannot span midnight). It starts 8
+// hours earlier, on the hour, or at midnight.
+func endingDay(end time.Time) *workhours.Graph {
+	zone, iana := "W. Europe Standard Time", "Europe/Berlin"
+	loc, err := time.LoadLocation(iana)
+	if err != nil {
+		loc = time.UTC // time/tzdata is embedded by workhours: cannot happen
+	}
+	if l := end.In(loc); l.Hour() == 0 && l.Minute() < 10 {
+		zone, iana = "Pacific Standard Time", "America/Los_Angeles"
+		if loc, err = time.LoadLocation(iana); err != nil {
+			loc = time.UTC
+		}
+	}
+	l := end.In(loc)
+	start := max(0, l.Hour()-8)
+	return &workhours.Graph{
+		DaysOfWeek: []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"},
+		StartTime:  fmt.Sprintf("%02d:00:00.0000000", start),
+		EndTime:    l.Format("15:04:05") + ".0000000",
+		TimeZone:   &workhours.TimeZone{Name: zone},
+	}
 }

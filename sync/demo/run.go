@@ -32,6 +32,10 @@ type Options struct {
 	// HandEditAfter is when someone edits a contact's phonebook entry in OneCloud by hand;
 	// default 60s.
 	HandEditAfter time.Duration
+	// Seeded, when set, is the instant the office is seeded around instead
+	// of now: tests start the demo "two minutes ago" to see what happens
+	// two minutes in.
+	Seeded time.Time
 }
 
 // RunHeadless starts the seeded office, runs the real engine against it and
@@ -44,6 +48,9 @@ func RunHeadless(ctx context.Context, opts Options) error {
 		defer cancel()
 	}
 	start := time.Now()
+	if !opts.Seeded.IsZero() {
+		start = opts.Seeded
+	}
 	office, err := NewOfficeIn(ctx, start, opts.Dir)
 	if err != nil {
 		return err
@@ -86,7 +93,7 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	if interval <= 0 {
 		interval = office.Config.Interval()
 	}
-	fmt.Fprintf(w, "\nPresence changes at the second an event starts or ends; polls run every %s. Ctrl-C ends the demo.\n\n", interval)
+	fmt.Fprintf(w, "\nPresence changes at the second an event or a working day starts or ends; polls run every %s. Ctrl-C ends the demo.\n\n", interval)
 	if opts.OnOffice != nil {
 		opts.OnOffice(office)
 	}
@@ -179,6 +186,9 @@ func describe(ev engine.Event, office *Office) string {
 		name := office.Name(u.OneCloudUser)
 		switch u.Action {
 		case engine.ActionSet:
+			if u.Current == outsideWorkingHours {
+				return fmt.Sprintf("%-16s -> %s (outside working hours)", name, presenceText(u))
+			}
 			return fmt.Sprintf("%-16s -> %s", name, presenceText(u))
 		case engine.ActionKeptManual:
 			return fmt.Sprintf("%-16s kept as set by hand (calendar says %s)", name, presenceText(u))
@@ -192,6 +202,9 @@ func describe(ev engine.Event, office *Office) string {
 	}
 	return ""
 }
+
+// outsideWorkingHours is UserReport.Current for a workinghours decision.
+const outsideWorkingHours = "outside working hours"
 
 func presenceText(u engine.UserReport) string {
 	s := u.Activity

@@ -20,13 +20,14 @@ func (e *Engine) applyUser(ctx context.Context, u config.User, now time.Time, dr
 	if err := ctx.Err(); err != nil {
 		return p.fail(err, nil)
 	}
-	events, groups, err := e.inputs(u, now)
+	sched, groups, err := e.inputs(u, now)
 	if err != nil {
 		return p.fail(err, nil)
 	}
-	dec, want := e.decide(events, groups, now)
+	dec, want := e.decide(sched, groups, now)
 	p.rep.Activity, p.rep.Role, p.rep.Until, p.rep.Rule = want.Activity, want.Role, want.Until, dec.Rule
-	p.rep.Current = eventClass(dec, events, now)
+	p.rep.Current = eventClass(dec, sched.Events, now)
+	p.rep.Warning = e.workingHoursWarning(sched)
 	st, _ := e.store.User(p.id)
 
 	if rep, ok := p.settledByState(st, want); ok {

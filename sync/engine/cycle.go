@@ -79,6 +79,7 @@ func (e *Engine) Poll(ctx context.Context) (PollReport, error) {
 			c.err = scheds[i].Err
 		default:
 			c.events = scheds[i].Events
+			c.wh, c.whErr = scheds[i].WorkingHours, scheds[i].WorkingHoursErr
 		}
 		if c.err != nil {
 			rep.Failed++
@@ -152,7 +153,7 @@ func (e *Engine) NextBoundary(now time.Time) (t time.Time, users []string, ok bo
 		if e.groupRules && !e.groupsOK {
 			continue
 		}
-		b, changes := e.rules.NextChange(c.events, e.groups[u.OneCloudUser], now, e.defaultActivity)
+		b, changes := e.rules.NextChangeFor(c.schedule(), e.groups[u.OneCloudUser], now, e.defaultActivity)
 		if !changes || b.After(c.end) {
 			continue
 		}
@@ -357,18 +358,18 @@ func (e *Engine) Apply(ctx context.Context, users []string, now time.Time, dryRu
 	return rep, ctx.Err()
 }
 
-// inputs returns a user's cached events and groups, or why there are none.
-func (e *Engine) inputs(u config.User, now time.Time) ([]calendar.Event, []string, error) {
+// inputs returns a user's cached schedule and groups, or why there are none.
+func (e *Engine) inputs(u config.User, now time.Time) (calendar.Schedule, []string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.cache[mailboxKey(u.Mailbox)]
 	switch {
 	case !ok:
-		return nil, nil, fmt.Errorf("calendar of %s not read yet", u.Mailbox)
+		return calendar.Schedule{}, nil, fmt.Errorf("calendar of %s not read yet", u.Mailbox)
 	case c.err != nil:
-		return nil, nil, c.err
+		return calendar.Schedule{}, nil, c.err
 	case now.Before(c.polledAt) || now.After(c.end):
-		return nil, nil, fmt.Errorf("calendar of %s was read for %s to %s, which does not cover %s",
+		return calendar.Schedule{}, nil, fmt.Errorf("calendar of %s was read for %s to %s, which does not cover %s",
 			u.Mailbox, c.polledAt.UTC().Format(time.RFC3339), c.end.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	if e.groupRules && !e.groupsOK {
@@ -376,9 +377,24 @@ func (e *Engine) inputs(u config.User, now time.Time) ([]calendar.Event, []strin
 		if err == nil {
 			err = errors.New("OneCloud groups not read yet")
 		}
-		return nil, nil, err
+		return calendar.Schedule{}, nil, err
 	}
-	return c.events, e.groups[u.OneCloudUser], nil
+	return c.schedule(), e.groups[u.OneCloudUser], nil
+}
+
+// schedule is what the rules evaluate: the events and the working hours.
+func (c cachedSchedule) schedule() calendar.Schedule {
+	return calendar.Schedule{Events: c.events, WorkingHours: c.wh, WorkingHoursErr: c.whErr}
+}
+
+// workingHoursWarning is the user's working-hours problem worth showing:
+// only when some rule needs working hours and the mailbox's could not be
+// read (say an unknown zone). The other rules still apply.
+func (e *Engine) workingHoursWarning(sched calendar.Schedule) string {
+	if !e.rules.UsesWorkingHours() || sched.WorkingHoursErr == nil {
+		return ""
+	}
+	return "working hours not used: " + sched.WorkingHoursErr.Error()
 }
 
 func untilText(t time.Time) string {

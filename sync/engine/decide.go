@@ -57,11 +57,11 @@ const maxRun = 64
 // decide evaluates the rules for a user at now and extends Until over the
 // run of following events that keep the same activity and role, up to the
 // next change.
-func (e *Engine) decide(events []calendar.Event, groups []string, now time.Time) (rules.Decision, Desired) {
-	d := e.rules.Decide(events, groups, now, e.defaultActivity)
+func (e *Engine) decide(sched calendar.Schedule, groups []string, now time.Time) (rules.Decision, Desired) {
+	d := e.rules.DecideFor(sched, groups, now, e.defaultActivity)
 	until := d.Until
 	for i := 0; i < maxRun && !until.IsZero(); i++ {
-		next := e.rules.Decide(events, groups, until, e.defaultActivity)
+		next := e.rules.DecideFor(sched, groups, until, e.defaultActivity)
 		if next.Rule == -1 || next.Activity != d.Activity || next.Role != d.Role || !next.Until.After(until) {
 			break
 		}
@@ -70,9 +70,11 @@ func (e *Engine) decide(events []calendar.Event, groups []string, now time.Time)
 	// Never promise past the next change of activity or role: an
 	// overlapping event of another rule may take over before the run ends.
 	// This also keeps until constant between changes, so boundaries that
-	// change nothing cause no write.
-	if !until.IsZero() {
-		if next, ok := e.rules.NextChange(events, groups, now, e.defaultActivity); ok && next.Before(until) {
+	// change nothing cause no write. Outside working hours, though, until
+	// says when the person is back (the next start), which an evening
+	// meeting does not change: the meeting's start rewrites it anyway.
+	if !until.IsZero() && !isWorkingHours(d) {
+		if next, ok := e.rules.NextChangeFor(sched, groups, now, e.defaultActivity); ok && next.Before(until) {
 			until = next
 		}
 	}
@@ -117,6 +119,10 @@ func appliedFrom(p onecloud.Presence, at time.Time) AppliedPresence {
 	return a
 }
 
+// isWorkingHours reports whether a workinghours rule made the decision:
+// only those win without an event.
+func isWorkingHours(d rules.Decision) bool { return d.Rule >= 0 && d.Event == nil }
+
 // statusWords names an availability for people.
 func statusWords(s calendar.Status) string {
 	switch s {
@@ -131,15 +137,24 @@ func statusWords(s calendar.Status) string {
 }
 
 // note explains a rule's presence for whoever sees it in OneCloud, e.g.
-// "Calendar: busy until 14:30". It names only the availability of the event,
-// never its subject or location, so it is safe for private events too.
+// "Calendar: busy until 14:30" or "Outside working hours until Tue 8 Dec
+// 08:00". It names only the availability of the event, never its subject or
+// location, so it is safe for private events too.
 // Times are in loc (the machine's zone: OneCloud does not tell us the
 // user's); a day other than now's is named. The default presence has no note.
 func note(d rules.Decision, want Desired, now time.Time, loc *time.Location) string {
-	if d.Rule < 0 || d.Event == nil {
+	if d.Rule < 0 {
 		return ""
 	}
-	s := "Calendar: " + statusWords(d.Event.Status)
+	var s string
+	switch {
+	case isWorkingHours(d):
+		s = "Outside working hours"
+	case d.Event == nil:
+		return ""
+	default:
+		s = "Calendar: " + statusWords(d.Event.Status)
+	}
 	if want.Until.IsZero() {
 		return s
 	}
@@ -155,6 +170,9 @@ func note(d rules.Decision, want Desired, now time.Time, loc *time.Location) str
 // With no matching rule it describes the first event in progress, or says
 // "no event".
 func eventClass(d rules.Decision, events []calendar.Event, now time.Time) string {
+	if isWorkingHours(d) {
+		return "outside working hours"
+	}
 	ev := d.Event
 	if ev == nil {
 		for i := range events {

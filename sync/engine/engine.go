@@ -53,6 +53,7 @@ import (
 	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/rules"
+	"github.com/calsync/calsync/sync/workhours"
 )
 
 // ScheduleReader reads calendars; *graph.Client is one. It returns one
@@ -159,8 +160,12 @@ type Engine struct {
 
 // cachedSchedule is one mailbox's schedule from the last poll that read it.
 type cachedSchedule struct {
-	events   []calendar.Event
-	err      error
+	events []calendar.Event
+	err    error
+	// wh and whErr are the mailbox's working hours as the same getSchedule
+	// returned them: every poll refreshes them.
+	wh       *workhours.WorkingHours
+	whErr    error
 	polledAt time.Time
 	end      time.Time // the window's end: beyond it the events are unknown
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/onecloud"
+	"github.com/calsync/calsync/sync/workhours"
 )
 
 // fakeGraph serves schedules from a map; it counts calls.
@@ -19,13 +20,21 @@ type fakeGraph struct {
 	mu      sync.Mutex
 	events  map[string][]calendar.Event // lower-cased mailbox -> events
 	errs    map[string]error            // lower-cased mailbox -> per-mailbox error
-	fail    error                       // when set, nothing can be read
+	wh      map[string]*workhours.WorkingHours
+	fail    error // when set, nothing can be read
 	calls   int
 	windows [][2]time.Time
 }
 
 func newFakeGraph() *fakeGraph {
-	return &fakeGraph{events: map[string][]calendar.Event{}, errs: map[string]error{}}
+	return &fakeGraph{events: map[string][]calendar.Event{}, errs: map[string]error{}, wh: map[string]*workhours.WorkingHours{}}
+}
+
+// setWorkingHours publishes the mailbox's working hours with its schedule.
+func (g *fakeGraph) setWorkingHours(mailbox string, wh *workhours.WorkingHours) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.wh[strings.ToLower(mailbox)] = wh
 }
 
 func (g *fakeGraph) set(mailbox string, evs ...calendar.Event) {
@@ -51,6 +60,7 @@ func (g *fakeGraph) GetSchedules(_ context.Context, mailboxes []string, start, e
 			continue
 		}
 		out[i].Events = append([]calendar.Event(nil), g.events[k]...)
+		out[i].WorkingHours = g.wh[k]
 	}
 	return out, nil
 }
@@ -111,7 +121,7 @@ func newFakeOneCloud() *fakeOneCloud {
 		activities: []onecloud.Activity{
 			{ID: "available", Name: "Available", Available: true}, {ID: "meeting", Name: "Meeting"},
 			{ID: "lunch", Name: "Lunch"}, {ID: "away", Name: "Away"}, {ID: "vacation", Name: "Vacation"},
-			{ID: "busy", Name: "Busy"},
+			{ID: "busy", Name: "Busy"}, {ID: "gone-home", Name: "Gone home"},
 		},
 		roles: []onecloud.Role{{ID: "office", Name: "Office"}, {ID: "mobile", Name: "Mobile"}},
 	}

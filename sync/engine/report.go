@@ -26,6 +26,8 @@ const (
 //	 "users":[{"onecloudUser":"1001","mailbox":"a@contoso.it","activity":"meeting","role":"",
 //	   "until":"2026-11-25T14:30:00Z","rule":0,"action":"set","error":""}]}
 //
+// A user's "warning" appears only when there is one (see UserReport.Warning).
+//
 // GraphRequests counts getSchedule HTTP requests (retries included) when
 // the reader is a *graph.Client, otherwise GetSchedules calls.
 // OneCloudReads and OneCloudWrites count the OneCloud API calls the engine
@@ -54,6 +56,10 @@ type UserReport struct {
 	Rule         int
 	Action       Action
 	Error        string
+	// Warning is a problem that did not stop the user's sync: the user's
+	// working hours could not be used (e.g. an unknown time zone) although
+	// a workinghours rule needs them; the other rules still applied.
+	Warning string
 
 	// Current describes, for the human table only, the calendar event
 	// behind the decision without its text: "busy", "oof", "busy (private)",
@@ -71,6 +77,7 @@ type userReportJSON struct {
 	Rule         int    `json:"rule"`
 	Action       Action `json:"action"`
 	Error        string `json:"error"`
+	Warning      string `json:"warning,omitempty"`
 }
 
 type reportJSON struct {
@@ -85,7 +92,7 @@ type reportJSON struct {
 func (u UserReport) MarshalJSON() ([]byte, error) {
 	j := userReportJSON{
 		OneCloudUser: u.OneCloudUser, Mailbox: u.Mailbox, Activity: u.Activity, Role: u.Role,
-		Rule: u.Rule, Action: u.Action, Error: u.Error,
+		Rule: u.Rule, Action: u.Action, Error: u.Error, Warning: u.Warning,
 	}
 	if !u.Until.IsZero() {
 		j.Until = u.Until.UTC().Format(time.RFC3339)
@@ -100,7 +107,7 @@ func (u *UserReport) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*u = UserReport{OneCloudUser: j.OneCloudUser, Mailbox: j.Mailbox, Activity: j.Activity, Role: j.Role,
-		Rule: j.Rule, Action: j.Action, Error: j.Error}
+		Rule: j.Rule, Action: j.Action, Error: j.Error, Warning: j.Warning}
 	if j.Until != "" {
 		t, err := time.Parse(time.RFC3339, j.Until)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/clock"
+	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/rules"
 )
@@ -155,8 +156,15 @@ func newSchedRig(t *testing.T, start time.Time, interval string, opts SchedulerO
 	t.Helper()
 	cfg := testConfig(user("1001", "a@contoso.test"))
 	cfg.Sync.Interval = interval
-	r := &schedRig{g: newFakeGraph(), clk: clock.NewFake(start), idle: make(chan struct{})}
-	r.g.set("a@contoso.test", evs...)
+	g := newFakeGraph()
+	g.set("a@contoso.test", evs...)
+	return newSchedRigWith(t, cfg, g, start, opts)
+}
+
+// newSchedRigWith is newSchedRig over a config and calendars of the test's.
+func newSchedRigWith(t *testing.T, cfg *config.Config, g *fakeGraph, start time.Time, opts SchedulerOptions) *schedRig {
+	t.Helper()
+	r := &schedRig{g: g, clk: clock.NewFake(start), idle: make(chan struct{})}
 	r.oc = &recordingOneCloud{fakeOneCloud: newFakeOneCloud(), clk: r.clk, writes: map[string][]timedWrite{}}
 	r.oc.presence["1001"] = onecloud.Presence{Activity: "available"}
 	eng, err := New(cfg, Deps{Schedules: r.g, OneCloud: r.oc, Catalog: r.oc}, Options{Clock: r.clk, Location: time.UTC,

@@ -32,6 +32,10 @@ type UserView struct {
 	NextChange   time.Time
 	NextActivity string
 	NextRole     string
+	// Warning says why the user's working hours cannot be used (say an
+	// unknown time zone) when some rule needs them; the other rules still
+	// apply. "" when all is well.
+	Warning string
 }
 
 // UserViews returns a view of every enabled user at now, in config order. It
@@ -44,21 +48,22 @@ func (e *Engine) UserViews(now time.Time) []UserView {
 		e.mu.Lock()
 		_, read := e.cache[mailboxKey(u.Mailbox)]
 		e.mu.Unlock()
-		events, groups, err := e.inputs(u, now)
+		sched, groups, err := e.inputs(u, now)
 		switch {
 		case err != nil && read:
 			v.CalendarError = err.Error()
 		case err != nil:
 			// Not read yet: nothing to say, and nothing wrong.
 		default:
-			dec, want := e.decide(events, groups, now)
-			v.Calendar = eventClass(dec, events, now)
+			dec, want := e.decide(sched, groups, now)
+			v.Calendar = eventClass(dec, sched.Events, now)
 			v.Desired, v.Rule = want, dec.Rule
+			v.Warning = e.workingHoursWarning(sched)
 			e.mu.Lock()
 			end := e.cache[mailboxKey(u.Mailbox)].end
 			e.mu.Unlock()
-			if t, ok := e.rules.NextChange(events, groups, now, e.defaultActivity); ok && !t.After(end) {
-				next := e.rules.Decide(events, groups, t, e.defaultActivity)
+			if t, ok := e.rules.NextChangeFor(sched, groups, now, e.defaultActivity); ok && !t.After(end) {
+				next := e.rules.DecideFor(sched, groups, t, e.defaultActivity)
 				v.NextChange, v.NextActivity, v.NextRole = t, next.Activity, next.Role
 			}
 		}
