@@ -39,6 +39,9 @@ type contactsScreen struct {
 	syncNow *widget.Button
 	syncErr *widget.Label
 	root    *container.Scroll
+	// synced, if set, runs on the UI goroutine once a Sync contacts now call has been answered
+	// (tests: the test driver runs fyne.Do on the calling goroutine).
+	synced func()
 }
 
 // contactsTab builds the Contacts tab.
@@ -243,6 +246,9 @@ func (s *contactsScreen) doSyncNow() {
 				s.syncNow.Enable()
 			}
 			s.relayout()
+			if s.synced != nil {
+				s.synced()
+			}
 		})
 	}()
 }

@@ -95,11 +95,13 @@ func TestContactsScreenShowsTheLastRunAndSyncsNow(t *testing.T) {
 		t.Errorf("last run = %q", s.lastRun.Text)
 	}
 
+	answered := make(chan struct{})
+	s.synced = func() { close(answered) }
 	test.Tap(s.syncNow)
-	select {
-	case <-b.syncs:
-	case <-time.After(10 * time.Second): // a hang guard, not a timing assertion
-		t.Fatal("Sync contacts now did not reach the service")
+	goldenWait(t, b.syncs, "Sync contacts now reaching the service")
+	goldenWait(t, answered, "the answer shown") // the call's goroutine is done before the test ends
+	if s.syncNow.Disabled() || s.syncErr.Visible() {
+		t.Errorf("after the call: button disabled %v, error %q", s.syncNow.Disabled(), s.syncErr.Text)
 	}
 }
 

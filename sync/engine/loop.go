@@ -199,7 +199,7 @@ func (l *loop) manualSync() {
 		l.pollRequested = true
 	}
 	for i := range l.jobs {
-		l.jobs[i].requested = !l.jobs[i].running
+		l.jobs[i].requested = true
 	}
 }
 
@@ -236,10 +236,11 @@ func (l *loop) jobFinished(i int) {
 	l.s.hub.Publish(Event{Type: EventJobFinished, Time: now, Message: l.s.jobs[i].Name})
 }
 
-// manualJob asks for a run of the named job at the next turn.
+// manualJob asks for a run of the named job at the next turn, or, while one runs, right after
+// it: the running one may have read its source before the change that prompted the request.
 func (l *loop) manualJob(name string) {
 	for i, j := range l.s.jobs {
-		if j.Name == name && !l.jobs[i].running {
+		if j.Name == name {
 			l.jobs[i].requested = true
 		}
 	}
@@ -261,7 +262,7 @@ func (l *loop) setPaused(p bool) {
 	l.s.hub.Publish(Event{Type: EventResumed, Time: l.s.clock.Now()})
 	l.pollRequested = true
 	for i := range l.jobs {
-		l.jobs[i].requested = !l.jobs[i].running
+		l.jobs[i].requested = true
 	}
 }
 

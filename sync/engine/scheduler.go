@@ -61,8 +61,8 @@ type SchedulerOptions struct {
 }
 
 // Job is periodic work the scheduler runs besides presence: first at start, then every
-// Interval after a run ends, at once on SyncNow or SyncJobNow, never while paused, and one run
-// of it at a time. A run that fails is tried again at the next interval: the work's own
+// Interval after a run ends, at once (or right after the run in progress) on SyncNow or
+// SyncJobNow, never while paused, and one run of it at a time. A run that fails is tried again at the next interval: the work's own
 // retries belong to it.
 type Job struct {
 	// Name identifies the job in events (EventJobStarted, EventJobFinished) and SyncJobNow.
@@ -135,8 +135,8 @@ func (s *Scheduler) SyncNow() {
 	}
 }
 
-// SyncJobNow asks for a run of the named job at once, without a calendar poll. It never
-// blocks; a request for a job that runs or is already requested joins it.
+// SyncJobNow asks for a run of the named job at once, without a calendar poll, or right after
+// the run in progress. It never blocks; requests made before the run starts are coalesced.
 func (s *Scheduler) SyncJobNow(name string) {
 	select {
 	case s.jobNow <- name:

@@ -20,7 +20,7 @@ type Backend interface {
 	Subscribe(ctx context.Context) (<-chan Event, error)
 	// SyncNow starts a poll at once, or joins the one running.
 	SyncNow(ctx context.Context) error
-	// SyncContactsNow starts a contacts sync at once, without a calendar poll, or joins the one
+	// SyncContactsNow starts a contacts sync at once, without a calendar poll, or right after the one
 	// running.
 	SyncContactsNow(ctx context.Context) error
 	Pause(ctx context.Context) error
