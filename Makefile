@@ -169,7 +169,10 @@ FUZZTIME ?= 1m
 FUZZ_TARGETS := \
 	FuzzDecodeValidate:./sync/config FuzzParseUsersCSV:./sync/config FuzzMatch:./sync/rules \
 	FuzzParseScheduleResponse:./sync/graph FuzzParsePresence:./sync/onecloud FuzzParseUsersPage:./sync/onecloud \
-	FuzzHandler:./sync/localapi FuzzNormalizeValue:./sync/secrets FuzzParseName:./sync/secrets
+	FuzzHandler:./sync/localapi FuzzNormalizeValue:./sync/secrets FuzzParseName:./sync/secrets \
+	FuzzEntry:./sync/contacts FuzzParseContactsPage:./sync/graph FuzzParsePhonebookPage:./sync/onecloud \
+	FuzzValidateContact:./sync/onecloud FuzzParse:./sync/workhours FuzzTimeOfDay:./sync/workhours \
+	FuzzImport:./sync/certcred FuzzParseKeySecret:./sync/certcred FuzzParseCertificatePEM:./sync/certcred
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m)
 	@for t in $(FUZZ_TARGETS); do \
