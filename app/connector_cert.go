@@ -98,19 +98,21 @@ func (c *connectorCert) syncFromDraft(cfg *config.Config) {
 // showMode shows the certificate part or the client secret's, and asks the
 // service for the certificate the first time it is needed.
 func (c *connectorCert) showMode() {
+	load := false
 	if c.s.ed.Draft().Connector.UsesCertificate() {
 		c.box.Show()
 		c.s.graph.box.Hide()
 		c.secretNote.Show()
-		if c.info.Text == "" {
-			c.refresh()
-		}
+		load = c.info.Text == ""
 	} else {
 		c.box.Hide()
 		c.s.graph.box.Show()
 		c.secretNote.Hide()
 	}
 	c.s.relayout()
+	if load {
+		c.refresh() // last: under the test driver its answer is shown on its own goroutine
+	}
 }
 
 // refresh asks the service which certificate is installed.
@@ -219,12 +221,15 @@ func (c *connectorCert) installed(got localapi.Certificate, err error, offerSave
 		if offerSave && len(got.PEM) > 0 {
 			c.saveCer([]byte(got.PEM))
 		}
-		c.refresh()
 	}
 	c.s.relayout()
-	if err != nil && c.s.hooks.certShown != nil {
-		c.s.hooks.certShown(err)
+	if err != nil {
+		if c.s.hooks.certShown != nil {
+			c.s.hooks.certShown(err)
+		}
+		return
 	}
+	c.refresh() // last, as in showMode
 }
 
 func (c *connectorCert) saveDialog(pem []byte) {
