@@ -18,8 +18,8 @@ onecloud_value="smoke-onecloud-$RANDOM-$RANDOM"
 } >"$scratch/out" 2>&1 || { cat "$scratch/out"; echo "secret-smoke: calsync failed" >&2; exit 1; }
 
 cat "$scratch/out"
-grep -Eq '^graph +set +keychain' "$scratch/out" || { echo "secret-smoke: graph not reported as set in the keychain" >&2; exit 1; }
-grep -Eq '^onecloud +set +keychain' "$scratch/out" || { echo "secret-smoke: onecloud not reported as set in the keychain" >&2; exit 1; }
+grep -Eq '^graph +set +stored in the keychain' "$scratch/out" || { echo "secret-smoke: graph not reported as set in the keychain" >&2; exit 1; }
+grep -Eq '^onecloud +set +stored in the keychain' "$scratch/out" || { echo "secret-smoke: onecloud not reported as set in the keychain" >&2; exit 1; }
 for v in "$graph_value" "$onecloud_value"; do
 	if grep -rqF -- "$v" "$scratch"; then
 		echo "secret-smoke: a secret value leaked into output or a file" >&2
