@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/calsync/calsync/sync/retry"
 )
 
 // Contact is one Exchange contact as Graph lists it (the $select fields of
@@ -126,69 +124,24 @@ func (c *Client) sameOrigin(link string) error {
 }
 
 // getContactsPage is one attempt at one page: the 200 body, a transient
-// error for retry.Do, or a final *Error. 401 gets one fresh token, then the
-// answer stands.
+// error for retry.Do, or a final *Error (see send).
 func (c *Client) getContactsPage(ctx context.Context, link, mailbox string) ([]byte, error) {
-	refreshed := false
-	for {
-		token, err := c.tokens.get(ctx)
-		if err != nil {
-			return nil, err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-		if err != nil {
-			return nil, &Error{Kind: KindBadResponse, Message: "build contacts request: " + err.Error(), Err: err}
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Accept", "application/json")
-		if err := c.acquire(ctx); err != nil {
-			return nil, err
-		}
-		c.contactsRequests.Add(1)
-		resp, err := c.http.Do(req)
-		if err != nil {
-			c.release()
-			if ctx.Err() != nil {
-				return nil, &Error{Kind: KindCanceled, Mailbox: mailbox, Message: c.redact(err.Error()), Err: ctx.Err()}
+	return c.send(ctx, request{
+		what:    "contacts page",
+		mailbox: mailbox,
+		counter: &c.contactsRequests,
+		limit:   maxContactsPageBytes,
+		tooLarge: &Error{Kind: KindBadResponse, Mailbox: mailbox,
+			Message: fmt.Sprintf("a contacts page larger than %d bytes", maxContactsPageBytes), Remedy: remedy(KindBadResponse, "", "")},
+		newRequest: func(ctx context.Context) (*http.Request, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+			if err != nil {
+				return nil, &Error{Kind: KindBadResponse, Message: "build contacts request: " + err.Error(), Err: err}
 			}
-			return nil, retry.Transient(&Error{Kind: KindNetwork, Message: c.redact(err.Error()),
-				Remedy: remedy(KindNetwork, "", ""), Err: err}, 0)
-		}
-		body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxContactsPageBytes+1))
-		resp.Body.Close()
-		c.release()
-		if readErr != nil {
-			if ctx.Err() != nil {
-				return nil, &Error{Kind: KindCanceled, Mailbox: mailbox, Message: c.redact(readErr.Error()), Err: ctx.Err()}
-			}
-			return nil, retry.Transient(&Error{Kind: KindNetwork, Message: "reading contacts page: " + c.redact(readErr.Error()),
-				Remedy: remedy(KindNetwork, "", ""), Err: readErr}, 0)
-		}
-		if len(body) > maxContactsPageBytes {
-			return nil, &Error{Kind: KindBadResponse, Mailbox: mailbox,
-				Message: fmt.Sprintf("a contacts page larger than %d bytes", maxContactsPageBytes), Remedy: remedy(KindBadResponse, "", "")}
-		}
-		if resp.StatusCode == http.StatusOK {
-			return body, nil
-		}
-		gerr := classifyContactsResponse(resp.StatusCode, body, mailbox)
-		switch {
-		case resp.StatusCode == http.StatusUnauthorized && !refreshed:
-			refreshed = true
-			c.refreshes.Add(1)
-			c.tokens.invalidate(token)
-			continue
-		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
-			if resp.StatusCode == http.StatusTooManyRequests {
-				c.throttled.Add(1)
-			}
-			after, _ := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
-			return nil, retry.Transient(gerr, after)
-		case retry.RetryableStatus(resp.StatusCode):
-			return nil, retry.Transient(gerr, 0)
-		}
-		return nil, gerr
-	}
+			return req, nil
+		},
+		classify: func(status int, body []byte) *Error { return classifyContactsResponse(status, body, mailbox) },
+	})
 }
 
 // classifyContactsResponse is classifyGraphResponse for the contacts

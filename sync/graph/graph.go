@@ -455,50 +455,87 @@ func (c *Client) fetchBatch(ctx context.Context, mailboxes []string, start, end 
 // postSchedule is one attempt: it returns the 200 body, a transient error
 // for retry.Do, or a final *Error.
 func (c *Client) postSchedule(ctx context.Context, payload []byte) ([]byte, error) {
+	return c.send(ctx, request{
+		what:    "getSchedule response",
+		counter: &c.scheduleRequests,
+		limit:   maxResponseBytes,
+		newRequest: func(ctx context.Context) (*http.Request, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.scheduleURL, bytes.NewReader(payload))
+			if err != nil {
+				return nil, fmt.Errorf("build getSchedule request: %w", err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			return req, nil
+		},
+		classify: func(status int, body []byte) *Error { return classifyGraphResponse(status, body, c.opts.SyncUser) },
+	})
+}
+
+// request is one kind of Graph call for send.
+type request struct {
+	what       string        // names the body in messages: "getSchedule response", "contacts page"
+	mailbox    string        // the mailbox a canceled call names, if any
+	counter    *atomic.Int64 // counts every HTTP request sent, retries included
+	limit      int64         // the most of a body read
+	tooLarge   *Error        // non-nil: a body over limit is this error rather than cut short
+	newRequest func(ctx context.Context) (*http.Request, error)
+	classify   func(status int, body []byte) *Error
+}
+
+// send makes one attempt at r, within the client's in-flight budget: the 200
+// body, a transient error for retry.Do (429/503 with their Retry-After, other
+// retryable statuses, network errors), or a final *Error. A 401 gets one
+// fresh token, then the answer stands: the token may have been revoked or
+// expired early.
+func (c *Client) send(ctx context.Context, r request) ([]byte, error) {
 	refreshed := false
 	for {
 		token, err := c.tokens.get(ctx)
 		if err != nil {
 			return nil, err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.scheduleURL, bytes.NewReader(payload))
+		req, err := r.newRequest(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("build getSchedule request: %w", err)
+			return nil, err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json")
 		if err := c.acquire(ctx); err != nil {
 			return nil, err
 		}
-		c.scheduleRequests.Add(1)
+		r.counter.Add(1)
 		resp, err := c.http.Do(req)
 		if err != nil {
 			c.release()
 			if ctx.Err() != nil {
-				return nil, &Error{Kind: KindCanceled, Message: c.redact(err.Error()), Err: ctx.Err()}
+				return nil, &Error{Kind: KindCanceled, Mailbox: r.mailbox, Message: c.redact(err.Error()), Err: ctx.Err()}
 			}
 			return nil, retry.Transient(&Error{Kind: KindNetwork, Message: c.redact(err.Error()),
 				Remedy: remedy(KindNetwork, "", ""), Err: err}, 0)
 		}
-		body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+		limit := r.limit
+		if r.tooLarge != nil {
+			limit++ // one byte more tells a body over the limit from one at it
+		}
+		body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit))
 		resp.Body.Close()
 		c.release()
 		if readErr != nil {
 			if ctx.Err() != nil {
-				return nil, &Error{Kind: KindCanceled, Message: c.redact(readErr.Error()), Err: ctx.Err()}
+				return nil, &Error{Kind: KindCanceled, Mailbox: r.mailbox, Message: c.redact(readErr.Error()), Err: ctx.Err()}
 			}
-			return nil, retry.Transient(&Error{Kind: KindNetwork, Message: "reading getSchedule response: " + c.redact(readErr.Error()),
+			return nil, retry.Transient(&Error{Kind: KindNetwork, Message: "reading " + r.what + ": " + c.redact(readErr.Error()),
 				Remedy: remedy(KindNetwork, "", ""), Err: readErr}, 0)
+		}
+		if r.tooLarge != nil && int64(len(body)) > r.limit {
+			return nil, r.tooLarge
 		}
 		if resp.StatusCode == http.StatusOK {
 			return body, nil
 		}
-		gerr := classifyGraphResponse(resp.StatusCode, body, c.opts.SyncUser)
+		gerr := r.classify(resp.StatusCode, body)
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized && !refreshed:
-			// The token may have been revoked or expired early: one fresh
-			// token, then the answer stands.
 			refreshed = true
 			c.refreshes.Add(1)
 			c.tokens.invalidate(token)
