@@ -183,25 +183,9 @@ func (g *Graph) SetContactsConsent(granted bool) {
 // concurrency and per-mailbox limits), as Outlook counts every request.
 func (g *Graph) serveContacts(w http.ResponseWriter, r *http.Request, mailbox string) {
 	g.contacts.requests.Add(1)
-	n := g.inFlight.Add(1)
-	defer g.inFlight.Add(-1)
-	for {
-		m := g.maxInFlight.Load()
-		if n <= m || g.maxInFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
-	if !g.graphSleep(r) {
-		return
-	}
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "Request_BadRequest", "The HTTP method '"+r.Method+"' is not allowed.")
-		return
-	}
-	if !g.graphCheckBearer(w, r) {
-		return
-	}
-	if g.graphInjectFault(w, r, n, mailbox) {
+	leave, ok := g.enter(w, r, http.MethodGet, mailbox)
+	defer leave()
+	if !ok {
 		return
 	}
 	q := r.URL.Query()

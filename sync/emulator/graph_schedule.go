@@ -83,11 +83,13 @@ func graphLoadZone(name string) (*time.Location, bool) {
 	return loc, err == nil
 }
 
-// serveGetSchedule is POST /v1.0/users/{syncUser}/calendar/getSchedule.
-func (g *Graph) serveGetSchedule(w http.ResponseWriter, r *http.Request, user string) {
-	g.scheduleRequests.Add(1)
+// enter counts a request in flight (and the most seen at once), then applies
+// what every Outlook request meets first: the latency, the method, the bearer
+// token and the injected faults. ok says whether the handler goes on; leave
+// must run when it ends.
+func (g *Graph) enter(w http.ResponseWriter, r *http.Request, method, mailbox string) (leave func(), ok bool) {
 	n := g.inFlight.Add(1)
-	defer g.inFlight.Add(-1)
+	leave = func() { g.inFlight.Add(-1) }
 	for {
 		m := g.maxInFlight.Load()
 		if n <= m || g.maxInFlight.CompareAndSwap(m, n) {
@@ -95,16 +97,24 @@ func (g *Graph) serveGetSchedule(w http.ResponseWriter, r *http.Request, user st
 		}
 	}
 	if !g.graphSleep(r) {
-		return
+		return leave, false
 	}
-	if r.Method != http.MethodPost {
+	if r.Method != method {
 		writeError(w, http.StatusMethodNotAllowed, "Request_BadRequest", "The HTTP method '"+r.Method+"' is not allowed.")
-		return
+		return leave, false
 	}
-	if !g.graphCheckBearer(w, r) {
-		return
+	if !g.graphCheckBearer(w, r) || g.graphInjectFault(w, r, n, mailbox) {
+		return leave, false
 	}
-	if g.graphInjectFault(w, r, n, user) {
+	return leave, true
+}
+
+// serveGetSchedule is POST /v1.0/users/{syncUser}/calendar/getSchedule.
+func (g *Graph) serveGetSchedule(w http.ResponseWriter, r *http.Request, user string) {
+	g.scheduleRequests.Add(1)
+	leave, ok := g.enter(w, r, http.MethodPost, user)
+	defer leave()
+	if !ok {
 		return
 	}
 
