@@ -239,17 +239,24 @@ func (g *Graph) SetConsent(granted bool) {
 	g.consent = granted
 }
 
-// SetCalendar creates or replaces a mailbox's calendar. The mailbox is
-// shared with the sync user unless SetShared says otherwise.
-func (g *Graph) SetCalendar(mailbox string, events []calendar.Event) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+// mailboxLocked returns the mailbox, creating it (shared with the sync user)
+// when it is new. g.mu must be held.
+func (g *Graph) mailboxLocked(mailbox string) *graphMailbox {
 	key := strings.ToLower(strings.TrimSpace(mailbox))
 	mb := g.mailboxes[key]
 	if mb == nil {
 		mb = &graphMailbox{shared: true}
 		g.mailboxes[key] = mb
 	}
+	return mb
+}
+
+// SetCalendar creates or replaces a mailbox's calendar. The mailbox is
+// shared with the sync user unless SetShared says otherwise.
+func (g *Graph) SetCalendar(mailbox string, events []calendar.Event) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	mb := g.mailboxLocked(mailbox)
 	mb.events = slices.Clone(events)
 }
 
@@ -257,12 +264,7 @@ func (g *Graph) SetCalendar(mailbox string, events []calendar.Event) {
 func (g *Graph) AddEvent(mailbox string, ev calendar.Event) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	key := strings.ToLower(strings.TrimSpace(mailbox))
-	mb := g.mailboxes[key]
-	if mb == nil {
-		mb = &graphMailbox{shared: true}
-		g.mailboxes[key] = mb
-	}
+	mb := g.mailboxLocked(mailbox)
 	mb.events = append(mb.events, ev)
 }
 

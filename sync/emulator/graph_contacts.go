@@ -51,17 +51,6 @@ func cloneGraphContact(c GraphContact) GraphContact {
 	return c
 }
 
-// mailboxLocked returns the mailbox, creating it as SetCalendar does.
-func (g *Graph) mailboxLocked(mailbox string) *graphMailbox {
-	key := strings.ToLower(strings.TrimSpace(mailbox))
-	mb := g.mailboxes[key]
-	if mb == nil {
-		mb = &graphMailbox{shared: true}
-		g.mailboxes[key] = mb
-	}
-	return mb
-}
-
 // graphContactID makes an id in the shape of Exchange's (base64url of an
 // entry id, "AAMkAD..."), unique within the emulator.
 func (g *Graph) graphContactIDLocked() string {

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"encoding/json"
-	"strings"
 	"sync"
 
 	"github.com/calsync/calsync/sync/workhours"
@@ -60,12 +59,7 @@ func (g *Graph) SetWorkingHours(mailbox string, wh *workhours.Graph) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	key := strings.ToLower(strings.TrimSpace(mailbox))
-	mb := g.mailboxes[key]
-	if mb == nil {
-		mb = &graphMailbox{shared: true}
-		g.mailboxes[key] = mb
-	}
+	mb := g.mailboxLocked(mailbox)
 	mb.wh = graphMailboxHours{set: true, json: b}
 }
 

@@ -676,17 +676,27 @@ func (o *OneCloud) serveGroups(w http.ResponseWriter) {
 	writeJSON(w, http.StatusOK, map[string]any{"groups": list})
 }
 
+// queryPage reads ?page=N (default 1); a value that is not a positive integer
+// is answered 400 and ok is false.
+func queryPage(w http.ResponseWriter, r *http.Request) (page int, ok bool) {
+	s := r.URL.Query().Get("page")
+	if s == "" {
+		return 1, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("page: expected a positive integer, got %q", s))
+		return 0, false
+	}
+	return n, true
+}
+
 // serveUsers pages the users in the order they were added. A page past the
 // end is empty with nextPage null.
 func (o *OneCloud) serveUsers(w http.ResponseWriter, r *http.Request) {
-	page := 1
-	if s := r.URL.Query().Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("page: expected a positive integer, got %q", s))
-			return
-		}
-		page = n
+	page, ok := queryPage(w, r)
+	if !ok {
+		return
 	}
 	o.mu.Lock()
 	list := []ocWireUser{}

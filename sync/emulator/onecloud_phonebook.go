@@ -368,14 +368,9 @@ func (o *OneCloud) servePhonebook(w http.ResponseWriter, r *http.Request, endpoi
 // servePhonebookPage pages the entries in creation order with the users'
 // page size and convention: a page past the end is empty, nextPage null.
 func (o *OneCloud) servePhonebookPage(w http.ResponseWriter, r *http.Request, b onecloud.Phonebook) {
-	page := 1
-	if s := r.URL.Query().Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("page: expected a positive integer, got %q", s))
-			return
-		}
-		page = n
+	page, ok := queryPage(w, r)
+	if !ok {
+		return
 	}
 	o.mu.Lock()
 	bk, err := o.bookLocked(b)
