@@ -77,8 +77,8 @@ func (c *Client) Stats() Stats {
 // maxBody bounds a response body; a user page of 50 is a few KB.
 const maxBody = 4 << 20
 
-// maxUserPages stops a server whose nextPage never ends.
-const maxUserPages = 10000
+// maxPages stops a server whose nextPage never ends.
+const maxPages = 10000
 
 // New checks the options and returns a client.
 func New(opts Options) (*Client, error) {
@@ -174,34 +174,42 @@ func (c *Client) Groups(ctx context.Context) ([]Group, error) {
 	return out, err
 }
 
-// Users lists every user, following nextPage from page 1 until it is null.
-// nextPage must grow, so a server that loops is an error, not a hang. A
-// user listed again on a later page (the list shifted while we read it) is
-// kept once.
+// Users lists every user, following nextPage from page 1 until it is null
+// (see listPages).
 func (c *Client) Users(ctx context.Context) ([]User, error) {
-	var all []User
-	seen := map[string]bool{}
-	for page, n := 1, 0; page != 0; n++ {
-		if n >= maxUserPages {
-			return nil, fmt.Errorf("list users: more than %d pages; stopping", maxUserPages)
-		}
-		op := fmt.Sprintf("list users (page %d)", page)
-		var users []User
-		var next int
-		err := c.do(ctx, op, http.MethodGet, "/v1/users?page="+strconv.Itoa(page), nil, "", func(_ *http.Response, body []byte) (err error) {
+	return listPages(c, "list users", func(u User) string { return u.ID }, func(page int, op string) (users []User, next int, err error) {
+		err = c.do(ctx, op, http.MethodGet, "/v1/users?page="+strconv.Itoa(page), nil, "", func(_ *http.Response, body []byte) (err error) {
 			users, next, err = ParseUsersPage(body)
 			return err
 		})
+		return users, next, err
+	})
+}
+
+// listPages reads a paged listing: fetch gets one page (op names it for
+// errors) and returns its items and nextPage, 0 for the last. nextPage must
+// grow, so a server that loops is an error, not a hang, and at most maxPages
+// are read. An item listed again on a later page (the list shifted while we
+// read it) is kept once.
+func listPages[T any](c *Client, what string, id func(T) string, fetch func(page int, op string) ([]T, int, error)) ([]T, error) {
+	var all []T
+	seen := map[string]bool{}
+	for page, n := 1, 0; page != 0; n++ {
+		if n >= maxPages {
+			return nil, fmt.Errorf("%s: more than %d pages; stopping", what, maxPages)
+		}
+		op := fmt.Sprintf("%s (page %d)", what, page)
+		items, next, err := fetch(page, op)
 		if err != nil {
 			return nil, err
 		}
-		for _, u := range users {
-			if seen[u.ID] {
-				c.log.Debug("onecloud user listed twice; keeping the first", "user", u.ID, "page", page)
+		for _, it := range items {
+			if seen[id(it)] {
+				c.log.Debug(what+": an item listed twice; keeping the first", "id", id(it), "page", page)
 				continue
 			}
-			seen[u.ID] = true
-			all = append(all, u)
+			seen[id(it)] = true
+			all = append(all, it)
 		}
 		if next != 0 && next <= page {
 			return nil, fmt.Errorf("%s: nextPage %d does not come after page %d; the server's paging loops", op, next, page)

@@ -153,27 +153,16 @@ func IsE164(s string) bool {
 	return true
 }
 
-// maxPhonebookPages stops a server whose nextPage never ends.
-const maxPhonebookPages = 10000
-
 // ListPhonebook returns every entry of b, following nextPage from page 1
-// until it is null, as Users does: nextPage must grow, and an entry listed
-// again on a later page (the list shifted while read) is kept once.
+// until it is null, as Users does (see listPages).
 func (c *Client) ListPhonebook(ctx context.Context, b Phonebook) ([]PhonebookContact, error) {
 	base, err := b.basePath()
 	if err != nil {
 		return nil, fmt.Errorf("list phonebook: %w", err)
 	}
-	var all []PhonebookContact
-	seen := map[string]bool{}
-	for page, n := 1, 0; page != 0; n++ {
-		if n >= maxPhonebookPages {
-			return nil, fmt.Errorf("list phonebook %s: more than %d pages; stopping", b, maxPhonebookPages)
-		}
-		op := fmt.Sprintf("list phonebook %s (page %d)", b, page)
-		var list []PhonebookContact
-		var next int
-		err := c.doCounted(ctx, op, http.MethodGet, base+"?page="+strconv.Itoa(page), nil, "", &c.phonebookReads,
+	id := func(ct PhonebookContact) string { return ct.ID }
+	return listPages(c, "list phonebook "+b.String(), id, func(page int, op string) (list []PhonebookContact, next int, err error) {
+		err = c.doCounted(ctx, op, http.MethodGet, base+"?page="+strconv.Itoa(page), nil, "", &c.phonebookReads,
 			func(resp *http.Response, body []byte) (err error) {
 				if resp.StatusCode != http.StatusOK {
 					return fmt.Errorf("status %d, expected 200 with a page", resp.StatusCode)
@@ -181,23 +170,8 @@ func (c *Client) ListPhonebook(ctx context.Context, b Phonebook) ([]PhonebookCon
 				list, next, err = ParsePhonebookPage(body)
 				return err
 			})
-		if err != nil {
-			return nil, err
-		}
-		for _, ct := range list {
-			if seen[ct.ID] {
-				c.log.Debug("phonebook entry listed twice; keeping the first", "book", b.String(), "entry", ct.ID, "page", page)
-				continue
-			}
-			seen[ct.ID] = true
-			all = append(all, ct)
-		}
-		if next != 0 && next <= page {
-			return nil, fmt.Errorf("%s: nextPage %d does not come after page %d; the server's paging loops", op, next, page)
-		}
-		page = next
-	}
-	return all, nil
+		return list, next, err
+	})
 }
 
 // CreateContact adds ct to b (POST {base}) and returns the entry as stored,
