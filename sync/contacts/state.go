@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"sync"
 
 	"github.com/calsync/calsync/sync/internal/statefile"
 )
@@ -47,63 +46,36 @@ type EntryState struct {
 
 // Store is the contacts state, loaded from and saved to one file; safe for concurrent use.
 type Store struct {
-	path string
-	log  *slog.Logger
-
-	saveMu sync.Mutex // serializes saves, so an older snapshot never lands after a newer one
-
-	mu    sync.Mutex
-	books map[string]BookState
-	dirty bool
+	file *statefile.Store[BookState]
 }
 
 // OpenStore loads the state file at path; a missing file is an empty state. A file that cannot
 // be understood is moved to path+".bak" with a warning and the state starts empty (see State for
 // why that is safe). path "" keeps the state in memory.
 func OpenStore(path string, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	s := &Store{path: path, log: log, books: map[string]BookState{}}
-	if path == "" {
-		return s, nil
-	}
-	err := statefile.Load(path, "contacts state", "entries calsync made are adopted again", log, func(data []byte) error {
-		st, err := parseState(data)
-		if err == nil {
-			s.books = st.Phonebooks
-		}
-		return err
-	})
+	file, err := statefile.Open(path, statefile.Spec[BookState]{
+		What:        "contacts state",
+		Consequence: "entries calsync made are adopted again",
+		Field:       "phonebooks",
+		Version:     StateVersion,
+		Check: func(name string, b BookState) error {
+			for ext, e := range b.Entries {
+				if ext == "" || e.ID == "" {
+					return fmt.Errorf("%s: an entry has an empty contact or entry id", name)
+				}
+			}
+			return nil
+		},
+	}, log)
 	if err != nil {
 		return nil, err
 	}
-	return s, nil
-}
-
-func parseState(data []byte) (State, error) {
-	var st State
-	if err := statefile.Decode(data, &st, func() int { return st.Version }, StateVersion); err != nil {
-		return State{}, err
-	}
-	if st.Phonebooks == nil {
-		st.Phonebooks = map[string]BookState{}
-	}
-	for name, b := range st.Phonebooks {
-		for ext, e := range b.Entries {
-			if ext == "" || e.ID == "" {
-				return State{}, fmt.Errorf("phonebooks.%s: an entry has an empty contact or entry id", name)
-			}
-		}
-	}
-	return st, nil
+	return &Store{file: file}, nil
 }
 
 // Book returns a copy of what is remembered of one phonebook.
 func (s *Store) Book(name string) BookState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := s.books[name]
+	b, _ := s.file.Get(name)
 	b.Entries = maps.Clone(b.Entries)
 	if b.Entries == nil {
 		b.Entries = map[string]EntryState{}
@@ -114,40 +86,16 @@ func (s *Store) Book(name string) BookState {
 // SetBook replaces what is remembered of one phonebook; the file is rewritten at the next Save
 // only if something changed.
 func (s *Store) SetBook(name string, b BookState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old, had := s.books[name]
-	if had && old.Mailbox == b.Mailbox && maps.Equal(old.Entries, b.Entries) {
-		return
-	}
-	if !had && len(b.Entries) == 0 {
-		return
-	}
-	s.books[name] = BookState{Mailbox: b.Mailbox, Entries: maps.Clone(b.Entries)}
-	s.dirty = true
+	s.file.Update(name, func(old BookState, had bool) (BookState, bool) {
+		if had && old.Mailbox == b.Mailbox && maps.Equal(old.Entries, b.Entries) {
+			return old, false
+		}
+		if !had && len(b.Entries) == 0 {
+			return old, false
+		}
+		return BookState{Mailbox: b.Mailbox, Entries: maps.Clone(b.Entries)}, true
+	})
 }
 
 // Save writes the state atomically if it changed since the last save.
-func (s *Store) Save() error {
-	s.saveMu.Lock()
-	defer s.saveMu.Unlock()
-	s.mu.Lock()
-	if !s.dirty || s.path == "" {
-		s.dirty = false
-		s.mu.Unlock()
-		return nil
-	}
-	data, err := statefile.Encode(State{Version: StateVersion, Phonebooks: s.books})
-	s.dirty = false
-	s.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("encode contacts state: %w", err)
-	}
-	if err := statefile.Write(s.path, data); err != nil {
-		s.mu.Lock()
-		s.dirty = true
-		s.mu.Unlock()
-		return fmt.Errorf("save contacts state: %w", err)
-	}
-	return nil
-}
+func (s *Store) Save() error { return s.file.Save() }

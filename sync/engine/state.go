@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/calsync/calsync/sync/internal/statefile"
@@ -80,14 +78,7 @@ func (p AppliedPresence) IsZero() bool { return p.Activity == "" }
 // Store is the state, loaded from and saved to one file. It is safe for
 // concurrent use.
 type Store struct {
-	path string
-	log  *slog.Logger
-
-	saveMu sync.Mutex // serializes saves, so an older snapshot never lands after a newer one
-
-	mu    sync.Mutex
-	users map[string]UserState
-	dirty bool
+	file *statefile.Store[UserState]
 }
 
 // OpenStore loads the state file at path. A missing file is an empty state.
@@ -96,70 +87,44 @@ type Store struct {
 // state starts empty: see State for why that is safe. Only a file that exists
 // but cannot be read is an error. path "" keeps the state in memory.
 func OpenStore(path string, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	s := &Store{path: path, log: log, users: map[string]UserState{}}
-	if path == "" {
-		return s, nil
-	}
-	err := statefile.Load(path, "state", "costs one presence read per user", log, func(data []byte) error {
-		st, err := parseState(data)
-		if err == nil {
-			s.users = st.Users
-		}
-		return err
-	})
+	file, err := statefile.Open(path, statefile.Spec[UserState]{
+		What:        "state",
+		Consequence: "costs one presence read per user",
+		Field:       "users",
+		Version:     StateVersion,
+		Check: func(id string, _ UserState) error {
+			if id == "" {
+				return errors.New("an entry has an empty user id")
+			}
+			return nil
+		},
+	}, log)
 	if err != nil {
 		return nil, err
 	}
-	return s, nil
-}
-
-// parseState checks the file's shape and version.
-func parseState(data []byte) (State, error) {
-	var st State
-	if err := statefile.Decode(data, &st, func() int { return st.Version }, StateVersion); err != nil {
-		return State{}, err
-	}
-	if st.Users == nil {
-		st.Users = map[string]UserState{}
-	}
-	for id := range st.Users {
-		if id == "" {
-			return State{}, errors.New("users: an entry has an empty user id")
-		}
-	}
-	return st, nil
+	return &Store{file: file}, nil
 }
 
 // Path is the state file's path ("" for in-memory state).
-func (s *Store) Path() string { return s.path }
+func (s *Store) Path() string { return s.file.Path() }
 
 // User returns the state of one user; ok is false when there is none.
-func (s *Store) User(id string) (st UserState, ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok = s.users[id]
-	return st, ok
-}
+func (s *Store) User(id string) (st UserState, ok bool) { return s.file.Get(id) }
 
 // Update changes one user's state with fn. It marks the state for saving,
 // and stamps ChangedAt with now, only if something really changed, so that a
 // steady calendar never rewrites the file.
 func (s *Store) Update(id string, now time.Time, fn func(*UserState)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.users[id]
-	next := old
-	fn(&next)
-	next.ChangedAt = old.ChangedAt
-	if sameState(old, next) {
-		return
-	}
-	next.ChangedAt = now.UTC()
-	s.users[id] = next
-	s.dirty = true
+	s.file.Update(id, func(old UserState, _ bool) (UserState, bool) {
+		next := old
+		fn(&next)
+		next.ChangedAt = old.ChangedAt
+		if sameState(old, next) {
+			return old, false
+		}
+		next.ChangedAt = now.UTC()
+		return next, true
+	})
 }
 
 // sameState compares two states by their JSON form, which is what is saved:
@@ -170,54 +135,15 @@ func sameState(a, b UserState) bool {
 	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
 }
 
-// Snapshot returns a copy of the whole state.
+// Snapshot returns a copy of the whole state (UserState holds only values:
+// the copy is deep).
 func (s *Store) Snapshot() State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	users := make(map[string]UserState, len(s.users))
-	for id, u := range s.users {
-		users[id] = u // UserState holds only values: the copy is deep
-	}
-	return State{Version: StateVersion, Users: users}
+	return State{Version: StateVersion, Users: s.file.All()}
 }
 
 // Dirty reports whether there are changes not yet saved.
-func (s *Store) Dirty() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.dirty
-}
+func (s *Store) Dirty() bool { return s.file.Dirty() }
 
 // Save writes the state atomically (0600) if it changed since the last
 // save. In-memory stores do nothing.
-func (s *Store) Save() error {
-	if s.path == "" {
-		return nil
-	}
-	s.saveMu.Lock()
-	defer s.saveMu.Unlock()
-
-	s.mu.Lock()
-	if !s.dirty {
-		s.mu.Unlock()
-		return nil
-	}
-	data, err := statefile.Encode(State{Version: StateVersion, Users: s.users})
-	s.dirty = false
-	s.mu.Unlock()
-	if err != nil {
-		s.markDirty()
-		return fmt.Errorf("encode state: %w", err)
-	}
-	if err := statefile.Write(s.path, data); err != nil {
-		s.markDirty()
-		return fmt.Errorf("save state: %w", err)
-	}
-	return nil
-}
-
-func (s *Store) markDirty() {
-	s.mu.Lock()
-	s.dirty = true
-	s.mu.Unlock()
-}
+func (s *Store) Save() error { return s.file.Save() }
