@@ -9,11 +9,11 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/calsync/calsync/sync/service"
+	"github.com/calsync/calsync/sync/service/action"
 )
 
 // ServiceControl installs and runs the calsync background service. State returns one of the
-// ServiceNotInstalled, ServiceStopped or ServiceRunning strings; Do runs one of the service.Action...
+// ServiceNotInstalled, ServiceStopped or ServiceRunning strings; Do runs one of the action package's
 // actions and returns a short message for the admin. The operating system asks for elevation
 // where an action needs it.
 type ServiceControl interface {
@@ -71,9 +71,9 @@ func newServiceScreen(w fyne.Window, ctl ServiceControl, onRunInWindow func(), o
 	s.noService.Wrapping = fyne.TextWrapWord
 	s.noService.Importance = widget.WarningImportance
 	s.noService.Hide()
-	s.install = widget.NewButton(lang.L("Install"), func() { s.run(service.ActionInstall) })
-	s.start = widget.NewButton(lang.L("Start"), func() { s.run(service.ActionStart) })
-	s.stop = widget.NewButton(lang.L("Stop"), func() { s.run(service.ActionStop) })
+	s.install = widget.NewButton(lang.L("Install"), func() { s.run(action.Install) })
+	s.start = widget.NewButton(lang.L("Start"), func() { s.run(action.Start) })
+	s.stop = widget.NewButton(lang.L("Stop"), func() { s.run(action.Stop) })
 	s.uninstall = widget.NewButton(lang.L("Uninstall"), s.confirmUninstall)
 	s.refresh = widget.NewButton(lang.L("Check again"), s.Reload)
 	s.runInWinBtn = widget.NewButton(lang.L("Run sync in this window"), s.startInWindow)
@@ -182,14 +182,14 @@ func (s *serviceScreen) updateButtons() {
 
 func (s *serviceScreen) confirmUninstall() {
 	if s.win == nil {
-		s.run(service.ActionUninstall)
+		s.run(action.Uninstall)
 		return
 	}
 	d := dialog.NewConfirm(lang.L("Uninstall the background service?"),
 		lang.L("Presence is not synced any more until the service is installed again or the sync runs in this window. The configuration is kept."),
 		func(ok bool) {
 			if ok {
-				s.run(service.ActionUninstall)
+				s.run(action.Uninstall)
 			}
 		}, s.win)
 	d.SetConfirmText(lang.L("Uninstall"))
@@ -197,22 +197,22 @@ func (s *serviceScreen) confirmUninstall() {
 	d.Show()
 }
 
-// run performs an action in the background, shows its outcome and reads the state again.
-func (s *serviceScreen) run(action string) {
+// run performs the action act in the background, shows its outcome and reads the state again.
+func (s *serviceScreen) run(act string) {
 	s.busy = true
 	s.updateButtons()
 	s.message.Importance = widget.MediumImportance
-	s.message.SetText(serviceProgressText(action))
+	s.message.SetText(serviceProgressText(act))
 	s.message.Show()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), outsideTimeout) // may wait for an elevation prompt
 		defer cancel()
-		msg, err := s.ctl.Do(ctx, action)
+		msg, err := s.ctl.Do(ctx, act)
 		st, stErr := s.ctl.State(ctx)
 		fyne.Do(func() {
 			if err != nil {
 				s.message.Importance = widget.DangerImportance
-				s.message.SetText(serviceFailureText(action) + ": " + err.Error())
+				s.message.SetText(serviceFailureText(act) + ": " + err.Error())
 			} else {
 				if msg == "" {
 					msg = lang.L("Done.")
@@ -226,32 +226,32 @@ func (s *serviceScreen) run(action string) {
 	}()
 }
 
-func serviceProgressText(action string) string {
-	switch action {
-	case service.ActionInstall:
+func serviceProgressText(act string) string {
+	switch act {
+	case action.Install:
 		return lang.L("Installing the service... Your operating system may ask for permission.")
-	case service.ActionUninstall:
+	case action.Uninstall:
 		return lang.L("Uninstalling the service... Your operating system may ask for permission.")
-	case service.ActionStart:
+	case action.Start:
 		return lang.L("Starting the service...")
-	case service.ActionStop:
+	case action.Stop:
 		return lang.L("Stopping the service...")
 	}
-	return action + "..."
+	return act + "..."
 }
 
-func serviceFailureText(action string) string {
-	switch action {
-	case service.ActionInstall:
+func serviceFailureText(act string) string {
+	switch act {
+	case action.Install:
 		return lang.L("Could not install the service")
-	case service.ActionUninstall:
+	case action.Uninstall:
 		return lang.L("Could not uninstall the service")
-	case service.ActionStart:
+	case action.Start:
 		return lang.L("Could not start the service")
-	case service.ActionStop:
+	case action.Stop:
 		return lang.L("Could not stop the service")
 	}
-	return action
+	return act
 }
 
 func (s *serviceScreen) startInWindow() {

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/calsync/calsync/sync/service"
+	"github.com/calsync/calsync/sync/service/action"
 )
 
 // fakeServiceControl is a service whose state follows the actions done on it.
@@ -30,7 +30,7 @@ func (f *fakeServiceControl) State(context.Context) (string, error) {
 	return f.state, f.stateErr
 }
 
-func (f *fakeServiceControl) Do(_ context.Context, action string) (string, error) {
+func (f *fakeServiceControl) Do(_ context.Context, act string) (string, error) {
 	f.mu.Lock()
 	gate := f.gate
 	f.mu.Unlock()
@@ -39,19 +39,19 @@ func (f *fakeServiceControl) Do(_ context.Context, action string) (string, error
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.done = append(f.done, action)
+	f.done = append(f.done, act)
 	if f.doErr != nil {
 		return "", f.doErr
 	}
-	switch action {
-	case service.ActionInstall, service.ActionStop:
+	switch act {
+	case action.Install, action.Stop:
 		f.state = ServiceStopped
-	case service.ActionStart:
+	case action.Start:
 		f.state = ServiceRunning
-	case service.ActionUninstall:
+	case action.Uninstall:
 		f.state = ServiceNotInstalled
 	}
-	return "service " + action + " done", nil
+	return "service " + act + " done", nil
 }
 
 func (f *fakeServiceControl) actions() []string {
@@ -190,7 +190,7 @@ func TestServiceScreenActions(t *testing.T) {
 		t.Fatalf("after uninstall: %+v", l)
 	}
 
-	want := []string{service.ActionInstall, service.ActionStart, service.ActionStop, service.ActionUninstall}
+	want := []string{action.Install, action.Start, action.Stop, action.Uninstall}
 	if got := ctl.actions(); !slicesEqual(got, want) {
 		t.Errorf("Do called with %q, want %q", got, want)
 	}

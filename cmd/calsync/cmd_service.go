@@ -8,16 +8,17 @@ import (
 	"runtime"
 
 	"github.com/calsync/calsync/sync/service"
+	"github.com/calsync/calsync/sync/service/action"
 )
 
 func serviceCommand() *command {
-	control := func(action, short string) *command {
+	control := func(act, short string) *command {
 		return &command{
-			name:  action,
+			name:  act,
 			short: short,
 			flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
 				return func(ctx context.Context, e *env, args []string) error {
-					if err := noArgs("calsync service "+action, args); err != nil {
+					if err := noArgs("calsync service "+act, args); err != nil {
 						return err
 					}
 					p, err := serviceParams(g, e)
@@ -25,9 +26,9 @@ func serviceCommand() *command {
 						return err
 					}
 					log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-					msg, err := service.Control(ctx, action, p, log)
+					msg, err := service.Control(ctx, act, p, log)
 					if err != nil {
-						return fmt.Errorf("service %s: %w", action, err)
+						return fmt.Errorf("service %s: %w", act, err)
 					}
 					fmt.Fprintln(e.stdout, msg)
 					return nil
@@ -42,11 +43,11 @@ func serviceCommand() *command {
 			"calsync installs itself: a Windows system service, a macOS LaunchAgent, or a systemd user unit\n" +
 			"on Linux (see docs/service.md). The service reads the configuration given by --config.",
 		subs: []*command{
-			control(service.ActionInstall, "install calsync as a service that starts automatically"),
-			control(service.ActionUninstall, "stop and remove the service (configuration and secrets stay)"),
-			control(service.ActionStart, "start the installed service"),
-			control(service.ActionStop, "stop the service"),
-			control(service.ActionStatus, "say whether the service is installed and running"),
+			control(action.Install, "install calsync as a service that starts automatically"),
+			control(action.Uninstall, "stop and remove the service (configuration and secrets stay)"),
+			control(action.Start, "start the installed service"),
+			control(action.Stop, "stop the service"),
+			control(action.Status, "say whether the service is installed and running"),
 			serviceRunCommand(),
 			servicePrintConfigCommand(),
 		},

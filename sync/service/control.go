@@ -16,6 +16,8 @@ import (
 	"time"
 
 	kservice "github.com/kardianos/service"
+
+	"github.com/calsync/calsync/sync/service/action"
 )
 
 // State is what the OS service manager says about the calsync service.
@@ -49,15 +51,6 @@ func (s State) String() string {
 func (s State) Installed() bool {
 	return s == StateStopped || s == StateFailed || s == StateRunning
 }
-
-// Actions Control accepts.
-const (
-	ActionInstall   = "install"
-	ActionUninstall = "uninstall"
-	ActionStart     = "start"
-	ActionStop      = "stop"
-	ActionStatus    = "status"
-)
 
 // commandTimeout bounds the systemctl call this package makes itself.
 const commandTimeout = 30 * time.Second
@@ -109,12 +102,12 @@ func Status(p Params) (State, error) {
 	return c.status(ctx)
 }
 
-// Control performs action (install, uninstall, start, stop or status) on the
+// Control performs the action act (install, uninstall, start, stop or status) on the
 // calsync service and returns a message for a human. Asking for what is
 // already so (installing an installed service, stopping a stopped one) is not
 // an error. Errors say what to do about them: an elevated prompt on Windows, a
 // user session (and loginctl enable-linger) on Linux.
-func Control(ctx context.Context, action string, p Params, log *slog.Logger) (string, error) {
+func Control(ctx context.Context, act string, p Params, log *slog.Logger) (string, error) {
 	if err := p.Validate(); err != nil {
 		return "", err
 	}
@@ -122,7 +115,7 @@ func Control(ctx context.Context, action string, p Params, log *slog.Logger) (st
 	if err != nil {
 		return "", err
 	}
-	return c.control(ctx, action)
+	return c.control(ctx, act)
 }
 
 // controller runs one Control or Status call.
@@ -151,11 +144,11 @@ type noProgram struct{}
 func (noProgram) Start(kservice.Service) error { return nil }
 func (noProgram) Stop(kservice.Service) error  { return nil }
 
-func (c *controller) control(ctx context.Context, action string) (string, error) {
-	switch action {
-	case ActionInstall, ActionUninstall, ActionStart, ActionStop, ActionStatus:
+func (c *controller) control(ctx context.Context, act string) (string, error) {
+	switch act {
+	case action.Install, action.Uninstall, action.Start, action.Stop, action.Status:
 	default:
-		return "", fmt.Errorf("service action %q is not known, want install, uninstall, start, stop or status", action)
+		return "", fmt.Errorf("service action %q is not known, want install, uninstall, start, stop or status", act)
 	}
 	if err := c.preflight(ctx); err != nil {
 		return "", err
@@ -164,15 +157,15 @@ func (c *controller) control(ctx context.Context, action string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	c.log.Debug("service control", "action", action, "state", st.String(), "platform", c.svc.Platform())
-	switch action {
-	case ActionStatus:
+	c.log.Debug("service control", "action", act, "state", st.String(), "platform", c.svc.Platform())
+	switch act {
+	case action.Status:
 		return st.String(), nil
-	case ActionInstall:
+	case action.Install:
 		return c.install(ctx, st)
-	case ActionUninstall:
+	case action.Uninstall:
 		return c.uninstall(ctx, st)
-	case ActionStart:
+	case action.Start:
 		return c.start(ctx, st)
 	default:
 		return c.stop(st)
@@ -362,8 +355,8 @@ func (c *controller) whereToLook() string {
 }
 
 // explain wraps a service manager error with what to do about it.
-func (c *controller) explain(action string, err error) error {
-	wrapped := fmt.Errorf("%s the %s service: %w", action, Name, err)
+func (c *controller) explain(act string, err error) error {
+	wrapped := fmt.Errorf("%s the %s service: %w", act, Name, err)
 	var advice string
 	switch {
 	case errors.Is(err, fs.ErrPermission) && c.p.GOOS == "windows":
@@ -373,7 +366,7 @@ func (c *controller) explain(action string, err error) error {
 	default:
 		advice = platformAdvice(err)
 	}
-	if advice == "" && (action == "start" || action == "stop") {
+	if advice == "" && (act == action.Start || act == action.Stop) {
 		advice = c.whereToLook()
 	}
 	if advice == "" {

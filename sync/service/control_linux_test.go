@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	kservice "github.com/kardianos/service"
+
+	"github.com/calsync/calsync/sync/service/action"
 )
 
 // fakeSystemctl stands in for systemd's systemctl: it records every call in
@@ -134,7 +136,7 @@ func testController(t *testing.T, f fakeSystemd, mutate func(*host)) (*controlle
 func TestSystemdUnitGolden(t *testing.T) {
 	f := useFakeSystemd(t)
 	c, _ := testController(t, f, nil)
-	msg, err := c.control(context.Background(), ActionInstall)
+	msg, err := c.control(context.Background(), action.Install)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,18 +167,18 @@ func TestControlLifecycle(t *testing.T) {
 		want      string // prefix of the message
 		wantState State
 	}{
-		{ActionStatus, "not installed", StateNotInstalled},
-		{ActionUninstall, "not installed", StateNotInstalled},
-		{ActionInstall, "installed as a systemd user service", StateStopped},
-		{ActionInstall, "already installed (stopped)", StateStopped},
-		{ActionStatus, "stopped", StateStopped},
-		{ActionStart, "running", StateRunning},
-		{ActionStart, "already running", StateRunning},
-		{ActionStatus, "running", StateRunning},
-		{ActionStop, "stopped", StateStopped},
-		{ActionStop, "already stopped", StateStopped},
-		{ActionStart, "running", StateRunning},
-		{ActionUninstall, "uninstalled; the configuration, secrets and logs in /home/alice/.config/calsync were kept", StateNotInstalled},
+		{action.Status, "not installed", StateNotInstalled},
+		{action.Uninstall, "not installed", StateNotInstalled},
+		{action.Install, "installed as a systemd user service", StateStopped},
+		{action.Install, "already installed (stopped)", StateStopped},
+		{action.Status, "stopped", StateStopped},
+		{action.Start, "running", StateRunning},
+		{action.Start, "already running", StateRunning},
+		{action.Status, "running", StateRunning},
+		{action.Stop, "stopped", StateStopped},
+		{action.Stop, "already stopped", StateStopped},
+		{action.Start, "running", StateRunning},
+		{action.Uninstall, "uninstalled; the configuration, secrets and logs in /home/alice/.config/calsync were kept", StateNotInstalled},
 	}
 	for _, s := range steps {
 		msg, err := c.control(ctx, s.action)
@@ -211,10 +213,10 @@ func TestControlErrorsAndAdvice(t *testing.T) {
 	t.Run("not installed", func(t *testing.T) {
 		f := useFakeSystemd(t)
 		c, _ := testController(t, f, nil)
-		for _, action := range []string{ActionStart, ActionStop} {
-			_, err := c.control(ctx, action)
+		for _, act := range []string{action.Start, action.Stop} {
+			_, err := c.control(ctx, act)
 			if err == nil || !strings.Contains(err.Error(), "not installed") {
-				t.Errorf("%s on a missing service: %v", action, err)
+				t.Errorf("%s on a missing service: %v", act, err)
 			}
 		}
 		if _, err := c.control(ctx, "restart-please"); err == nil || !strings.Contains(err.Error(), "install, uninstall, start, stop or status") {
@@ -225,14 +227,14 @@ func TestControlErrorsAndAdvice(t *testing.T) {
 		f := useFakeSystemd(t)
 		f.set(t, "nobus", "")
 		c, _ := testController(t, f, nil)
-		for _, action := range []string{ActionInstall, ActionStatus} {
-			_, err := c.control(ctx, action)
+		for _, act := range []string{action.Install, action.Status} {
+			_, err := c.control(ctx, act)
 			if err == nil {
-				t.Fatalf("%s without a user session succeeded", action)
+				t.Fatalf("%s without a user session succeeded", act)
 			}
 			for _, want := range []string{"No medium found", "loginctl enable-linger alice", "not sudo or su"} {
 				if !strings.Contains(err.Error(), want) {
-					t.Errorf("%s error lacks %q:\n%v", action, want, err)
+					t.Errorf("%s error lacks %q:\n%v", act, want, err)
 				}
 			}
 		}
@@ -243,7 +245,7 @@ func TestControlErrorsAndAdvice(t *testing.T) {
 	t.Run("root", func(t *testing.T) {
 		f := useFakeSystemd(t)
 		c, _ := testController(t, f, func(h *host) { h.euid = 0 })
-		_, err := c.control(ctx, ActionInstall)
+		_, err := c.control(ctx, action.Install)
 		if err == nil || !strings.Contains(err.Error(), "without sudo") {
 			t.Errorf("install as root: %v", err)
 		}
@@ -255,7 +257,7 @@ func TestControlErrorsAndAdvice(t *testing.T) {
 		f := useFakeSystemd(t)
 		c, _ := testController(t, f, nil)
 		c.p.ConfigPath = "/home/alice/100%/config.json"
-		_, err := c.control(ctx, ActionInstall)
+		_, err := c.control(ctx, action.Install)
 		if err == nil || !strings.Contains(err.Error(), "config path") {
 			t.Errorf("install with %% in the config path: %v", err)
 		}
@@ -266,25 +268,25 @@ func TestControlErrorsAndAdvice(t *testing.T) {
 	t.Run("failed unit", func(t *testing.T) {
 		f := useFakeSystemd(t)
 		c, _ := testController(t, f, nil)
-		if _, err := c.control(ctx, ActionInstall); err != nil {
+		if _, err := c.control(ctx, action.Install); err != nil {
 			t.Fatal(err)
 		}
 		f.set(t, "active", "failed")
-		if msg, err := c.control(ctx, ActionStatus); err != nil || msg != "failed" {
+		if msg, err := c.control(ctx, action.Status); err != nil || msg != "failed" {
 			t.Errorf("status of a failed unit = %q, %v", msg, err)
 		}
-		if msg, err := c.control(ctx, ActionStop); err != nil || msg != "already stopped" {
+		if msg, err := c.control(ctx, action.Stop); err != nil || msg != "already stopped" {
 			t.Errorf("stop of a failed unit = %q, %v", msg, err)
 		}
 	})
 	t.Run("start that does not stick", func(t *testing.T) {
 		f := useFakeSystemd(t)
 		c, _ := testController(t, f, nil)
-		if _, err := c.control(ctx, ActionInstall); err != nil {
+		if _, err := c.control(ctx, action.Install); err != nil {
 			t.Fatal(err)
 		}
 		f.set(t, "nostart", "")
-		_, err := c.control(ctx, ActionStart)
+		_, err := c.control(ctx, action.Start)
 		if err == nil || !strings.Contains(err.Error(), "journalctl --user -u calsync") {
 			t.Errorf("start that does not run: %v", err)
 		}
@@ -300,7 +302,7 @@ func TestInstallMentionsLinger(t *testing.T) {
 			os.MkdirAll(c.h.lingerDir, 0o755)
 			f.set(t, "linger/alice", "")
 		}
-		msg, err := c.control(ctx, ActionInstall)
+		msg, err := c.control(ctx, action.Install)
 		if err != nil {
 			t.Fatal(err)
 		}
