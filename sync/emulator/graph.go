@@ -66,6 +66,10 @@ type GraphStats struct {
 	MaxBatch           int   // most mailboxes in one accepted call
 	MaxInFlight        int64 // most getSchedule and contacts calls in progress at once
 	ContactsRequests   int64 // contacts listing calls (pages), failed ones included
+	PresenceRequests   int64 // getPresencesByUserId calls, refused ones included
+	BatchRequests      int64 // $batch calls, refused ones included
+	UserLookups        int64 // user lookups, direct or inside a $batch
+	MaxPresenceIDs     int   // most ids in one accepted getPresencesByUserId call
 	// MaxInWindow is the most getSchedule requests one mailbox received
 	// within any MailboxRequestWindow (throttled ones included: they count
 	// against the limit, as in Outlook).
@@ -115,6 +119,7 @@ type Graph struct {
 	hung, tokenDownAnswers                        atomic.Int64
 
 	contacts graphContactsState // graph_contacts.go
+	presence graphPresenceState // graph_presence.go
 }
 
 type graphTenant struct {
@@ -124,6 +129,8 @@ type graphTenant struct {
 
 type graphMailbox struct {
 	contacts []GraphContact // the default Contacts folder, in listing order (graph_contacts.go)
+	objectID string         // the user's Entra object id
+	teams    graphTeams     // Teams presence (graph_presence.go)
 
 	events  []calendar.Event
 	shared  bool   // Reviewer rights granted to the sync user
@@ -245,7 +252,8 @@ func (g *Graph) mailboxLocked(mailbox string) *graphMailbox {
 	key := strings.ToLower(strings.TrimSpace(mailbox))
 	mb := g.mailboxes[key]
 	if mb == nil {
-		mb = &graphMailbox{shared: true}
+		mb = &graphMailbox{shared: true, objectID: graphNewID(),
+			teams: graphTeams{availability: "Offline", activity: "Offline"}}
 		g.mailboxes[key] = mb
 	}
 	return mb
@@ -338,7 +346,7 @@ func (g *Graph) ExpireTokens() {
 // Stats returns the counters.
 func (g *Graph) Stats() GraphStats {
 	g.mu.Lock()
-	maxBatch, requested, maxInWindow := g.maxBatch, g.requested, g.maxInWindow
+	maxBatch, requested, maxInWindow, maxIDs := g.maxBatch, g.requested, g.maxInWindow, g.presence.maxIDs
 	g.mu.Unlock()
 	return GraphStats{
 		TokenRequests:      g.tokenRequests.Load(),
@@ -348,6 +356,10 @@ func (g *Graph) Stats() GraphStats {
 		MaxBatch:           maxBatch,
 		MaxInFlight:        g.maxInFlight.Load(),
 		ContactsRequests:   g.contacts.requests.Load(),
+		PresenceRequests:   g.presence.presenceRequests.Load(),
+		BatchRequests:      g.presence.batchRequests.Load(),
+		UserLookups:        g.presence.lookups.Load(),
+		MaxPresenceIDs:     maxIDs,
 		MaxInWindow:        maxInWindow,
 		Throttled:          g.throttled.Load(),
 		Failed:             g.failed.Load(),
@@ -359,15 +371,16 @@ func (g *Graph) Stats() GraphStats {
 // ResetStats zeroes the counters.
 func (g *Graph) ResetStats() {
 	g.mu.Lock()
-	g.maxBatch, g.requested, g.maxInWindow = 0, 0, 0
+	g.maxBatch, g.requested, g.maxInWindow, g.presence.maxIDs = 0, 0, 0, 0
 	g.mu.Unlock()
 	for _, c := range []*atomic.Int64{&g.tokenRequests, &g.tokensIssued, &g.scheduleRequests,
-		&g.maxInFlight, &g.throttled, &g.failed, &g.hung, &g.tokenDownAnswers, &g.contacts.requests} {
+		&g.maxInFlight, &g.throttled, &g.failed, &g.hung, &g.tokenDownAnswers, &g.contacts.requests,
+		&g.presence.presenceRequests, &g.presence.batchRequests, &g.presence.lookups} {
 		c.Store(0)
 	}
 }
 
-// ServeHTTP routes the two endpoints; paths are matched case-insensitively
+// ServeHTTP routes the endpoints; paths are matched case-insensitively
 // as Graph does.
 func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	seg := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
@@ -380,6 +393,13 @@ func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.serveGetSchedule(w, r, seg[2])
 	case len(seg) == 4 && seg[0] == "v1.0" && strings.EqualFold(seg[1], "users") && strings.EqualFold(seg[3], "contacts"):
 		g.serveContacts(w, r, seg[2])
+	case len(seg) == 3 && seg[0] == "v1.0" && strings.EqualFold(seg[1], "communications") &&
+		strings.EqualFold(seg[2], "getPresencesByUserId"):
+		g.serveGetPresences(w, r)
+	case len(seg) == 2 && seg[0] == "v1.0" && seg[1] == "$batch":
+		g.serveBatch(w, r)
+	case len(seg) == 3 && seg[0] == "v1.0" && strings.EqualFold(seg[1], "users"):
+		g.serveUser(w, r, seg[2])
 	default:
 		writeError(w, http.StatusNotFound, "ResourceNotFound",
 			fmt.Sprintf("Resource not found for the segment '%s'.", seg[len(seg)-1]))

@@ -68,7 +68,9 @@ type Stats struct {
 	TokenRequests    int64 // token endpoint calls
 	ScheduleRequests int64 // getSchedule HTTP requests, retries included
 	ContactsRequests int64 // contacts listing HTTP requests (pages), retries included
-	Retries          int64 // getSchedule and contacts requests that repeated an earlier one
+	PresenceRequests int64 // getPresencesByUserId HTTP requests, retries included
+	LookupRequests   int64 // $batch user-id lookup HTTP requests, retries included
+	Retries          int64 // requests that repeated an earlier one
 	Throttled        int64 // 429 answers received
 	TokenRefreshes   int64 // tokens dropped because Graph answered 401
 }
@@ -86,6 +88,7 @@ type Client struct {
 
 	tokenRequests, scheduleRequests, retries, throttled, refreshes atomic.Int64
 	contactsRequests                                               atomic.Int64
+	presenceCounters                                               // presence.go
 	// inFlight holds one token per Graph HTTP request in flight, at most
 	// MaxInFlight, across getSchedule and contacts (inflight.go).
 	inFlight chan struct{}
@@ -173,6 +176,8 @@ func (c *Client) Stats() Stats {
 		TokenRequests:    c.tokenRequests.Load(),
 		ScheduleRequests: c.scheduleRequests.Load(),
 		ContactsRequests: c.contactsRequests.Load(),
+		PresenceRequests: c.presenceRequests.Load(),
+		LookupRequests:   c.lookupRequests.Load(),
 		Retries:          c.retries.Load(),
 		Throttled:        c.throttled.Load(),
 		TokenRefreshes:   c.refreshes.Load(),
