@@ -78,6 +78,10 @@ type Schedule struct {
 	// and then WorkingHoursErr says why. Either leaves Events as read.
 	WorkingHours    *workhours.WorkingHours
 	WorkingHoursErr error
+	// TeamsActivity is the user's Microsoft Teams activity (InACall, Presenting, ...) for rules
+	// of type teams; "" when Teams presence is not read or not known. It is no event: it has no
+	// end, and changes only when Teams says so.
+	TeamsActivity string
 }
 
 // Boundaries returns the sorted, distinct event starts and ends strictly after

@@ -90,6 +90,25 @@ func (c *Config) Lookahead() time.Duration {
 	return durationOr(c.Sync.Lookahead, DefaultLookahead)
 }
 
+// TeamsInterval is how often Teams presence is read while a rule of type teams exists. An
+// unset or unparsable value (which Validate reports) gives DefaultTeamsInterval.
+func (c *Config) TeamsInterval() time.Duration {
+	if c.Teams == nil {
+		return durationOr("", DefaultTeamsInterval)
+	}
+	return durationOr(c.Teams.Interval, DefaultTeamsInterval)
+}
+
+// UsesTeams reports whether some rule is of type teams: only then is Teams presence read.
+func (c *Config) UsesTeams() bool {
+	for _, r := range c.Rules {
+		if strings.EqualFold(strings.TrimSpace(r.Type), TypeTeams) {
+			return true
+		}
+	}
+	return false
+}
+
 // ContactsEnabled reports whether contacts sync is on.
 func (c *Config) ContactsEnabled() bool { return c.Contacts != nil && c.Contacts.Enabled }
 

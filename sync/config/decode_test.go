@@ -111,7 +111,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"top level not an object", "\n[1, 2]",
 			"line 2, column 1: expected a JSON object at the top level, got a list"},
 		{"unknown field", "{\n  \"version\": 1,\n  \"intervall\": \"1m\"\n}",
-			"line 3, column 3: intervall: unknown field; expected one of version, connector, onecloud, sync, defaultActivity, rules, users, contacts"},
+			"line 3, column 3: intervall: unknown field; expected one of version, connector, onecloud, sync, defaultActivity, rules, users, contacts, teams"},
 		{"contacts field of the wrong type", "{\"contacts\": {\"enabled\": true, \"personal\": \"yes\"}}",
 			"line 1, column 32: contacts.personal: expected true or false, got a string"},
 		{"contacts unknown field", "{\"contacts\": {\"region\": \"IT\"}}",

@@ -18,6 +18,14 @@ type Config struct {
 	Users           []User    `json:"users"`
 	// Contacts is contacts sync; absent (nil) means off.
 	Contacts *Contacts `json:"contacts,omitempty"`
+	// Teams tunes how Teams presence is read for rules of type teams; absent means the defaults.
+	Teams *Teams `json:"teams,omitempty"`
+}
+
+// Teams is the reading of Teams presence, which happens only while some rule is of type teams.
+type Teams struct {
+	// Interval is a Go duration from MinTeamsInterval to MaxTeamsInterval; "" is DefaultTeamsInterval.
+	Interval string `json:"interval,omitempty"`
 }
 
 // Contacts says which Exchange contacts become OneCloud phonebook entries, and how often.
@@ -61,7 +69,7 @@ type Sync struct {
 // Rule maps calendar events to a OneCloud presence.
 type Rule struct {
 	Scope    string `json:"scope"` // "organization" or "group:<id>"
-	Type     string `json:"type"`  // availability, subject, location, private, workinghours
+	Type     string `json:"type"`  // availability, subject, location, private, workinghours, teams
 	Match    string `json:"match"`
 	Activity string `json:"activity"`
 	Role     string `json:"role,omitempty"`
@@ -83,6 +91,9 @@ const (
 	// TypeWorkingHours matches when the moment is outside the working
 	// hours the user's mailbox publishes; its only match is MatchOutside.
 	TypeWorkingHours = "workinghours"
+	// TypeTeams matches while the user's Microsoft Teams activity is the rule's match
+	// (InACall, Presenting, ...; any case).
+	TypeTeams = "teams"
 )
 
 // MatchOutside is the one match of a workinghours rule.
@@ -104,4 +115,6 @@ const (
 	DefaultActivity     = "available"
 	// DefaultContactsInterval is how often contacts are synced when contacts.interval is unset.
 	DefaultContactsInterval = "15m"
+	// DefaultTeamsInterval is how often Teams presence is read when teams.interval is unset.
+	DefaultTeamsInterval = "5s"
 )

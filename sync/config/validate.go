@@ -11,6 +11,7 @@ import (
 
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/internal/loopback"
+	"github.com/calsync/calsync/sync/teams"
 )
 
 // Limits that Validate enforces.
@@ -22,6 +23,10 @@ const (
 	MaxLookahead = 62 * 24 * time.Hour
 	// MinContactsInterval: a listing of every mailbox's contacts is far heavier than a poll.
 	MinContactsInterval = 5 * time.Minute
+	// MinTeamsInterval and MaxTeamsInterval bound teams.interval: Graph allows 1500 presence
+	// requests in 30 s per app, and a call should show on the phone within a minute at worst.
+	MinTeamsInterval = 2 * time.Second
+	MaxTeamsInterval = time.Minute
 )
 
 // FieldError is one invalid value: the JSON path of the field
@@ -73,6 +78,11 @@ func (c *Config) Validate() error {
 	v.users(c.Users)
 	if c.Contacts != nil {
 		v.contacts(*c.Contacts)
+	}
+	if c.Teams != nil && c.Teams.Interval != "" {
+		if d, ok := v.duration("teams.interval", c.Teams.Interval); ok && (d < MinTeamsInterval || d > MaxTeamsInterval) {
+			v.add("teams.interval", "%s is out of range; expected from %s to %s", c.Teams.Interval, MinTeamsInterval, MaxTeamsInterval)
+		}
 	}
 	if len(v.errs) == 0 {
 		return nil
@@ -256,7 +266,7 @@ func (v *validator) id(field, s string, required bool, expected string) {
 	}
 }
 
-const ruleTypes = "availability, subject, location, private, workinghours"
+const ruleTypes = "availability, subject, location, private, workinghours, teams"
 
 func (v *validator) rule(at string, r Rule) {
 	const scopeExpected = `expected "organization" or "group:<OneCloud group id>", e.g. group:sales`
@@ -291,6 +301,10 @@ func (v *validator) rule(at string, r Rule) {
 	case TypeWorkingHours:
 		if r.Match != MatchOutside {
 			v.add(at+".match", "%q is not a working-hours match; expected %q, the only one", r.Match, MatchOutside)
+		}
+	case TypeTeams:
+		if _, err := teams.ParseActivity(r.Match); err != nil {
+			v.add(at+".match", "%s", err.Error())
 		}
 	case "":
 		v.add(at+".type", "required; expected one of %s", ruleTypes)

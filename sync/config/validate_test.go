@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // validConfig is the issue's example with real-looking ids: it passes.
@@ -36,7 +37,7 @@ const (
 	tenantExp = "expected the Directory (tenant) ID, a GUID like 00000000-0000-0000-0000-000000000000, or a domain like contoso.onmicrosoft.com"
 	clientExp = "expected the Application (client) ID, a GUID like 00000000-0000-0000-0000-000000000000"
 	scopeExp  = `expected "organization" or "group:<OneCloud group id>", e.g. group:sales`
-	typesExp  = "expected one of availability, subject, location, private, workinghours"
+	typesExp  = "expected one of availability, subject, location, private, workinghours, teams"
 	durExp    = "expected a Go duration like 30s, 1m or 1h30m"
 )
 
@@ -144,6 +145,16 @@ func TestValidateEachError(t *testing.T) {
 			c.Rules[2] = Rule{Scope: "organization", Type: "workinghours", Match: "inside", Activity: "gone-home"}
 		},
 			`rules[2].match: "inside" is not a working-hours match; expected "outside", the only one`},
+		{"teams activity unknown", func(c *Config) {
+			c.Rules[2] = Rule{Scope: "organization", Type: TypeTeams, Match: "Sailing", Activity: "busy"}
+		}, `rules[2].match: "Sailing" is not a Teams activity; expected one of Available, Away, BeRightBack, Busy, DoNotDisturb, ` +
+			`InACall, InAConferenceCall, Inactive, InAMeeting, Offline, OffWork, OutOfOffice, PresenceUnknown, Presenting, UrgentInterruptionsOnly`},
+		{"teams interval too short", func(c *Config) { c.Teams = &Teams{Interval: "1s"} },
+			"teams.interval: 1s is out of range; expected from 2s to 1m0s"},
+		{"teams interval too long", func(c *Config) { c.Teams = &Teams{Interval: "2m"} },
+			"teams.interval: 2m is out of range; expected from 2s to 1m0s"},
+		{"teams interval not a duration", func(c *Config) { c.Teams = &Teams{Interval: "often"} },
+			`teams.interval: "often" is not a duration; ` + durExp},
 		{"workinghours empty match", func(c *Config) {
 			c.Rules[2] = Rule{Scope: "organization", Type: "workinghours", Activity: "gone-home"}
 		},
@@ -245,6 +256,11 @@ func TestValidateAccepts(t *testing.T) {
 			c.Rules = append(c.Rules, Rule{Scope: "group:sales", Type: TypeWorkingHours, Match: MatchOutside, Activity: "closed", Role: "night"})
 		}},
 		{"role set", func(c *Config) { c.Rules[0].Role = "office" }},
+		{"teams rule, any case, interval at both ends", func(c *Config) {
+			c.Rules = append(c.Rules, Rule{Scope: "organization", Type: TypeTeams, Match: "inacall", Activity: "busy", Role: "calls"})
+			c.Teams = &Teams{Interval: "2s"}
+		}},
+		{"teams interval a minute", func(c *Config) { c.Teams = &Teams{Interval: "1m"} }},
 		{"interval minimum, lookahead just under 62 days", func(c *Config) {
 			c.Sync.Interval = "15s"
 			c.Sync.Lookahead = "1487h59m"
@@ -372,5 +388,17 @@ func TestDefaultRulesUseSeededActivities(t *testing.T) {
 	}
 	if !(first(TypePrivate, "true") < first(TypeSubject, "") && first(TypeSubject, "") < first(TypeAvailability, "busy")) {
 		t.Errorf("rule order is not oof, private, subject, busy: %+v", c.Rules)
+	}
+}
+
+func TestTeamsSettings(t *testing.T) {
+	c := validConfig()
+	if c.UsesTeams() || c.TeamsInterval() != 5*time.Second {
+		t.Errorf("no teams rule: UsesTeams %v, interval %s; want false, 5s", c.UsesTeams(), c.TeamsInterval())
+	}
+	c.Rules = append(c.Rules, Rule{Scope: "organization", Type: " Teams ", Match: "InACall", Activity: "busy"})
+	c.Teams = &Teams{Interval: "10s"}
+	if !c.UsesTeams() || c.TeamsInterval() != 10*time.Second {
+		t.Errorf("teams rule: UsesTeams %v, interval %s; want true, 10s", c.UsesTeams(), c.TeamsInterval())
 	}
 }

@@ -9,7 +9,8 @@
 // any event in progress (start <= now < end) wins. Subject and location rules
 // never look at a private event. A workinghours rule matches when the
 // instant is outside the working hours the user's mailbox publishes; a
-// mailbox that publishes none never matches it.
+// mailbox that publishes none never matches it. A teams rule matches while
+// the user's Teams activity is its match; its presence has no until.
 package rules
 
 import (
@@ -21,6 +22,7 @@ import (
 
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/teams"
 )
 
 // Set is a compiled rule list, safe for concurrent use (it is never modified
@@ -32,6 +34,8 @@ type Set struct {
 	// workingHours: some rule is of type workinghours, so working-hours
 	// boundaries can change a decision.
 	workingHours bool
+	// teams: some rule is of type teams, so Teams presence must be read.
+	teams bool
 }
 
 // rule is one config rule, checked and prepared for matching.
@@ -42,6 +46,7 @@ type rule struct {
 	status   calendar.Status
 	private  bool
 	text     string // the pattern as written, trimmed, for Describe
+	teams    string // the Teams activity a teams rule matches, as Microsoft spells it
 	pattern  pattern
 	activity string
 	role     string
@@ -55,10 +60,10 @@ type Decision struct {
 	// Until is the end of the latest-ending in-progress event that the
 	// winning rule matches, or for a workinghours rule the next start of
 	// working hours (zero when the mailbox has no working day); zero when
-	// the default applies.
+	// the default or a teams rule applies (a Teams activity has no end).
 	Until time.Time
 	// Event is that event, pointing into the slice given to Decide; nil for
-	// the default and for a workinghours rule. Callers must not show or log
+	// the default, a workinghours rule and a teams rule. Callers must not show or log
 	// Subject/Location of an event with Private set.
 	Event *calendar.Event
 }
@@ -74,6 +79,7 @@ func Compile(rs []config.Rule) (*Set, error) {
 		errs = append(errs, rerrs...)
 		s.rules = append(s.rules, r)
 		s.workingHours = s.workingHours || r.kind == config.TypeWorkingHours
+		s.teams = s.teams || r.kind == config.TypeTeams
 		if r.group != "" {
 			s.group = append(s.group, i)
 		} else {
@@ -143,10 +149,17 @@ func compileRule(i int, cr config.Rule) (rule, []error) {
 		if !strings.EqualFold(match, config.MatchOutside) {
 			fail("match", "%q is not a working-hours match; expected %q, the only one", cr.Match, config.MatchOutside)
 		}
+	case config.TypeTeams:
+		r.kind = kind
+		a, err := teams.ParseActivity(match)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("rules[%d].match: %w", i, err))
+		}
+		r.teams = a
 	default:
-		fail("type", "unknown rule type %q; expected one of %s, %s, %s, %s, %s", cr.Type,
+		fail("type", "unknown rule type %q; expected one of %s, %s, %s, %s, %s, %s", cr.Type,
 			config.TypeAvailability, config.TypeSubject, config.TypeLocation, config.TypePrivate,
-			config.TypeWorkingHours)
+			config.TypeWorkingHours, config.TypeTeams)
 	}
 
 	if r.activity == "" {
@@ -204,8 +217,18 @@ func (s *Set) DecideFor(sched calendar.Schedule, groups []string, now time.Time,
 // then can working-hours boundaries change a decision.
 func (s *Set) UsesWorkingHours() bool { return s != nil && s.workingHours }
 
+// UsesTeams reports whether some rule is a teams rule: only then is Teams
+// presence read.
+func (s *Set) UsesTeams() bool { return s != nil && s.teams }
+
 // decide applies one rule to the schedule at now.
 func (r *rule) decide(sched calendar.Schedule, now time.Time) (Decision, bool) {
+	if r.kind == config.TypeTeams {
+		if !strings.EqualFold(strings.TrimSpace(sched.TeamsActivity), r.teams) {
+			return Decision{}, false
+		}
+		return Decision{Rule: r.index, Activity: r.activity, Role: r.role}, true
+	}
 	if r.kind == config.TypeWorkingHours {
 		wh := sched.WorkingHours
 		if wh == nil || !wh.Outside(now) {
@@ -326,6 +349,8 @@ func (s *Set) Describe(i int) string {
 		fmt.Fprintf(&b, "private is %t", r.private)
 	case config.TypeWorkingHours:
 		b.WriteString("outside working hours")
+	case config.TypeTeams:
+		fmt.Fprintf(&b, "Teams activity is %s", r.teams)
 	}
 	fmt.Fprintf(&b, " -> %s", r.activity)
 	if r.role != "" {
