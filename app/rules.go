@@ -453,7 +453,8 @@ func rulesNameAndID(name, id string) string {
 
 // rulesTypes are the rule types in the order the type select offers them.
 func rulesTypes() []string {
-	return []string{config.TypeAvailability, config.TypeSubject, config.TypeLocation, config.TypePrivate, config.TypeWorkingHours}
+	return []string{config.TypeAvailability, config.TypeSubject, config.TypeLocation, config.TypePrivate, config.TypeWorkingHours,
+		config.TypeTeams}
 }
 
 func rulesTypeLabel(t string) string {
@@ -468,6 +469,8 @@ func rulesTypeLabel(t string) string {
 		return lang.L("Private")
 	case config.TypeWorkingHours:
 		return lang.L("Working hours")
+	case config.TypeTeams:
+		return lang.L("Teams activity")
 	}
 	return t
 }

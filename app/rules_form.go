@@ -12,6 +12,7 @@ import (
 
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/teams"
 )
 
 // openForm opens the Add (index -1) or Edit dialog of rule index.
@@ -74,6 +75,7 @@ type rulesForm struct {
 	matchTextUI fyne.CanvasObject
 	matchCheck  *widget.Check
 	matchFixed  *widget.Label // workinghours: match is always "outside"
+	matchTeams  *widget.Select
 
 	problems *widget.Label
 	box      fyne.CanvasObject
@@ -106,6 +108,7 @@ func newRulesForm(s *rulesScreen, index int, r config.Rule) *rulesForm {
 	f.matchTextUI = container.NewVBox(f.matchText, f.matchHint)
 	f.matchCheck = widget.NewCheck(lang.L("The event is private"), func(bool) { f.validate() })
 	f.matchFixed = widget.NewLabel(lang.L("outside working hours"))
+	f.matchTeams = widget.NewSelect(teams.Activities(), changed)
 	f.matchBox = container.NewStack()
 
 	labels := make([]string, len(rulesTypes()))
@@ -168,6 +171,14 @@ func (f *rulesForm) setType(t, match string) {
 		f.matchBox.Objects = []fyne.CanvasObject{f.matchCheck}
 	case config.TypeWorkingHours:
 		f.matchBox.Objects = []fyne.CanvasObject{f.matchFixed}
+	case config.TypeTeams:
+		a, err := teams.ParseActivity(match)
+		if err != nil || prev != config.TypeTeams {
+			// An availability such as busy is no Teams activity to carry over: a call is.
+			a = "InACall"
+		}
+		f.matchTeams.SetSelected(a)
+		f.matchBox.Objects = []fyne.CanvasObject{f.matchTeams}
 	default:
 		f.matchText.SetText(match)
 		f.matchBox.Objects = []fyne.CanvasObject{f.matchTextUI}
@@ -186,6 +197,8 @@ func (f *rulesForm) matchValue() string {
 		return "false"
 	case config.TypeWorkingHours:
 		return config.MatchOutside
+	case config.TypeTeams:
+		return f.matchTeams.Selected
 	}
 	return f.matchText.Text
 }

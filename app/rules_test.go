@@ -700,3 +700,45 @@ func TestRulesWorkingHours(t *testing.T) {
 		t.Errorf("meeting in the evening: %q", got)
 	}
 }
+
+// TestRulesTeams: the type "Teams activity" offers Microsoft's activities, and the tester takes
+// a Teams activity beside the event, with rule order deciding between them.
+func TestRulesTeams(t *testing.T) {
+	s, ed, _, _ := rulesSetup(t, nil)
+	test.Tap(s.add)
+	f := s.form
+	f.typ.SetSelected("Teams activity")
+	if f.matchBox.Objects[0] != f.matchTeams || f.matchTeams.Selected != "InACall" || len(f.matchTeams.Options) != 15 {
+		t.Fatalf("teams: match shows %v, selected %q, %d options", f.matchBox.Objects[0], f.matchTeams.Selected, len(f.matchTeams.Options))
+	}
+	f.matchTeams.SetSelected("Presenting")
+	f.activity.SetValue("busy")
+	if r := f.rule(); r.Type != "teams" || r.Match != "Presenting" {
+		t.Errorf("teams rule = %+v", r)
+	}
+	if !f.problems.Hidden {
+		t.Errorf("a valid teams rule shows problems: %q", f.problems.Text)
+	}
+
+	ed.Update(func(c *config.Config) {
+		c.Rules = append([]config.Rule{{Scope: "organization", Type: "teams", Match: "inacall", Activity: "busy"}}, c.Rules...)
+	})
+	tr := s.tester
+	tr.status.SetSelected("busy")
+	tr.subject.SetText("Budget review")
+	busy := slices.IndexFunc(ed.Draft().Rules, func(r config.Rule) bool { return r.Type == "availability" && r.Match == "busy" })
+	if busy < 1 {
+		t.Fatalf("the setup has no availability busy rule after the teams rule: %+v", ed.Draft().Rules)
+	}
+	meeting := "Rule " + strconv.Itoa(busy+1) + " wins"
+	for _, tc := range []struct{ teams, want string }{
+		{"InACall", "Rule 1 wins: Organization, Teams activity: inacall"},
+		{"(not in Teams)", meeting},
+		{"Presenting", meeting},
+	} {
+		tr.teams.SetSelected(tc.teams)
+		if got := tr.result.Text; !strings.HasPrefix(got, tc.want) || strings.Contains(got, "until") {
+			t.Errorf("Teams %s: tester says %q, want %q and no until", tc.teams, got, tc.want)
+		}
+	}
+}

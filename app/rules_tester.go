@@ -15,6 +15,7 @@ import (
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/rules"
+	"github.com/calsync/calsync/sync/teams"
 	"github.com/calsync/calsync/sync/workhours"
 )
 
@@ -33,6 +34,7 @@ type rulesTester struct {
 	at                *widget.Entry // empty: now
 	noEvent           *widget.Check
 	hours             *widget.Entry // Monday to Friday, this computer's zone
+	teams             *widget.Select
 	result            *widget.Label
 
 	groupIDs  map[string]string // check label -> group id
@@ -64,6 +66,8 @@ func newRulesTester(s *rulesScreen) *rulesTester {
 	t.hours = widget.NewEntry()
 	t.hours.SetText("08:00-17:00")
 	t.hours.OnChanged = changed
+	t.teams = widget.NewSelect(append([]string{lang.L("(not in Teams)")}, teams.Activities()...), changed)
+	t.teams.SetSelected(lang.L("(not in Teams)"))
 	t.groupsEntry = widget.NewEntry()
 	t.groupsEntry.SetPlaceHolder(lang.L("group ids, separated by commas"))
 	t.groupsEntry.OnChanged = changed
@@ -86,6 +90,7 @@ func newRulesTester(s *rulesScreen) *rulesTester {
 		widget.NewFormItem("", t.noEvent),
 		widget.NewFormItem(lang.L("Time"), t.at),
 		hoursItem,
+		widget.NewFormItem(lang.L("Teams activity"), t.teams),
 		widget.NewFormItem(lang.L("OneCloud user"), t.userRow),
 		widget.NewFormItem(lang.L("User's groups"), t.groupsBox),
 	)
@@ -195,7 +200,11 @@ func (t *rulesTester) outcome(cfg *config.Config) string {
 	if t.noEvent.Checked {
 		ev = nil
 	}
-	d := set.DecideFor(calendar.Schedule{Events: ev, WorkingHours: wh}, t.groupList(), now, cfg.DefaultActivity)
+	activity := ""
+	if a, err := teams.ParseActivity(t.teams.Selected); err == nil {
+		activity = a
+	}
+	d := set.DecideFor(calendar.Schedule{Events: ev, WorkingHours: wh, TeamsActivity: activity}, t.groupList(), now, cfg.DefaultActivity)
 	if d.Rule < 0 {
 		return fmt.Sprintf(lang.L("No rule matches -> default activity %s"), t.s.activityName(d.Activity))
 	}

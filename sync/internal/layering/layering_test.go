@@ -26,6 +26,7 @@ var appMayImport = []string{
 	"sync/localapi",
 	"sync/rules",
 	"sync/service/action",
+	"sync/teams",
 	"sync/workhours",
 }
 
