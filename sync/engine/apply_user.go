@@ -27,7 +27,8 @@ func (e *Engine) applyUser(ctx context.Context, u config.User, now time.Time, dr
 	dec, want := e.decide(sched, groups, now)
 	p.rep.Activity, p.rep.Role, p.rep.Until, p.rep.Rule = want.Activity, want.Role, want.Until, dec.Rule
 	p.rep.Current = eventClass(dec, sched.Events, now)
-	p.rep.Warning = e.workingHoursWarning(sched)
+	p.rep.TeamsActivity = sched.TeamsActivity
+	p.rep.Warning = joinWarnings(e.workingHoursWarning(sched), e.teamsWarning(u.Mailbox))
 	st, _ := e.store.User(p.id)
 
 	if rep, ok := p.settledByState(st, want); ok {

@@ -191,6 +191,15 @@ func (e *Engine) SyncOnce(ctx context.Context, dryRun bool) (Report, error) {
 		pr, err = e.Poll(ctx)
 		rep.GraphRequests += pr.GraphRequests
 		rep.OneCloudReads += pr.OneCloudReads
+		if err == nil && e.UsesTeams() {
+			// Teams first, so the one Apply below decides with it; a Teams failure leaves
+			// the calendar rules to decide and is each user's warning.
+			_, n, terr := e.PollTeams(ctx)
+			rep.GraphRequests += n
+			if terr != nil && ctx.Err() != nil {
+				err = terr
+			}
+		}
 		if err == nil {
 			var ar Report
 			ar, err = e.Apply(ctx, nil, pr.At, dryRun)
@@ -379,7 +388,9 @@ func (e *Engine) inputs(u config.User, now time.Time) (calendar.Schedule, []stri
 		}
 		return calendar.Schedule{}, nil, err
 	}
-	return c.schedule(), e.groups[u.OneCloudUser], nil
+	sched := c.schedule()
+	sched.TeamsActivity = e.teams[mailboxKey(u.Mailbox)].activity
+	return sched, e.groups[u.OneCloudUser], nil
 }
 
 // schedule is what the rules evaluate: the events and the working hours.

@@ -7,6 +7,7 @@ import (
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/rules"
+	"github.com/calsync/calsync/sync/teams"
 )
 
 // Desired is the presence the rules want for a user at an instant.
@@ -120,8 +121,10 @@ func appliedFrom(p onecloud.Presence, at time.Time) AppliedPresence {
 }
 
 // isWorkingHours reports whether a workinghours rule made the decision:
-// only those win without an event.
-func isWorkingHours(d rules.Decision) bool { return d.Rule >= 0 && d.Event == nil }
+// only those and teams rules win without an event.
+func isWorkingHours(d rules.Decision) bool {
+	return d.Rule >= 0 && d.Event == nil && d.TeamsActivity == ""
+}
 
 // statusWords names an availability for people.
 func statusWords(s calendar.Status) string {
@@ -137,8 +140,8 @@ func statusWords(s calendar.Status) string {
 }
 
 // note explains a rule's presence for whoever sees it in OneCloud, e.g.
-// "Calendar: busy until 14:30" or "Outside working hours until Tue 8 Dec
-// 08:00". It names only the availability of the event, never its subject or
+// "Calendar: busy until 14:30", "Outside working hours until Tue 8 Dec
+// 08:00" or "Teams: in a call". It names only the availability of the event, never its subject or
 // location, so it is safe for private events too.
 // Times are in loc (the machine's zone: OneCloud does not tell us the
 // user's); a day other than now's is named. The default presence has no note.
@@ -150,6 +153,8 @@ func note(d rules.Decision, want Desired, now time.Time, loc *time.Location) str
 	switch {
 	case isWorkingHours(d):
 		s = "Outside working hours"
+	case d.TeamsActivity != "":
+		return "Teams: " + teams.Words(d.TeamsActivity)
 	case d.Event == nil:
 		return ""
 	default:
@@ -172,6 +177,9 @@ func note(d rules.Decision, want Desired, now time.Time, loc *time.Location) str
 func eventClass(d rules.Decision, events []calendar.Event, now time.Time) string {
 	if isWorkingHours(d) {
 		return "outside working hours"
+	}
+	if d.TeamsActivity != "" {
+		return "Teams: " + d.TeamsActivity
 	}
 	ev := d.Event
 	if ev == nil {

@@ -94,6 +94,9 @@ type Deps struct {
 	// the config before the first write (see ValidateAgainstOneCloud).
 	// Production passes the OneCloud client; nil skips the check.
 	Catalog Catalog
+	// Teams reads the users' Teams activity for rules of type teams; nil reads none, and then
+	// such rules never match.
+	Teams TeamsReader
 }
 
 // Options tune an engine. The zero value is production behaviour, except
@@ -134,11 +137,13 @@ type Engine struct {
 	schedules ScheduleReader
 	onecloud  PresenceService
 	catalog   Catalog
-	clock     clock.Clock
-	loc       *time.Location
-	log       *slog.Logger
-	workers   int
-	store     *Store
+	// teamsReader reads Teams activity (teams.go); nil when no rule needs it.
+	teamsReader TeamsReader
+	clock       clock.Clock
+	loc         *time.Location
+	log         *slog.Logger
+	workers     int
+	store       *Store
 
 	pollMu     sync.Mutex // one Poll at a time
 	applyMu    sync.Mutex // one Apply at a time
@@ -154,6 +159,7 @@ type Engine struct {
 	groupsOK bool                // groups has been read at least once
 	groupErr error               // the last failure to read groups, nil after a success
 	polledAt time.Time
+	teams    map[string]teamsState // mailbox key -> Teams activity as last read (teams.go)
 
 	progress applyProgress // users handled by the running sync's Apply (see Progress)
 }
@@ -223,12 +229,14 @@ func New(cfg *config.Config, deps Deps, opts Options) (*Engine, error) {
 		schedules:       deps.Schedules,
 		onecloud:        deps.OneCloud,
 		catalog:         deps.Catalog,
+		teamsReader:     deps.Teams,
 		clock:           clock.OrReal(opts.Clock),
 		loc:             loc,
 		log:             log,
 		workers:         workers,
 		store:           store,
 		cache:           map[string]cachedSchedule{},
+		teams:           map[string]teamsState{},
 	}
 	seen := map[string]bool{}
 	for _, u := range cfg.Users {

@@ -23,6 +23,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				l.startJob(i)
 			}
 		}
+		if l.teamsDue(now) {
+			l.startTeams()
+		}
 		wait := l.arm(now)
 		l.signalIdle()
 
@@ -37,9 +40,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 					<-l.jobDone
 				}
 			}
+			if l.teams.running {
+				<-l.teamsDone
+			}
 			return ctx.Err()
 		case r := <-l.pollDone:
 			l.pollFinished(r)
+		case r := <-l.teamsDone:
+			l.teamsFinished(r)
 		case <-s.syncNow:
 			l.manualSync()
 		case name := <-s.jobNow:
@@ -85,6 +93,9 @@ type loop struct {
 	jobs    []jobState
 	jobDone chan int // the index of a job whose run ended
 
+	teams     teamsLoop        // Teams presence reads (loop_teams.go)
+	teamsDone chan teamsResult // the read in flight's result (capacity 1)
+
 	boundary      time.Time         // next known change; zero if none
 	boundaryUsers []string          // the users whose presence changes at boundary
 	userErrs      map[string]string // last error published per user
@@ -102,6 +113,8 @@ func newLoop(ctx context.Context, s *Scheduler) *loop {
 		ctx:           ctx,
 		timer:         s.clock.NewTimer(time.Hour),
 		pollDone:      make(chan pollResult, 1),
+		teamsDone:     make(chan teamsResult, 1),
+		teams:         teamsLoop{requested: !s.paused},
 		paused:        s.paused,
 		pollRequested: !s.paused, // poll at start, unless paused
 		userErrs:      map[string]string{},
@@ -128,6 +141,9 @@ func (l *loop) arm(now time.Time) time.Duration {
 			wake = j.next
 		}
 	}
+	if l.s.eng.UsesTeams() && !l.paused && !l.teams.running && l.teams.next.Before(wake) {
+		wake = l.teams.next
+	}
 	wait := max(wake.Sub(now), 0)
 	l.timer.Reset(wait)
 	l.s.update(func(st *SchedulerStatus) { st.NextPoll = l.nextPoll })
@@ -137,7 +153,7 @@ func (l *loop) arm(now time.Time) time.Duration {
 // signalIdle tells a test waiting on Scheduler.idle that the loop is about
 // to wait with no poll and no job in flight, so simulated time may advance.
 func (l *loop) signalIdle() {
-	if l.s.idle == nil || l.polling || slices.ContainsFunc(l.jobs, func(j jobState) bool { return j.running }) {
+	if l.s.idle == nil || l.polling || l.teams.running || slices.ContainsFunc(l.jobs, func(j jobState) bool { return j.running }) {
 		return
 	}
 	select {
@@ -201,6 +217,7 @@ func (l *loop) manualSync() {
 	for i := range l.jobs {
 		l.jobs[i].requested = true
 	}
+	l.teams.requested = true
 }
 
 // jobState is one Job's part of the loop.
@@ -264,6 +281,7 @@ func (l *loop) setPaused(p bool) {
 	for i := range l.jobs {
 		l.jobs[i].requested = true
 	}
+	l.teams.requested = true
 }
 
 // wokeAfterJump handles a wake-up far from where the wait should have

@@ -58,8 +58,12 @@ type UserReport struct {
 	Error        string
 	// Warning is a problem that did not stop the user's sync: the user's
 	// working hours could not be used (e.g. an unknown time zone) although
-	// a workinghours rule needs them; the other rules still applied.
+	// a workinghours rule needs them, or the user's Teams presence could
+	// not be read although a teams rule needs it; the other rules still applied.
 	Warning string
+	// TeamsActivity is the user's Teams activity the rules saw ("" when
+	// Teams presence is not read or not known).
+	TeamsActivity string
 
 	// Current describes, for the human table only, the calendar event
 	// behind the decision without its text: "busy", "oof", "busy (private)",
@@ -78,6 +82,8 @@ type userReportJSON struct {
 	Action       Action `json:"action"`
 	Error        string `json:"error"`
 	Warning      string `json:"warning,omitempty"`
+	// TeamsActivity is there only while some rule is of type teams.
+	TeamsActivity string `json:"teamsActivity,omitempty"`
 }
 
 type reportJSON struct {
@@ -92,7 +98,7 @@ type reportJSON struct {
 func (u UserReport) MarshalJSON() ([]byte, error) {
 	j := userReportJSON{
 		OneCloudUser: u.OneCloudUser, Mailbox: u.Mailbox, Activity: u.Activity, Role: u.Role,
-		Rule: u.Rule, Action: u.Action, Error: u.Error, Warning: u.Warning,
+		Rule: u.Rule, Action: u.Action, Error: u.Error, Warning: u.Warning, TeamsActivity: u.TeamsActivity,
 	}
 	if !u.Until.IsZero() {
 		j.Until = u.Until.UTC().Format(time.RFC3339)
@@ -107,7 +113,7 @@ func (u *UserReport) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*u = UserReport{OneCloudUser: j.OneCloudUser, Mailbox: j.Mailbox, Activity: j.Activity, Role: j.Role,
-		Rule: j.Rule, Action: j.Action, Error: j.Error, Warning: j.Warning}
+		Rule: j.Rule, Action: j.Action, Error: j.Error, Warning: j.Warning, TeamsActivity: j.TeamsActivity}
 	if j.Until != "" {
 		t, err := time.Parse(time.RFC3339, j.Until)
 		if err != nil {
@@ -176,4 +182,19 @@ func ExitCode(r Report, err error) int {
 		return ExitNothing
 	}
 	return ExitPartial
+}
+
+// joinWarnings puts the non-empty warnings in one line.
+func joinWarnings(ws ...string) string {
+	var out string
+	for _, w := range ws {
+		switch {
+		case w == "":
+		case out == "":
+			out = w
+		default:
+			out += "; " + w
+		}
+	}
+	return out
 }

@@ -84,6 +84,10 @@ type SchedulerStatus struct {
 	LastError string // the last Apply-level error (config, OneCloud lists)
 	Polls     int
 	Applies   int
+	// TeamsRead is when Teams presence was last read (zero: never, or no teams rule);
+	// TeamsError says why the last read failed ("" when it succeeded).
+	TeamsRead  time.Time
+	TeamsError string
 }
 
 // NewScheduler returns a scheduler for eng; Run starts it.

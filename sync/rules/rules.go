@@ -62,6 +62,9 @@ type Decision struct {
 	// working hours (zero when the mailbox has no working day); zero when
 	// the default or a teams rule applies (a Teams activity has no end).
 	Until time.Time
+	// TeamsActivity is the Teams activity that decided, as Microsoft spells it, when a teams
+	// rule won; "" otherwise.
+	TeamsActivity string
 	// Event is that event, pointing into the slice given to Decide; nil for
 	// the default, a workinghours rule and a teams rule. Callers must not show or log
 	// Subject/Location of an event with Private set.
@@ -227,7 +230,7 @@ func (r *rule) decide(sched calendar.Schedule, now time.Time) (Decision, bool) {
 		if !strings.EqualFold(strings.TrimSpace(sched.TeamsActivity), r.teams) {
 			return Decision{}, false
 		}
-		return Decision{Rule: r.index, Activity: r.activity, Role: r.role}, true
+		return Decision{Rule: r.index, Activity: r.activity, Role: r.role, TeamsActivity: r.teams}, true
 	}
 	if r.kind == config.TypeWorkingHours {
 		wh := sched.WorkingHours

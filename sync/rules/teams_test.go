@@ -47,8 +47,8 @@ func TestTeamsRules(t *testing.T) {
 			if d.Activity != tt.activity || d.Role != tt.role || d.Rule != tt.rule {
 				t.Errorf("decision %+v, want %s/%s by rule %d", d, tt.activity, tt.role, tt.rule)
 			}
-			if d.Rule == 0 && tt.set == callFirst && (!d.Until.IsZero() || d.Event != nil) {
-				t.Errorf("a teams decision has an until or an event: %+v", d)
+			if d.Rule == 0 && tt.set == callFirst && (!d.Until.IsZero() || d.Event != nil || d.TeamsActivity != "InACall") {
+				t.Errorf("a teams decision has an until or an event, or no activity: %+v", d)
 			}
 		})
 	}

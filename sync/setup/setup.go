@@ -23,6 +23,7 @@ import (
 	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/secrets"
+	"github.com/calsync/calsync/sync/teamspresence"
 )
 
 // Options are the process-wide inputs every part shares.
@@ -174,9 +175,9 @@ type Parts struct {
 	Contacts *contacts.Syncer
 }
 
-// Build makes the Graph reader, the OneCloud client, the engine over both and, when contacts
-// sync is on, the contacts syncer over the same clients, with their state files next to the
-// configuration.
+// Build makes the Graph reader, the OneCloud client, the engine over both (reading Teams
+// presence too when a rule is of type teams) and, when contacts sync is on, the contacts syncer
+// over the same clients, with their state files next to the configuration.
 func Build(ctx context.Context, cfg *config.Config, o Options) (*Parts, error) {
 	g, err := Graph(ctx, cfg, o)
 	if err != nil {
@@ -190,7 +191,19 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (*Parts, error) {
 	if o.ConfigPath != "" {
 		statePath = config.SiblingPath(o.ConfigPath, config.StateFileName)
 	}
-	e, err := engine.New(cfg, engine.Deps{Schedules: g, OneCloud: oc, Catalog: oc}, engine.Options{
+	deps := engine.Deps{Schedules: g, OneCloud: oc, Catalog: oc}
+	if cfg.UsesTeams() {
+		var teamsPath string
+		if o.ConfigPath != "" {
+			teamsPath = config.SiblingPath(o.ConfigPath, teamspresence.StateFileName)
+		}
+		teams, err := teamspresence.New(g, teamspresence.Options{StatePath: teamsPath, Clock: o.Clock, Logger: o.logger()})
+		if err != nil {
+			return nil, fmt.Errorf("set up Teams presence: %w", err)
+		}
+		deps.Teams = teams
+	}
+	e, err := engine.New(cfg, deps, engine.Options{
 		StatePath: statePath,
 		Clock:     o.Clock,
 		Logger:    o.logger(),

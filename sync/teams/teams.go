@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // activities are the values of a presence's activity, in Microsoft's documented order: what a
@@ -49,4 +50,21 @@ func ParseAvailability(s string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%q is not a Teams availability; expected one of %s", s, strings.Join(availabilities[:], ", "))
+}
+
+// Words says an activity for people, in lower case: "InACall" is "in a call", "OffWork" is
+// "off work". A value that is not Microsoft's comes back as it is.
+func Words(activity string) string {
+	a, err := ParseActivity(activity)
+	if err != nil {
+		return activity
+	}
+	var b strings.Builder
+	for i, r := range a {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }

@@ -28,3 +28,12 @@ func TestParseActivity(t *testing.T) {
 		t.Errorf("%d activities, %d availabilities; Microsoft documents 15 and 9", len(Activities()), len(Availabilities()))
 	}
 }
+
+func TestWords(t *testing.T) {
+	for in, want := range map[string]string{"InACall": "in a call", "inaconferencecall": "in a conference call",
+		"OffWork": "off work", "Presenting": "presenting", "BeRightBack": "be right back", "Sailing": "Sailing"} {
+		if got := Words(in); got != want {
+			t.Errorf("Words(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
