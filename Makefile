@@ -153,11 +153,12 @@ package-check: ## cheap package checks (make test runs it): installer contents a
 	desktop-file-validate $(LINUX_DESKTOP)
 	@echo "package-check: all package checks passed"
 
-bench: ## regenerate the figures of docs/benchmarks.md (about three minutes; the idle one waits a minute)
+bench: ## regenerate the figures of docs/benchmarks.md (about four minutes; the idle one waits a minute)
 	$(GO) test -run '^$$' -bench BenchmarkGetSchedules1000 -benchtime 5x ./sync/graph/
 	$(GO) test -run '^$$' -bench 'BoundaryLatency|MemoryAfterSimulatedHour|IdleCPU' -benchtime 1x ./sync/engine/
 	$(GO) test -run '^$$' -bench 'Decide|Match' ./sync/rules/
 	$(GO) test -run '^$$' -bench BenchmarkContacts200x300 -benchtime 1x ./sync/contacts/
+	$(GO) test -run '^$$' -bench BenchmarkTeamsPresence10k -benchtime 1x ./sync/engine/
 
 soak: ## fault soak (200 users, 7 simulated days) and 5000-user load run; writes docs/reliability.md (~2 min)
 	$(GO) test -run '^TestSoak$$' -v -timeout 60m ./sync/engine/ -soak -soak.report $(CURDIR)/docs/reliability.md
