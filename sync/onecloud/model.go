@@ -150,13 +150,9 @@ func ParseActivities(data []byte) ([]Activity, error) {
 	seen := map[string]bool{}
 	out := make([]Activity, 0, len(*w.Activities))
 	for i, a := range *w.Activities {
-		if a == nil || a.ID == "" {
-			return nil, fmt.Errorf("activities[%d].id: missing or empty", i)
+		if err := uniqueID("activities", i, a, func() string { return a.ID }, seen); err != nil {
+			return nil, err
 		}
-		if seen[a.ID] {
-			return nil, fmt.Errorf("activities[%d].id: %q appears twice", i, a.ID)
-		}
-		seen[a.ID] = true
 		out = append(out, Activity{ID: a.ID, Name: a.Name, Available: a.Available})
 	}
 	return out, nil
@@ -180,13 +176,9 @@ func ParseRoles(data []byte) ([]Role, error) {
 	seen := map[string]bool{}
 	out := make([]Role, 0, len(*w.Roles))
 	for i, r := range *w.Roles {
-		if r == nil || r.ID == "" {
-			return nil, fmt.Errorf("roles[%d].id: missing or empty", i)
+		if err := uniqueID("roles", i, r, func() string { return r.ID }, seen); err != nil {
+			return nil, err
 		}
-		if seen[r.ID] {
-			return nil, fmt.Errorf("roles[%d].id: %q appears twice", i, r.ID)
-		}
-		seen[r.ID] = true
 		out = append(out, Role{ID: r.ID, Name: r.Name})
 	}
 	return out, nil
@@ -212,13 +204,9 @@ func ParseGroups(data []byte) ([]Group, error) {
 	seen := map[string]bool{}
 	out := make([]Group, 0, len(*w.Groups))
 	for i, g := range *w.Groups {
-		if g == nil || g.ID == "" {
-			return nil, fmt.Errorf("groups[%d].id: missing or empty", i)
+		if err := uniqueID("groups", i, g, func() string { return g.ID }, seen); err != nil {
+			return nil, err
 		}
-		if seen[g.ID] {
-			return nil, fmt.Errorf("groups[%d].id: %q appears twice", i, g.ID)
-		}
-		seen[g.ID] = true
 		for j, m := range g.Members {
 			if m == "" {
 				return nil, fmt.Errorf("groups[%d].members[%d]: empty user id", i, j)
@@ -249,26 +237,45 @@ func ParseUsersPage(data []byte) (users []User, next int, err error) {
 	if w.Users == nil {
 		return nil, 0, fmt.Errorf("users page: users: missing, expected a list")
 	}
-	if len(w.NextPage) > 0 && string(w.NextPage) != "null" {
-		var n int
-		if err := json.Unmarshal(w.NextPage, &n); err != nil || n < 1 {
-			return nil, 0, fmt.Errorf("users page: nextPage: expected a positive integer or null, got %s", clip(string(w.NextPage), 40))
-		}
-		next = n
+	if next, err = nextPage(w.NextPage); err != nil {
+		return nil, 0, fmt.Errorf("users page: %w", err)
 	}
 	seen := map[string]bool{}
 	users = make([]User, 0, len(*w.Users))
 	for i, u := range *w.Users {
-		if u == nil || u.ID == "" {
-			return nil, 0, fmt.Errorf("users page: users[%d].id: missing or empty", i)
+		if err := uniqueID("users", i, u, func() string { return u.ID }, seen); err != nil {
+			return nil, 0, fmt.Errorf("users page: %w", err)
 		}
-		if seen[u.ID] {
-			return nil, 0, fmt.Errorf("users page: users[%d].id: %q appears twice", i, u.ID)
-		}
-		seen[u.ID] = true
 		users = append(users, User{ID: u.ID, Username: u.Username, Name: u.Name, Email: u.Email})
 	}
 	return users, next, nil
+}
+
+// uniqueID checks the id of item i of a listed field: the item is there, its id is not empty,
+// and no earlier item had it. id is called only for a non-nil item.
+func uniqueID[T any](list string, i int, item *T, id func() string, seen map[string]bool) error {
+	if item == nil || id() == "" {
+		return fmt.Errorf("%s[%d].id: missing or empty", list, i)
+	}
+	v := id()
+	if seen[v] {
+		return fmt.Errorf("%s[%d].id: %q appears twice", list, i, clip(v, 40))
+	}
+	seen[v] = true
+	return nil
+}
+
+// nextPage reads a page's nextPage: 0 when it is null or absent (the last page), otherwise a
+// positive page number.
+func nextPage(raw json.RawMessage) (int, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	var n int
+	if err := json.Unmarshal(raw, &n); err != nil || n < 1 {
+		return 0, fmt.Errorf("nextPage: expected a positive integer or null, got %s", clip(string(raw), 40))
+	}
+	return n, nil
 }
 
 // decodeObject decodes a single JSON object into v, rejecting anything but

@@ -369,12 +369,8 @@ func ParsePhonebookPage(data []byte) (contacts []PhonebookContact, next int, err
 	if w.Contacts == nil {
 		return nil, 0, fmt.Errorf("phonebook page: contacts: missing, expected a list")
 	}
-	if len(w.NextPage) > 0 && string(w.NextPage) != "null" {
-		var n int
-		if err := json.Unmarshal(w.NextPage, &n); err != nil || n < 1 {
-			return nil, 0, fmt.Errorf("phonebook page: nextPage: expected a positive integer or null, got %s", clip(string(w.NextPage), 40))
-		}
-		next = n
+	if next, err = nextPage(w.NextPage); err != nil {
+		return nil, 0, fmt.Errorf("phonebook page: %w", err)
 	}
 	seen := map[string]bool{}
 	contacts = make([]PhonebookContact, 0, len(*w.Contacts))
@@ -386,10 +382,9 @@ func ParsePhonebookPage(data []byte) (contacts []PhonebookContact, next int, err
 		if ct.ETag == "" {
 			return nil, 0, fmt.Errorf("phonebook page: contacts[%d].etag: missing or empty", i)
 		}
-		if seen[ct.ID] {
-			return nil, 0, fmt.Errorf("phonebook page: contacts[%d].id: %q appears twice", i, clip(ct.ID, 40))
+		if err := uniqueID("contacts", i, &ct, func() string { return ct.ID }, seen); err != nil {
+			return nil, 0, fmt.Errorf("phonebook page: %w", err)
 		}
-		seen[ct.ID] = true
 		contacts = append(contacts, ct)
 	}
 	return contacts, next, nil
