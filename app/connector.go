@@ -412,19 +412,11 @@ func (s *connectorScreen) showSaved(err error, needsAdmin bool) {
 }
 
 func (s *connectorScreen) doRevert() {
-	s.flow.revertDraft(func(err error) {
-		if err != nil {
-			s.flow.show(lang.L("Could not reload the configuration:")+" "+err.Error(), widget.DangerImportance)
-		} else {
-			s.saveStatus.Hide()
-			s.resetMarks()
-			s.syncFromDraft()
-		}
-		s.relayout()
-		if s.hooks.reverted != nil {
-			s.hooks.reverted(err)
-		}
-	})
+	s.flow.revertAndShow(func() {
+		s.saveStatus.Hide()
+		s.resetMarks()
+		s.syncFromDraft()
+	}, s.hooks.reverted)
 }
 
 func (s *connectorScreen) newSecret(name string) *connectorSecret {

@@ -214,15 +214,10 @@ func (s *contactsScreen) doSave() {
 }
 
 func (s *contactsScreen) doRevert() {
-	s.flow.revertDraft(func(err error) {
-		if err != nil {
-			s.flow.show(lang.L("Could not reload the configuration:")+" "+err.Error(), widget.DangerImportance)
-		} else {
-			s.message.Hide()
-			s.syncFromDraft()
-		}
-		s.relayout()
-	})
+	s.flow.revertAndShow(func() {
+		s.message.Hide()
+		s.syncFromDraft()
+	}, nil)
 }
 
 // doSyncNow asks the service for a contacts sync; the status stream then shows its outcome.

@@ -47,6 +47,25 @@ func (f editFlow) revertDraft(done func(err error)) {
 	f.call(f.ed.Revert, nil, func(err error, _ bool) { done(err) })
 }
 
+// revertAndShow is Revert for a screen that shows its outcome on the message line: a good reload calls
+// reloaded, a failed one says so; then the screen is laid out again and done, if set, sees the
+// result. All on the UI goroutine.
+func (f editFlow) revertAndShow(reloaded func(), done func(err error)) {
+	f.revertDraft(func(err error) {
+		if err != nil {
+			f.show(lang.L("Could not reload the configuration:")+" "+err.Error(), widget.DangerImportance)
+		} else {
+			reloaded()
+		}
+		if f.relayout != nil {
+			f.relayout()
+		}
+		if done != nil {
+			done(err)
+		}
+	})
+}
+
 // call runs op off the UI goroutine; check, if set, sees its error first on the UI goroutine.
 func (f editFlow) call(op func(context.Context) error, check func(error) bool, done func(err error, needsAdmin bool)) {
 	f.save.Disable()
