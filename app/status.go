@@ -17,6 +17,7 @@ import (
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/teams"
 )
 
 const (
@@ -191,6 +192,10 @@ func (s *statusScreen) cellText(row, col int) string {
 	case 2:
 		return statusPresenceText(u.Current)
 	case 3:
+		if u.Teams != "" {
+			// Beside the calendar, what Teams says: the teams rules decide by it.
+			return statusCalendarText(u.Calendar) + "\n" + fmt.Sprintf(lang.L("Teams: %s"), teams.Words(u.Teams))
+		}
 		return statusCalendarText(u.Calendar)
 	case 4:
 		if u.NextChange.IsZero() {

@@ -399,3 +399,19 @@ func TestStatusTranslationsCoverEveryString(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusShowsTeamsBesideTheCalendar: with teams rules the service reports each user's Teams
+// activity, and the Calendar cell shows it under the calendar's word.
+func TestStatusShowsTeamsBesideTheCalendar(t *testing.T) {
+	users := statusTestUsers()
+	users[0].Teams = "InACall"
+	b := newFakeStatusBackend(localapi.Status{State: localapi.StateOK, LastSync: statusTestNow, Users: users})
+	s, loads, _ := startedStatusScreen(t, b)
+	if l := nextStatusLoad(t, loads); l.err != nil {
+		t.Fatalf("first load error: %v", l.err)
+	}
+	got := s.cellTexts()
+	if got[0][3] != "busy\nTeams: in a call" || got[1][3] != "private appointment" {
+		t.Errorf("calendar cells = %q, %q", got[0][3], got[1][3])
+	}
+}

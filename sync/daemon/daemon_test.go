@@ -625,3 +625,50 @@ func TestNothingLeaks(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamsCallInStatusAndEvents: with a teams rule the service reads Teams presence, writes the
+// call within the interval with the reason "Teams: in a call", shows the activity per user and
+// falls back to the calendar when the call ends.
+func TestTeamsCallInStatusAndEvents(t *testing.T) {
+	o := newOffice(t)
+	cfg := o.config()
+	cfg.Rules = append([]config.Rule{{Scope: config.ScopeOrganization, Type: config.TypeTeams, Match: "InACall", Activity: "busy"}}, cfg.Rules...)
+	cfg.Teams = &config.Teams{Interval: "2s"}
+	o.writeConfig(cfg)
+	must(t, o.graph.SetTeamsPresence("carla@contoso.com", "Available", "Available"))
+	o.start()
+	events := o.events()
+	o.waitStatus("the first poll", firstPollDone)
+
+	must(t, o.graph.SetTeamsPresence("carla@contoso.com", "Busy", "InACall"))
+	ev := waitEvent(t, events, "carla's call", func(ev localapi.Event) bool {
+		return ev.Type == localapi.EventPresence && ev.Presence != nil && ev.Presence.OneCloudUser == "1003" && ev.Presence.To.Activity == "busy"
+	})
+	if ev.Presence.Reason != "Teams: in a call" || !ev.Presence.To.Until.IsZero() {
+		t.Errorf("presence event = %+v", *ev.Presence)
+	}
+	st := o.waitStatus("carla in Teams", func(st localapi.Status) bool { return userRow(st, "1003").Teams == "InACall" })
+	if anna := userRow(st, "1001"); anna.Teams != "Offline" || anna.Calendar != "busy" {
+		t.Errorf("anna's row: %+v", anna)
+	}
+	if ghost := userRow(st, "1099"); !strings.Contains(ghost.LastError, "ghost@contoso.com") {
+		t.Errorf("ghost's row: %+v", ghost)
+	}
+
+	must(t, o.graph.SetTeamsPresence("carla@contoso.com", "Available", "Available"))
+	waitEvent(t, events, "carla hangs up", func(ev localapi.Event) bool {
+		return ev.Type == localapi.EventPresence && ev.Presence != nil && ev.Presence.OneCloudUser == "1003" && ev.Presence.To.Activity == "available"
+	})
+	if n := len(o.oc.Writes()); n == 0 {
+		t.Fatal("no writes")
+	}
+	var carla []string
+	for _, w := range o.oc.Writes() {
+		if w.UserID == "1003" {
+			carla = append(carla, w.Presence.Activity)
+		}
+	}
+	if strings.Join(carla, ",") != "busy,available" {
+		t.Errorf("carla's writes: %v; want busy then available", carla)
+	}
+}

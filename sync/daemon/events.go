@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/internal/pubsub"
 	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/teams"
 )
 
 // SubscriberBuffer is how many events wait for a slow event-stream reader
@@ -119,7 +122,10 @@ func (d *Daemon) presenceChange(g *generation, u engine.UserReport, shown map[st
 		if us, ok := g.eng.State().Users[id]; ok && us.Applied.Activity == u.Activity {
 			pc.To = appliedPresence(us.Applied)
 		}
-		if u.Current != "" {
+		switch {
+		case u.Rule >= 0 && u.Rule < len(g.cfg.Rules) && strings.EqualFold(g.cfg.Rules[u.Rule].Type, config.TypeTeams):
+			pc.Reason = "Teams: " + teams.Words(u.TeamsActivity)
+		case u.Current != "":
 			pc.Reason = "calendar: " + u.Current
 		}
 		shown[id] = pc.To

@@ -64,6 +64,9 @@ func (d *Daemon) status() localapi.Status {
 	if ss.LastError != "" {
 		st.Errors = append(st.Errors, ss.LastError)
 	}
+	if ss.TeamsError != "" {
+		st.Errors = append(st.Errors, "Teams presence: "+ss.TeamsError)
+	}
 
 	state := g.eng.State()
 	userErrors := 0
@@ -81,11 +84,18 @@ func (d *Daemon) status() localapi.Status {
 			LastError:     us.LastError,
 		}
 		row.Current = g.currentPresence(v.OneCloudUser, us)
+		teamsProblem := ""
+		if g.eng.UsesTeams() && ss.TeamsError == "" {
+			row.Teams, teamsProblem = g.eng.TeamsActivity(v.Mailbox)
+		}
 		if row.LastError == "" {
 			row.LastError = v.CalendarError
 		}
 		if row.LastError == "" {
 			row.LastError = v.Warning
+		}
+		if row.LastError == "" && teamsProblem != "" {
+			row.LastError = "Teams presence not used: " + teamsProblem
 		}
 		if row.LastError != "" {
 			userErrors++
@@ -102,7 +112,7 @@ func (d *Daemon) status() localapi.Status {
 		st.State = localapi.StatePaused
 	case ss.Polling:
 		st.State = localapi.StateSyncing
-	case ss.Degraded != "" || userErrors > 0:
+	case ss.Degraded != "" || ss.TeamsError != "" || userErrors > 0:
 		st.State = localapi.StateDegraded
 	default:
 		st.State = localapi.StateOK

@@ -172,14 +172,11 @@ func note(d rules.Decision, want Desired, now time.Time, loc *time.Location) str
 
 // eventClass describes, for the human table, the event behind a decision:
 // its availability, "(private)" when it is private, and never its text.
-// With no matching rule it describes the first event in progress, or says
-// "no event".
+// With no matching rule, or a teams rule (Teams is no calendar event), it
+// describes the first event in progress, or says "no event".
 func eventClass(d rules.Decision, events []calendar.Event, now time.Time) string {
 	if isWorkingHours(d) {
 		return "outside working hours"
-	}
-	if d.TeamsActivity != "" {
-		return "Teams: " + d.TeamsActivity
 	}
 	ev := d.Event
 	if ev == nil {

@@ -125,7 +125,10 @@ type UserStatus struct {
 	// Calendar says what the calendar says now ("busy", "out of office",
 	// "private appointment", ...). It never holds a private event's subject
 	// or location.
-	Calendar     string    `json:"calendar"`
+	Calendar string `json:"calendar"`
+	// Teams is the user's Microsoft Teams activity as last read ("InACall", ...), there only
+	// while some rule is of type teams; "" when it is not read or not known.
+	Teams        string    `json:"teams,omitempty"`
 	NextChange   time.Time `json:"nextChange,omitzero"`
 	NextActivity string    `json:"nextActivity,omitempty"`
 	LastError    string    `json:"lastError,omitempty"`
