@@ -139,6 +139,7 @@ func (z *firstRunWizard) microsoftPage() fyne.CanvasObject {
 		wizardText(lang.L("4. Create a client secret: Certificates & secrets > New client secret. Copy its Value (not the Secret ID): it is shown only once. Note its expiry date.")),
 		wizardText(lang.L("Recommended instead of a secret: choose Certificate on the next page and create it there; then upload calsync-graph.cer under Certificates & secrets > Certificates > Upload certificate. Its private key never leaves the service's keychain, and it lasts up to 3 years.")),
 		wizardText(lang.L("5. Grant the permission: API permissions > Add a permission > Microsoft Graph > Application permissions > Calendars.Read, then Grant admin consent.")),
+		wizardText(lang.L("Optional, only for rules of type teams (busy on the phone while in a Teams call): add Presence.Read.All and User.Read.All the same way, then Grant admin consent. Without them the calendar rules decide alone.")),
 		wizardText(lang.L("6. Optional, least privilege: limit the app to the people calsync serves with an application access policy, so it cannot read any other mailbox. Add the monitor user and every synchronized user to a mail-enabled security group, then:")),
 		script(z.policyScript, z.policyCopy),
 	))
