@@ -1,7 +1,8 @@
 // Package check runs the setup diagnosis behind `calsync check`: one step
 // per thing an administrator has to get right (configuration, client
 // secret, Entra token, Graph access, every user's mailbox, Reviewer rights,
-// contacts when they are synced, secret expiry, OneCloud), each with a
+// contacts when they are synced, Teams presence when rules use it, secret
+// expiry, OneCloud), each with a
 // pass/fail mark and, on failure, the remedy. It never reports a secret.
 package check
 
@@ -122,6 +123,7 @@ func Run(ctx context.Context, d Deps) []Step {
 	r.subjects()
 	r.workingHours()
 	r.contacts()
+	r.teams()
 	if r.certMode() {
 		r.certificateExpiry()
 	} else {
