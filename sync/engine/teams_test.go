@@ -54,14 +54,11 @@ func teamsConfig() *config.Config {
 	return cfg
 }
 
-// TestSchedulerTeamsCall: a Teams call is written at the first Teams read after it starts (at
-// most teams.interval later), a meeting starting during the call changes nothing, and the end
-// of the call falls back to the meeting in one write, with no flicker through available.
-func TestSchedulerTeamsCall(t *testing.T) {
-	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	g := newFakeGraph()
-	g.set("a@contoso.test", ev(calendar.Busy, start.Add(time.Minute), start.Add(time.Hour)))
-	teams := &fakeTeams{activity: map[string]string{"a@contoso.test": "Available"}}
+// runTeamsScheduler runs a scheduler for user 1001 (presence available) with the teams config,
+// the calendars of g and the Teams reader given, on a fake clock at start, until the test ends;
+// before is called before it runs. It returns once the first poll and read are done.
+func runTeamsScheduler(t *testing.T, start time.Time, g *fakeGraph, teams TeamsReader, before func(*Scheduler)) (*clock.Fake, *recordingOneCloud, *Scheduler, chan struct{}) {
+	t.Helper()
 	clk := clock.NewFake(start)
 	oc := &recordingOneCloud{fakeOneCloud: newFakeOneCloud(), clk: clk, writes: map[string][]timedWrite{}}
 	oc.presence["1001"] = onecloud.Presence{Activity: "available"}
@@ -71,13 +68,28 @@ func TestSchedulerTeamsCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewScheduler(eng, SchedulerOptions{MaxSleep: time.Hour})
+	if before != nil {
+		before(s)
+	}
 	idle := make(chan struct{})
 	s.idle = idle
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	t.Cleanup(func() { cancel(); <-done })
 	<-idle
+	return clk, oc, s, idle
+}
+
+// TestSchedulerTeamsCall: a Teams call is written at the first Teams read after it starts (at
+// most teams.interval later), a meeting starting during the call changes nothing, and the end
+// of the call falls back to the meeting in one write, with no flicker through available.
+func TestSchedulerTeamsCall(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	g := newFakeGraph()
+	g.set("a@contoso.test", ev(calendar.Busy, start.Add(time.Minute), start.Add(time.Hour)))
+	teams := &fakeTeams{activity: map[string]string{"a@contoso.test": "Available"}}
+	clk, oc, s, idle := runTeamsScheduler(t, start, g, teams, nil)
 
 	advanceTo := func(t time.Time) {
 		for clk.Now().Before(t) {
@@ -120,24 +132,12 @@ func TestSchedulerTeamsFailureFallsBack(t *testing.T) {
 	g := newFakeGraph()
 	g.set("a@contoso.test", ev(calendar.Busy, start, start.Add(time.Hour)))
 	teams := &fakeTeams{activity: map[string]string{}, fail: errors.New("access denied: Presence.Read.All")}
-	clk := clock.NewFake(start)
-	oc := &recordingOneCloud{fakeOneCloud: newFakeOneCloud(), clk: clk, writes: map[string][]timedWrite{}}
-	oc.presence["1001"] = onecloud.Presence{Activity: "available"}
-	eng, err := New(teamsConfig(), Deps{Schedules: g, OneCloud: oc, Catalog: oc, Teams: teams},
-		Options{Clock: clk, Location: time.UTC, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewScheduler(eng, SchedulerOptions{MaxSleep: time.Hour})
-	events, unsubscribe := s.Subscribe(1000)
-	defer unsubscribe()
-	idle := make(chan struct{})
-	s.idle = idle
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	<-idle
+	var events <-chan Event
+	clk, oc, s, idle := runTeamsScheduler(t, start, g, teams, func(s *Scheduler) {
+		var unsubscribe func()
+		events, unsubscribe = s.Subscribe(1000)
+		t.Cleanup(unsubscribe)
+	})
 	for clk.Now().Before(start.Add(10 * time.Minute)) {
 		next, _ := clk.Next()
 		clk.Set(next)

@@ -61,19 +61,12 @@ type UserID struct {
 // nothing could be read (the first such error, say a missing Presence.Read.All).
 func (c *Client) GetPresences(ctx context.Context, ids []string) ([]TeamsPresence, error) {
 	out := make([]TeamsPresence, len(ids))
-	positions := map[string][]int{}
-	var unique []string
 	for i, id := range ids {
 		out[i].ID = id
-		key := strings.ToLower(strings.TrimSpace(id))
-		if key == "" {
-			out[i].Err = &Error{Kind: KindBadRequest, Message: "the user object id is empty"}
-			continue
-		}
-		if _, seen := positions[key]; !seen {
-			unique = append(unique, strings.TrimSpace(id))
-		}
-		positions[key] = append(positions[key], i)
+	}
+	unique, positions, empty := distinct(ids)
+	for _, i := range empty {
+		out[i].Err = &Error{Kind: KindBadRequest, Message: "the user object id is empty"}
 	}
 	if len(unique) == 0 {
 		return out, nil
@@ -121,6 +114,24 @@ func (c *Client) GetPresences(ctx context.Context, ids []string) ([]TeamsPresenc
 		return out, nil
 	}
 	return out, first
+}
+
+// distinct returns the inputs once each (trimmed, compared without case, first spelling kept),
+// the positions each answers by lower-cased key, and the positions of empty inputs.
+func distinct(in []string) (unique []string, positions map[string][]int, empty []int) {
+	positions = map[string][]int{}
+	for i, v := range in {
+		key := strings.ToLower(strings.TrimSpace(v))
+		if key == "" {
+			empty = append(empty, i)
+			continue
+		}
+		if _, seen := positions[key]; !seen {
+			unique = append(unique, strings.TrimSpace(v))
+		}
+		positions[key] = append(positions[key], i)
+	}
+	return unique, positions, empty
 }
 
 // presenceRequest and presenceResponse are the getPresencesByUserId bodies.
@@ -210,20 +221,13 @@ func (c *Client) finalError(ctx context.Context, err error) error {
 // because of something that stops them all (User.Read.All missing, a bad credential).
 func (c *Client) LookupUserIDs(ctx context.Context, mailboxes []string) ([]UserID, error) {
 	out := make([]UserID, len(mailboxes))
-	positions := map[string][]int{}
-	var unique []string
 	for i, m := range mailboxes {
 		out[i].Mailbox = m
-		key := strings.ToLower(strings.TrimSpace(m))
-		if key == "" {
-			out[i].Err = &Error{Kind: KindMailboxNotFound, Message: "the mailbox address is empty",
-				Remedy: "Enter the user's Exchange mailbox address in the user's settings."}
-			continue
-		}
-		if _, seen := positions[key]; !seen {
-			unique = append(unique, strings.TrimSpace(m))
-		}
-		positions[key] = append(positions[key], i)
+	}
+	unique, positions, empty := distinct(mailboxes)
+	for _, i := range empty {
+		out[i].Err = &Error{Kind: KindMailboxNotFound, Message: "the mailbox address is empty",
+			Remedy: "Enter the user's Exchange mailbox address in the user's settings."}
 	}
 	if len(unique) == 0 {
 		return out, nil
