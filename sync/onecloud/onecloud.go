@@ -45,8 +45,8 @@ type Options struct {
 	// it (zero: unknown); a 401 names it (APIError.TokenExpires).
 	TokenExpires time.Time
 	Clock        clock.Clock  // nil: the real clock
-	Retry      retry.Policy // its Clock defaults to Clock
-	Logger     *slog.Logger // nil: discard
+	Retry        retry.Policy // its Clock defaults to Clock
+	Logger       *slog.Logger // nil: discard
 }
 
 // Client speaks the OneCloud contract. It is safe for concurrent use.
@@ -56,10 +56,10 @@ type Client struct {
 	// override and tokenExpires are Options.MethodOverride and TokenExpires.
 	override     bool
 	tokenExpires time.Time
-	hc    *http.Client
-	clock clock.Clock
-	retry retry.Policy
-	log   *slog.Logger
+	hc           *http.Client
+	clock        clock.Clock
+	retry        retry.Policy
+	log          *slog.Logger
 
 	reads, writes, retries atomic.Int64
 	// Phonebook requests, also counted in reads and writes.
