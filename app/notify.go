@@ -1,12 +1,15 @@
 package app
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	gosync "sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
+	"github.com/calsync/calsync/sync/expiry"
 	"github.com/calsync/calsync/sync/localapi"
 )
 
@@ -132,10 +135,36 @@ func notifyProblems(st localapi.Status) []notifyProblem {
 	}
 	if w := st.SecretExpiresWarning; w != "" {
 		out = append(out, notifyProblem{
-			key:    "secret:" + w,
+			key:    expiryNotifyKey("secret", w),
 			text:   w,
 			remedy: lang.L("Create a new client secret in Microsoft Entra and replace it on the Connector tab."),
 		})
 	}
+	if w := st.OneCloudTokenExpiresWarning; w != "" {
+		out = append(out, notifyProblem{
+			key:    expiryNotifyKey("onecloud-ticket", w),
+			text:   w,
+			remedy: lang.L("Create a new API ticket in the OneCloud portal (Home -> Tickets), then paste its token and expiry date on the Connector tab."),
+		})
+	}
 	return out
+}
+
+// expiryDays finds the days left in an expiry warning ("... (in 12 days): ...", as sync/expiry
+// words every one); it does not match once the credential has expired.
+var expiryDays = regexp.MustCompile(`\(in (\d+) days?\)`)
+
+// expiryNotifyKey keys an expiry warning by its stage (expiry.Stages: 30, 7 and 1 days before,
+// then expired) rather than its text, whose day count changes daily: the admin is notified once
+// per stage, not every day.
+func expiryNotifyKey(kind, warning string) string {
+	m := expiryDays.FindStringSubmatch(warning)
+	if m == nil {
+		return kind + ":expired"
+	}
+	days, err := strconv.Atoi(m[1])
+	if err != nil {
+		return kind + ":" + warning
+	}
+	return kind + ":" + strconv.Itoa(expiry.Stage(days))
 }
