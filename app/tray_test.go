@@ -393,3 +393,17 @@ func TestNotifierTicketExpiryStages(t *testing.T) {
 		t.Error("the Status tab does not show the ticket's warning")
 	}
 }
+
+// TestNotifierRefusedTicketRemedy: a OneCloud 401 in the status gets the
+// ticket's remedy, not the Entra secret's.
+func TestNotifierRefusedTicketRemedy(t *testing.T) {
+	var sent []*fyne.Notification
+	n := newNotifier(func(m *fyne.Notification) { sent = append(sent, m) })
+	e := (&onecloud.APIError{Op: "list activities", Status: 401, Code: "unauthorized",
+		TokenExpires: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}).Error()
+	n.Observe(localapi.Status{State: localapi.StateError, Errors: []string{e}}, nil)
+	if len(sent) != 1 || !strings.Contains(sent[0].Content, "calsync knew it expires on 2026-12-01") ||
+		!strings.Contains(sent[0].Content, "Home -> Tickets") || strings.Contains(sent[0].Content, "client secret") {
+		t.Errorf("notifications %+v", sent)
+	}
+}

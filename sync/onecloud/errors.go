@@ -79,12 +79,16 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// TicketRefused is in the text of every 401 answer's error, so a reader of
+// the status (the desktop app) can tell a refused ticket from other errors.
+const TicketRefused = "the API ticket has expired or been revoked"
+
 // ticketState is why a token is refused, with the expiry date calsync knew.
 func ticketState(expires time.Time) string {
 	if expires.IsZero() {
-		return "the API ticket has expired or been revoked; its expiry date is not recorded in onecloud.tokenExpires"
+		return TicketRefused + "; its expiry date is not recorded in onecloud.tokenExpires"
 	}
-	return "the API ticket has expired or been revoked; calsync knew it expires on " + expires.UTC().Format("2006-01-02")
+	return TicketRefused + "; calsync knew it expires on " + expires.UTC().Format("2006-01-02")
 }
 
 // Remedy says what to do about the answer, or "" when there is nothing a
