@@ -112,6 +112,16 @@ func TestSecretSetOneCloudExpires(t *testing.T) {
 	if cfg, _ := config.Load(o.path); cfg.OneCloud.TokenExpires != soon {
 		t.Errorf("the date changed without --expires: %q", cfg.OneCloud.TokenExpires)
 	}
+
+	// The Entra secret's date goes to connector.secretExpires the same way.
+	secretDate := day(1, 6)
+	r = runCLI(t, vars, "Gr4~secret.Value_0123456789abcdef\n", "secret", "set", "graph", "--expires", secretDate)
+	if r.code != exitOK || !strings.Contains(r.stdout, "recorded in connector.secretExpires") {
+		t.Errorf("secret set graph --expires: %s", r)
+	}
+	if cfg, _ := config.Load(o.path); cfg.Connector.SecretExpires != secretDate || cfg.OneCloud.TokenExpires != soon {
+		t.Errorf("after graph --expires: %+v %+v", cfg.Connector, cfg.OneCloud)
+	}
 }
 
 // TestSecretSetExpiresThroughService: with the service running, the token
