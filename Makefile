@@ -173,7 +173,8 @@ FUZZ_TARGETS := \
 	FuzzHandler:./sync/localapi FuzzNormalizeValue:./sync/secrets FuzzParseName:./sync/secrets \
 	FuzzEntry:./sync/contacts FuzzParseContactsPage:./sync/graph FuzzParsePhonebookPage:./sync/onecloud \
 	FuzzValidateContact:./sync/onecloud FuzzParse:./sync/workhours FuzzTimeOfDay:./sync/workhours \
-	FuzzImport:./sync/certcred FuzzParseKeySecret:./sync/certcred FuzzParseCertificatePEM:./sync/certcred
+	FuzzImport:./sync/certcred FuzzParseKeySecret:./sync/certcred FuzzParseCertificatePEM:./sync/certcred \
+	FuzzAPIErrorBody:./sync/onecloud FuzzParseExpiryInput:./sync/config
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m)
 	@for t in $(FUZZ_TARGETS); do \

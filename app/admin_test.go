@@ -412,6 +412,7 @@ func TestWizardReadOnlySaveOffersElevation(t *testing.T) {
 	w.SetContent(z.content)
 	w.Resize(fyne.NewSize(900, 800))
 
+	test.Tap(z.next) // Prepare OneCloud
 	test.Tap(z.next)
 	connectorSetText(z.conn.field("connector.name").entry, "Wizard connector")
 	test.Tap(z.next)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -102,15 +103,21 @@ type connectorField struct {
 // connectorSecret is a write-only secret: a status line, Replace, and a
 // password entry that is never filled from anywhere but the keyboard.
 type connectorSecret struct {
-	name     string
-	state    *widget.Label
-	replace  *widget.Button
-	entry    *widget.Entry
-	store    *widget.Button
-	cancel   *widget.Button
-	errLabel *widget.Label
-	set      bool
-	box      *fyne.Container
+	name  string
+	state *widget.Label
+	// expires takes the OneCloud ticket's expiry date with its token (nil
+	// for the Graph secret); note says what the draft records of it.
+	expires      *widget.Entry
+	expiresLabel *widget.Label
+	note         func() string
+	stateText    string // the state without the note
+	replace      *widget.Button
+	entry        *widget.Entry
+	store        *widget.Button
+	cancel       *widget.Button
+	errLabel     *widget.Label
+	set          bool
+	box          *fyne.Container
 }
 
 // connectorStepRow is one step of the connection test as shown.
@@ -445,9 +452,23 @@ func (s *connectorScreen) newSecret(name string) *connectorSecret {
 	sec.box = container.NewVBox(
 		container.NewBorder(nil, nil, nil, sec.replace, sec.state),
 		sec.entry,
-		container.NewHBox(sec.store, sec.cancel),
-		sec.errLabel,
 	)
+	if name == connectorSecretOneCloud {
+		sec.expiresLabel = connectorWrapLabel(lang.L("Ticket expiry date, as the ticket shows it (YYYY-MM-DD; a ticket lasts 365 days). calsync warns 30, 7 and 1 days before."))
+		sec.expires = widget.NewEntry()
+		sec.expires.SetPlaceHolder(lang.L("YYYY-MM-DD"))
+		sec.note = func() string {
+			if d := s.ed.Draft().OneCloud.TokenExpires; d != "" {
+				return lang.L("the ticket expires on {{.Date}}", map[string]any{"Date": d})
+			}
+			return ""
+		}
+		sec.box.Add(sec.expiresLabel)
+		sec.box.Add(sec.expires)
+		s.ed.OnChange(func(*config.Config) { fyne.Do(sec.renderState) })
+	}
+	sec.box.Add(container.NewHBox(sec.store, sec.cancel))
+	sec.box.Add(sec.errLabel)
 	sec.replace.Hide()
 	sec.showEditing(true)
 	sec.cancel.Hide()
@@ -464,6 +485,15 @@ func (s *connectorScreen) canvas() fyne.Canvas {
 // showEditing shows the password entry (to store or replace the secret) or
 // hides it behind Replace when a secret is stored.
 func (sec *connectorSecret) showEditing(on bool) {
+	if sec.expires != nil {
+		if on {
+			sec.expiresLabel.Show()
+			sec.expires.Show()
+		} else {
+			sec.expiresLabel.Hide()
+			sec.expires.Hide()
+		}
+	}
 	if on {
 		sec.entry.Show()
 		sec.store.Show()
@@ -488,19 +518,34 @@ func (sec *connectorSecret) showState(st localapi.SecretState, found bool) {
 	sec.set = found && st.Set
 	switch {
 	case !sec.set:
-		sec.state.SetText(lang.L("Not stored yet"))
+		sec.stateText = lang.L("Not stored yet")
 	case st.Source == "environment":
-		sec.state.SetText(lang.L("Set by an environment variable, which takes precedence over a value stored here"))
+		sec.stateText = lang.L("Set by an environment variable, which takes precedence over a value stored here")
 	case st.Source == "keychain" || st.Source == "":
-		sec.state.SetText(lang.L("Stored in the system keychain"))
+		sec.stateText = lang.L("Stored in the system keychain")
 	default:
-		sec.state.SetText(lang.L("Stored") + " (" + st.Source + ")")
+		sec.stateText = lang.L("Stored") + " (" + st.Source + ")"
 	}
+	sec.renderState()
 	if st.Error != "" {
 		sec.errLabel.SetText(st.Error)
 		sec.errLabel.Show()
 	}
 	sec.showEditing(!sec.set)
+}
+
+// renderState shows the state with what the draft records of the expiry.
+func (sec *connectorSecret) renderState() {
+	if sec.stateText == "" {
+		return // not known yet: "Checking..." or the service's error stays
+	}
+	text := sec.stateText
+	if sec.set && sec.note != nil {
+		if n := sec.note(); n != "" {
+			text += "; " + n
+		}
+	}
+	sec.state.SetText(text)
 }
 
 // refreshSecrets asks the service which secrets are stored.
@@ -548,6 +593,21 @@ func (s *connectorScreen) storeSecret(sec *connectorSecret) {
 		s.relayout()
 		return
 	}
+	// The ticket's expiry date is checked first: a bad one stores nothing,
+	// and what was typed stays.
+	var date string
+	if sec.expires != nil {
+		if raw := strings.TrimSpace(sec.expires.Text); raw != "" {
+			d, err := config.ParseExpiryInput(raw, time.Now())
+			if err != nil {
+				sec.errLabel.SetText(lang.L("Ticket expiry date:") + " " + err.Error() + ". " + lang.L("Nothing was stored."))
+				sec.errLabel.Show()
+				s.relayout()
+				return
+			}
+			date = d
+		}
+	}
 	sec.errLabel.Hide()
 	sec.store.Disable()
 	go func() {
@@ -582,8 +642,25 @@ func (s *connectorScreen) storeSecret(sec *connectorSecret) {
 			if s.hooks.secretStored != nil {
 				s.hooks.secretStored(sec.name, err)
 			}
+			if err == nil && date != "" {
+				s.recordTicketExpiry(sec, date)
+			}
 		})
 	}()
+}
+
+// recordTicketExpiry saves the ticket's expiry date, stored with its token,
+// in the configuration (never the keychain). A refused save keeps the date
+// in the draft, beside the form's other messages, for the next Save.
+func (s *connectorScreen) recordTicketExpiry(sec *connectorSecret, date string) {
+	sec.expires.SetText("")
+	s.ed.Update(func(c *config.Config) { c.OneCloud.TokenExpires = date })
+	s.saveThen(func(err error) {
+		if err != nil {
+			sec.errLabel.SetText(lang.L("The token is stored; its expiry date is not saved yet: correct the settings and press Save."))
+			sec.errLabel.Show()
+		}
+	})
 }
 
 // runTest runs the service's connection test in the background and shows

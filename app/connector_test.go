@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -574,5 +575,70 @@ func TestConnectorFixedFields(t *testing.T) {
 		if !slices.Contains(texts, want) {
 			t.Errorf("%q not on screen", want)
 		}
+	}
+}
+
+// TestConnectorTicketExpiry: the OneCloud token is stored with the ticket's
+// expiry date, which goes into the configuration (never the keychain); a bad
+// date stores nothing and keeps what was typed.
+func TestConnectorTicketExpiry(t *testing.T) {
+	f := &fakeConnectorBackend{}
+	s, ed, waits := newConnectorTestScreen(t, f)
+	sec := s.onecloud
+	if sec.expires == nil || !sec.expires.Visible() || s.graph.expires != nil {
+		t.Fatal("the OneCloud token has no expiry date entry (or the Graph secret has one)")
+	}
+	const token = "oc-ticket-token-42"
+	now := time.Now()
+	for _, tc := range []struct{ date, want string }{
+		{"2027-02-30", `"2027-02-30" is not a date`},
+		{now.AddDate(0, 0, -1).Format("2006-01-02"), "is in the past"},
+		{now.AddDate(6, 0, 0).Format("2006-01-02"), "more than 5 years ahead"},
+	} {
+		connectorSetText(sec.entry, token)
+		connectorSetText(sec.expires, tc.date)
+		test.Tap(sec.store)
+		if !sec.errLabel.Visible() || !strings.Contains(sec.errLabel.Text, "Ticket expiry date: ") ||
+			!strings.Contains(sec.errLabel.Text, tc.want) || !strings.Contains(sec.errLabel.Text, "Nothing was stored.") {
+			t.Errorf("%s: error %q", tc.date, sec.errLabel.Text)
+		}
+		f.mu.Lock()
+		calls := len(f.setCalls)
+		f.mu.Unlock()
+		if calls != 0 || f.putCount() != 0 || ed.Dirty() {
+			t.Fatalf("%s stored something: %d SetSecret, %d PutConfig, dirty %v", tc.date, calls, f.putCount(), ed.Dirty())
+		}
+		if sec.entry.Text != token || sec.expires.Text != tc.date {
+			t.Errorf("%s: what was typed is lost: %q %q", tc.date, sec.entry.Text, sec.expires.Text)
+		}
+	}
+
+	date := now.AddDate(1, 0, 0).Format("2006-01-02")
+	connectorSetText(sec.expires, date)
+	test.Tap(sec.store)
+	if err := <-waits.secretStored; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waits.saved; err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	calls, saved := slices.Clone(f.setCalls), f.config
+	f.mu.Unlock()
+	if !slices.Equal(calls, []string{"onecloud=" + token}) {
+		t.Errorf("SetSecret calls %q", calls)
+	}
+	cfg, err := config.Decode(saved)
+	if err != nil || cfg.OneCloud.TokenExpires != date {
+		t.Fatalf("saved configuration %+v, %v", cfg, err)
+	}
+	if strings.Contains(string(saved), token) {
+		t.Error("the token is in the configuration")
+	}
+	if want := "Stored in the system keychain; the ticket expires on " + date; sec.state.Text != want || sec.expires.Visible() {
+		t.Errorf("state %q (want %q), date entry visible %v", sec.state.Text, want, sec.expires.Visible())
+	}
+	if ed.Dirty() {
+		t.Error("draft dirty after the date was saved")
 	}
 }

@@ -1,13 +1,17 @@
 package app
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	gosync "sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
+	"github.com/calsync/calsync/sync/expiry"
 	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/onecloud"
 )
 
 // notifier raises a desktop notification when a new problem appears, saying what to do. A
@@ -98,7 +102,10 @@ func notifyProblems(st localapi.Status) []notifyProblem {
 	var out []notifyProblem
 	for _, e := range st.Errors {
 		p := notifyProblem{key: "error:" + e, text: e, remedy: lang.L("Open calsync and look at the Status tab for details.")}
-		if trayIsAuthError(e) {
+		switch {
+		case strings.Contains(e, onecloud.TicketRefused):
+			p.remedy = lang.L("Create a new API ticket in the OneCloud portal (Home -> Tickets), then paste its token and expiry date on the Connector tab.")
+		case trayIsAuthError(e):
 			p.remedy = lang.L("Check the client secret, application ID and tenant ID on the Connector tab, then run Test connection.")
 		}
 		out = append(out, p)
@@ -132,10 +139,36 @@ func notifyProblems(st localapi.Status) []notifyProblem {
 	}
 	if w := st.SecretExpiresWarning; w != "" {
 		out = append(out, notifyProblem{
-			key:    "secret:" + w,
+			key:    expiryNotifyKey("secret", w),
 			text:   w,
 			remedy: lang.L("Create a new client secret in Microsoft Entra and replace it on the Connector tab."),
 		})
 	}
+	if w := st.OneCloudTokenExpiresWarning; w != "" {
+		out = append(out, notifyProblem{
+			key:    expiryNotifyKey("onecloud-ticket", w),
+			text:   w,
+			remedy: lang.L("Create a new API ticket in the OneCloud portal (Home -> Tickets), then paste its token and expiry date on the Connector tab."),
+		})
+	}
 	return out
+}
+
+// expiryDays finds the days left in an expiry warning ("... (in 12 days): ...", as sync/expiry
+// words every one); it does not match once the credential has expired.
+var expiryDays = regexp.MustCompile(`\(in (\d+) days?\)`)
+
+// expiryNotifyKey keys an expiry warning by its stage (expiry.Stages: 30, 7 and 1 days before,
+// then expired) rather than its text, whose day count changes daily: the admin is notified once
+// per stage, not every day.
+func expiryNotifyKey(kind, warning string) string {
+	m := expiryDays.FindStringSubmatch(warning)
+	if m == nil {
+		return kind + ":expired"
+	}
+	days, err := strconv.Atoi(m[1])
+	if err != nil {
+		return kind + ":" + warning
+	}
+	return kind + ":" + strconv.Itoa(expiry.Stage(days))
 }

@@ -542,8 +542,8 @@ func statusWhenText(t time.Time, zero string) string {
 	return statusTimeText(t, time.Now())
 }
 
-// statusProblemLabels are the things the admin must see first: errors, the degraded mode and
-// an expiring client secret.
+// statusProblemLabels are the things the admin must see first: errors, the degraded mode, an
+// expiring client secret and an expiring OneCloud API ticket.
 func statusProblemLabels(st localapi.Status) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	add := func(text string, imp widget.Importance) {
@@ -560,6 +560,9 @@ func statusProblemLabels(st localapi.Status) []fyne.CanvasObject {
 	}
 	if st.SecretExpiresWarning != "" {
 		add(st.SecretExpiresWarning, widget.WarningImportance)
+	}
+	if st.OneCloudTokenExpiresWarning != "" {
+		add(st.OneCloudTokenExpiresWarning, widget.WarningImportance)
 	}
 	if n := statusFailedUsers(st); n > 0 {
 		add(lang.L("Users with errors: {{.Count}}", map[string]any{"Count": n}), widget.WarningImportance)

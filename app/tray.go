@@ -156,6 +156,9 @@ func trayStateFromStatus(st localapi.Status, err error) trayState {
 	if st.SecretExpiresWarning != "" {
 		warnings = append(warnings, lang.L("client secret expires soon"))
 	}
+	if st.OneCloudTokenExpiresWarning != "" {
+		warnings = append(warnings, lang.L("OneCloud API ticket expires soon"))
+	}
 	line := traySyncLine(st)
 	if len(warnings) > 0 {
 		return trayState{Health: healthWarning, Summary: line + " - " + strings.Join(warnings, " - "), Paused: paused}

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/calsync/calsync/assets"
 	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/onecloud"
 )
 
 // trayMenuRow is what a test checks of one menu item.
@@ -350,4 +352,58 @@ func TestNotifierGroupsSeveralNewProblems(t *testing.T) {
 	}
 	var nilNotifier *notifier
 	nilNotifier.Observe(localapi.Status{Errors: []string{"x"}}, nil) // must not panic
+}
+
+// TestNotifierTicketExpiryStages: the OneCloud ticket's expiry warning (as
+// the Entra secret's) notifies at 30, 7 and 1 days before and on expiry,
+// not every day in between, and the tray and the Status tab show it.
+func TestNotifierTicketExpiryStages(t *testing.T) {
+	var sent []*fyne.Notification
+	n := newNotifier(func(m *fyne.Notification) { sent = append(sent, m) })
+	exp := time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
+	var notifiedAt []int
+	for days := 35; days >= -2; days-- {
+		now := exp.AddDate(0, 0, -days).Add(9 * time.Hour)
+		before := len(sent)
+		n.Observe(localapi.Status{State: localapi.StateOK, OneCloudTokenExpiresWarning: onecloud.TokenExpiryWarning(exp, now)}, nil)
+		if len(sent) > before {
+			notifiedAt = append(notifiedAt, days)
+		}
+	}
+	if want := []int{30, 7, 1, 0}; !slices.Equal(notifiedAt, want) {
+		t.Errorf("notified %v days before, want %v", notifiedAt, want)
+	}
+	for _, m := range sent {
+		if !strings.Contains(m.Content, "OneCloud API ticket") || !strings.Contains(m.Content, "Home -> Tickets") {
+			t.Errorf("notification %q / %q", m.Title, m.Content)
+		}
+	}
+
+	st := localapi.Status{State: localapi.StateOK, OneCloudTokenExpiresWarning: "The OneCloud API ticket expires on 2027-01-31 (in 7 days)"}
+	if got := trayStateFromStatus(st, nil); got.Health != healthWarning || !strings.Contains(got.Summary, "OneCloud API ticket expires soon") {
+		t.Errorf("tray = %+v", got)
+	}
+	found := false
+	for _, o := range statusProblemLabels(st) {
+		if l, ok := o.(*widget.Label); ok && l.Text == st.OneCloudTokenExpiresWarning {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the Status tab does not show the ticket's warning")
+	}
+}
+
+// TestNotifierRefusedTicketRemedy: a OneCloud 401 in the status gets the
+// ticket's remedy, not the Entra secret's.
+func TestNotifierRefusedTicketRemedy(t *testing.T) {
+	var sent []*fyne.Notification
+	n := newNotifier(func(m *fyne.Notification) { sent = append(sent, m) })
+	e := (&onecloud.APIError{Op: "list activities", Status: 401, Code: "unauthorized",
+		TokenExpires: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}).Error()
+	n.Observe(localapi.Status{State: localapi.StateError, Errors: []string{e}}, nil)
+	if len(sent) != 1 || !strings.Contains(sent[0].Content, "calsync knew it expires on 2026-12-01") ||
+		!strings.Contains(sent[0].Content, "Home -> Tickets") || strings.Contains(sent[0].Content, "client secret") {
+		t.Errorf("notifications %+v", sent)
+	}
 }

@@ -26,6 +26,7 @@ func wizardTab(w fyne.Window, b localapi.Backend, ed *configEditor, onDone func(
 // The wizard's steps, in order.
 const (
 	wizardStepMicrosoft = iota
+	wizardStepOneCloud
 	wizardStepConnector
 	wizardStepTest
 	wizardStepUsers
@@ -65,12 +66,14 @@ func newFirstRunWizard(w fyne.Window, b localapi.Backend, ed *configEditor, onDo
 
 	z.titles = [wizardStepCount]string{
 		lang.L("Prepare Microsoft 365"),
+		lang.L("Prepare OneCloud"),
 		lang.L("Connector"),
 		lang.L("Test connection"),
 		lang.L("Users"),
 	}
 	z.pages = [wizardStepCount]fyne.CanvasObject{
 		z.microsoftPage(),
+		oneCloudPage(),
 		container.NewVScroll(z.conn.form),
 		container.NewVScroll(container.NewVBox(
 			wizardText(lang.L("Test connection checks the configuration, the client secret, the Entra ID token, the calendars and OneCloud, and says what to do for each step that fails.")),
@@ -142,6 +145,19 @@ func (z *firstRunWizard) microsoftPage() fyne.CanvasObject {
 		wizardText(lang.L("Optional, only for rules of type teams (busy on the phone while in a Teams call): add Presence.Read.All and User.Read.All the same way, then Grant admin consent. Without them the calendar rules decide alone.")),
 		wizardText(lang.L("6. Optional, least privilege: limit the app to the people calsync serves with an application access policy, so it cannot read any other mailbox. Add the monitor user and every synchronized user to a mail-enabled security group, then:")),
 		script(z.policyScript, z.policyCopy),
+	))
+}
+
+// oneCloudPage says how to get the OneCloud API ticket whose token (and expiry date) the next
+// page stores: Setera's External API authorization and Tickets (docs/onecloud-api.md).
+func oneCloudPage() fyne.CanvasObject {
+	return container.NewVScroll(container.NewVBox(
+		wizardText(lang.L("calsync writes presence to OneCloud with the token of an API ticket. Do these steps in the OneCloud portal.")),
+		wizardText(lang.L("1. Allow the API, as an administrator in the admin view: Services > External API authorization. Allow it for the organisation, a user group, or the user whose ticket calsync will use.")),
+		wizardText(lang.L("2. Choose the APIs calsync needs: reading users and groups, setting presence (activity and role), and the phonebook if you will sync contacts.")),
+		wizardText(lang.L("3. Create the ticket, as that user in the user view: Home > Tickets. Give it a name (e.g. calsync), grant the same APIs and create it; it appears under Granted tickets.")),
+		wizardText(lang.L("4. Copy the ticket's token and note its expiry date: a ticket lasts 365 days. On the next page paste the token under OneCloud API token, with that date. calsync warns 30, 7 and 1 days before it expires; then create a new ticket the same way and paste its token.")),
+		wizardText(lang.L("If a proxy on your network blocks PUT or DELETE requests, set onecloud.methodOverride to true in the configuration: calsync then sends them as POST with X-HTTP-Method-Override.")),
 	))
 }
 

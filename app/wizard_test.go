@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -35,7 +36,7 @@ func TestWizardNavigation(t *testing.T) {
 	f := &fakeConnectorBackend{}
 	z, ed, waits := newWizardTestWizard(t, f, func() { done++ })
 
-	if !wizardShowing(z, wizardStepMicrosoft) || z.title.Text != "Step 1 of 4: Prepare Microsoft 365" {
+	if !wizardShowing(z, wizardStepMicrosoft) || z.title.Text != "Step 1 of 5: Prepare Microsoft 365" {
 		t.Fatalf("start: title %q", z.title.Text)
 	}
 	if !z.back.Disabled() || z.next.Text != "Next" {
@@ -43,13 +44,19 @@ func TestWizardNavigation(t *testing.T) {
 	}
 
 	test.Tap(z.next)
-	if !wizardShowing(z, wizardStepConnector) || z.title.Text != "Step 2 of 4: Connector" || z.back.Disabled() {
+	if !wizardShowing(z, wizardStepOneCloud) || z.title.Text != "Step 2 of 5: Prepare OneCloud" || z.back.Disabled() {
 		t.Fatalf("after Next: title %q", z.title.Text)
 	}
+	test.Tap(z.next)
+	if !wizardShowing(z, wizardStepConnector) || z.title.Text != "Step 3 of 5: Connector" || z.back.Disabled() {
+		t.Fatalf("after Next: title %q", z.title.Text)
+	}
+	test.Tap(z.back)
 	test.Tap(z.back)
 	if !wizardShowing(z, wizardStepMicrosoft) {
 		t.Fatalf("Back did not return to step 1: %q", z.title.Text)
 	}
+	test.Tap(z.next)
 	test.Tap(z.next)
 
 	// Leaving the edited connector form saves it; a refused save stays.
@@ -191,4 +198,59 @@ func TestWizardScripts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWizardOneCloudStep: the OneCloud step says how to allow the API and
+// create the ticket, which APIs to grant and that it lasts a year, in
+// English and in Italian; the connector page after it takes the token with
+// the ticket's expiry date.
+func TestWizardOneCloudStep(t *testing.T) {
+	f := &fakeConnectorBackend{}
+	z, _, _ := newWizardTestWizard(t, f, nil)
+	z.show(wizardStepOneCloud)
+	text := strings.Join(wizardTexts(z.pages[wizardStepOneCloud]), "\n")
+	for _, want := range []string{"Services > External API authorization", "Home > Tickets",
+		"reading users and groups, setting presence (activity and role)", "a ticket lasts 365 days", "30, 7 and 1 days"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the OneCloud step lacks %q:\n%s", want, text)
+		}
+	}
+	z.show(wizardStepConnector)
+	if !z.conn.onecloud.expires.Visible() || !z.conn.onecloud.expiresLabel.Visible() {
+		t.Error("the connector page does not ask for the ticket's expiry date")
+	}
+
+	it := oneCloudPageIn(t, "it")
+	for _, want := range []string{"Services > External API authorization", "Home > Tickets", "un ticket dura 365 giorni"} {
+		if !strings.Contains(it, want) {
+			t.Errorf("the Italian OneCloud step lacks %q:\n%s", want, it)
+		}
+	}
+}
+
+// wizardTexts lists the label texts under o.
+func wizardTexts(o fyne.CanvasObject) []string {
+	var out []string
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Label:
+			out = append(out, w.Text)
+		case *container.Scroll:
+			walk(w.Content)
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+// oneCloudPageIn builds the OneCloud step in language and returns its text.
+func oneCloudPageIn(t *testing.T, language string) string {
+	t.Helper()
+	statusUseLanguage(t, language)
+	return strings.Join(wizardTexts(oneCloudPage()), "\n")
 }

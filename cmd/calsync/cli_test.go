@@ -667,6 +667,7 @@ func TestCheck(t *testing.T) {
 	meeting.Subject = "Weekly"
 	o.addUser("1001", "anna@contoso.it", []calendar.Event{meeting}, false)
 	o.addUser("1002", "bruno@contoso.it", nil, false)
+	o.cfg.OneCloud.TokenExpires = time.Now().AddDate(0, 6, 0).Format("2006-01-02")
 	o.save()
 
 	r := o.run("check")
@@ -674,8 +675,8 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("check on a good set-up: %s", r)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 8 {
-		t.Errorf("want 8 step lines, got %d:\n%s", len(lines), r.stdout)
+	if len(lines) != 9 {
+		t.Errorf("want 9 step lines, got %d:\n%s", len(lines), r.stdout)
 	}
 	for _, l := range lines {
 		if !strings.HasPrefix(l, "✓ ") {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/localapi"
@@ -24,12 +25,22 @@ func secretCommand() *command {
 		subs: []*command{
 			{
 				name:  "set",
-				args:  "graph|onecloud",
+				args:  "graph|onecloud [--expires YYYY-MM-DD]",
 				short: "read a secret from standard input (no echo) and store it",
 				long: "Reads the value from standard input: typed without echo on a terminal, or piped:\n" +
 					"  calsync secret set graph < secret.txt\n" +
-					"graph is the Entra app's client secret Value (not its Secret ID); onecloud is the OneCloud API token.",
+					"graph is the Entra app's client secret Value (not its Secret ID); onecloud is the OneCloud API token.\n\n" +
+					"--expires records the expiry date the OneCloud ticket (or the Entra secret) shows, in the\n" +
+					"configuration (onecloud.tokenExpires, connector.secretExpires), so calsync warns 30, 7 and 1 days\n" +
+					"before. A OneCloud ticket lasts 365 days:\n" +
+					"  calsync secret set onecloud --expires 2027-12-01\n" +
+					"A date that does not exist, is in the past or is more than 5 years ahead stores nothing.",
 				flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
+					var expires *string
+					fs.Func("expires", "the expiry date the ticket or secret shows, YYYY-MM-DD", func(v string) error {
+						expires = &v
+						return nil
+					})
 					return func(ctx context.Context, e *env, args []string) error {
 						if len(args) != 1 {
 							return usageErrorf("calsync secret set: expected exactly one secret name (graph or onecloud)")
@@ -37,6 +48,12 @@ func secretCommand() *command {
 						name, err := secrets.ParseName(args[0])
 						if err != nil {
 							return withCode(exitUsage, fmt.Errorf("calsync secret set: %w", err))
+						}
+						var rec *expiryRecord // checked before anything is read or stored
+						if expires != nil {
+							if rec, err = prepareExpiry(ctx, g, e, name, *expires, time.Now()); err != nil {
+								return err
+							}
 						}
 						value, err := secrets.ReadValue(e.stdin, e.stdinIsTTY(), e.stderr)
 						if err != nil {
@@ -51,7 +68,7 @@ func secretCommand() *command {
 						}
 						if handed {
 							fmt.Fprintf(e.stdout, "%s secret handed to the running calsync service, which stored it in its keychain\n", name)
-							return nil
+							return rec.record(ctx, e)
 						}
 						if err := newSecretStore(e).Set(ctx, name, value); err != nil {
 							// The store's error already begins "set graph secret: ".
@@ -65,7 +82,7 @@ func secretCommand() *command {
 						if e.getenv(name.EnvVar()) != "" {
 							fmt.Fprintf(e.stderr, "calsync: note: %s is set here and takes precedence over the keychain; unset it for the stored value to be used\n", name.EnvVar())
 						}
-						return nil
+						return rec.record(ctx, e)
 					}
 				},
 			},
@@ -77,6 +94,11 @@ func secretCommand() *command {
 						if err := noArgs("calsync secret status", args); err != nil {
 							return err
 						}
+						// The expiry dates are in the configuration; without one there is no note.
+						var cfg *config.Config
+						if path, err := configPath(g, e); err == nil {
+							cfg, _ = config.Load(path)
+						}
 						tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 						fmt.Fprintln(tw, "SECRET\tSTATE\tSOURCE\tNOTE")
 						var missing []string
@@ -86,7 +108,13 @@ func secretCommand() *command {
 								state = "missing"
 								missing = append(missing, st.Name.EnvVar())
 							}
-							fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.Name, state, orDash(st.Source.Where(st.Name)), st.Err)
+							note := st.Err
+							if n := expiryNote(cfg, st.Name, time.Now()); n != "" && note != "" {
+								note += "; " + n
+							} else if n != "" {
+								note = n
+							}
+							fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.Name, state, orDash(st.Source.Where(st.Name)), note)
 						}
 						tw.Flush()
 						if len(missing) > 0 {

@@ -156,7 +156,7 @@ func remedyOf(err error) string {
 		return ge.Remedy
 	}
 	if onecloud.IsAuth(err) {
-		return onecloud.AuthRemedy
+		return onecloud.AuthRemedy(err)
 	}
 	var rem interface{ Remedy() string }
 	if errors.As(err, &rem) {

@@ -4,6 +4,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"time"
+
+	"github.com/calsync/calsync/sync/expiry"
 )
 
 // Info describes a certificate without its key, for `calsync cert new
@@ -46,40 +48,21 @@ func (i Info) WithDaysLeft(now time.Time) Info {
 	return i
 }
 
-func daysLeft(notAfter, now time.Time) int {
-	left := notAfter.Sub(now)
-	if left <= 0 {
-		return -int(-left / (24 * time.Hour))
-	}
-	return int((left + 24*time.Hour - 1) / (24 * time.Hour))
-}
+func daysLeft(notAfter, now time.Time) int { return expiry.DaysLeft(notAfter, now) }
 
 // WarnDays is how long before expiry ExpiryWarning speaks, as for secrets.
-const WarnDays = 30
+const WarnDays = expiry.WarnDays
 
 // ExpiryWarning returns a warning when the certificate expires within
 // WarnDays of now or has expired, naming the date and what to do; otherwise
 // "". It feeds the same places as the client secret's expiry warning.
 func ExpiryWarning(notAfter, now time.Time) string {
-	if notAfter.IsZero() {
-		return ""
-	}
-	date := notAfter.UTC().Format("2006-01-02")
-	left := notAfter.Sub(now)
-	switch {
-	case left <= 0:
-		return fmt.Sprintf("The certificate credential expired on %s: run `calsync cert new` and upload the new "+
-			"%s in Entra ID (App registrations > your app > Certificates & secrets > Certificates).", date, FileName)
-	case left <= WarnDays*24*time.Hour:
-		days := daysLeft(notAfter, now)
-		unit := "days"
-		if days == 1 {
-			unit = "day"
-		}
-		return fmt.Sprintf("The certificate credential expires on %s (in %d %s): run `calsync cert new` and upload "+
-			"the new %s in Entra ID before then.", date, days, unit, FileName)
-	}
-	return ""
+	return expiry.Credential{
+		What: "The certificate credential",
+		Expired: "run `calsync cert new` and upload the new " + FileName +
+			" in Entra ID (App registrations > your app > Certificates & secrets > Certificates)",
+		Soon: "run `calsync cert new` and upload the new " + FileName + " in Entra ID before then",
+	}.Warning(notAfter, now)
 }
 
 // UploadSteps is what to do after `calsync cert new` or an import: where to

@@ -21,6 +21,7 @@ import (
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/graph"
+	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/retry"
 )
 
@@ -36,6 +37,8 @@ const (
 	StepContacts     = "Contacts are readable (Contacts.Read)"
 	StepSecretExpiry = "Client secret is not about to expire"
 	StepOneCloud     = "OneCloud is reachable and accepts the token"
+	// StepOneCloudTokenExpiry follows StepOneCloud, and runs only with it.
+	StepOneCloudTokenExpiry = "OneCloud API ticket is not about to expire"
 )
 
 // The steps of a certificate credential (connector.credential), in place
@@ -130,6 +133,7 @@ func Run(ctx context.Context, d Deps) []Step {
 		r.secretExpiry()
 	}
 	r.oneCloud()
+	r.oneCloudTokenExpiry()
 	return r.redacted()
 }
 
@@ -538,6 +542,39 @@ func (r *runner) oneCloud() {
 		return
 	}
 	r.add(Step{Name: StepOneCloud, OK: true, Detail: "reachable, token accepted"})
+}
+
+// oneCloudTokenExpiry warns of the API ticket's end as secretExpiry does of
+// the client secret's: a ticket lasts 365 days, then every request is 401.
+func (r *runner) oneCloudTokenExpiry() {
+	if r.d.OneCloud == nil {
+		return
+	}
+	if r.d.Config == nil {
+		r.skip(StepOneCloudTokenExpiry, "no configuration")
+		return
+	}
+	const record = "Record the expiry date the ticket shows (OneCloud portal, Home -> Tickets) with " +
+		"`calsync secret set onecloud --expires YYYY-MM-DD` or on the Connector tab, so calsync warns 30, 7 and 1 days ahead."
+	expires, ok := r.d.Config.OneCloudTokenExpiry()
+	if !ok {
+		r.add(Step{Name: StepOneCloudTokenExpiry, OK: true, Warning: true,
+			Detail: "the expiry date of the OneCloud API ticket is not recorded (a ticket lasts 365 days)", Remedy: record})
+		return
+	}
+	warning := onecloud.TokenExpiryWarning(expires, r.now)
+	switch {
+	case warning == "":
+		r.add(Step{Name: StepOneCloudTokenExpiry, OK: true, Detail: "expires on " + expires.Format("2006-01-02")})
+	case !expires.After(r.now):
+		r.add(Step{Name: StepOneCloudTokenExpiry, Detail: warning,
+			Remedy: "Create a new ticket in the OneCloud portal (Home -> Tickets) granting the same APIs, then " +
+				"`calsync secret set onecloud --expires YYYY-MM-DD` with the date it shows."})
+	default:
+		r.add(Step{Name: StepOneCloudTokenExpiry, OK: true, Warning: true, Detail: warning,
+			Remedy: "Before then create a new ticket in the OneCloud portal (Home -> Tickets) granting the same APIs, then " +
+				"`calsync secret set onecloud --expires YYYY-MM-DD` with the date it shows."})
+	}
 }
 
 // redacted is the last line of defence: no step text may carry the secret.

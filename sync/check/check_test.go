@@ -41,6 +41,7 @@ func newFixture(t *testing.T) *fixture {
 		Name: "Exchange", TenantID: emulator.GraphDefaultTenantID, ClientID: emulator.GraphDefaultClientID,
 		SyncUser: emulator.GraphDefaultSyncUser, SecretExpires: "2025-12-19", AuthorityURL: u, GraphURL: u,
 	}
+	cfg.OneCloud.TokenExpires = "2026-04-30"
 	cfg.Users = []config.User{
 		{OneCloudUser: "1", Mailbox: "anna@contoso.com", Enabled: true},
 		{OneCloudUser: "2", Mailbox: "bruno@contoso.com", Enabled: true},
@@ -112,11 +113,11 @@ func TestAllPass(t *testing.T) {
 	for _, s := range steps {
 		names = append(names, s.Name)
 	}
-	want := []string{StepConfig, StepSecret, StepToken, StepSyncUser, StepMailboxes, StepSubjects, StepSecretExpiry, StepOneCloud}
+	want := []string{StepConfig, StepSecret, StepToken, StepSyncUser, StepMailboxes, StepSubjects, StepSecretExpiry, StepOneCloud, StepOneCloudTokenExpiry}
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Errorf("steps %v\nwant  %v", names, want)
 	}
-	if marks(steps) != "++++++++" || !Passed(steps) {
+	if marks(steps) != "+++++++++" || !Passed(steps) {
 		for _, s := range steps {
 			t.Logf("%+v", s)
 		}
@@ -280,6 +281,43 @@ func TestContactsStep(t *testing.T) {
 	for _, st := range f.run(t) {
 		if st.Name == StepContacts {
 			t.Error("the contacts step runs with contacts off")
+		}
+	}
+}
+
+func TestOneCloudTokenExpiry(t *testing.T) {
+	for _, tc := range []struct {
+		name, expires string
+		ok, warning   bool
+		detail        string
+		remedy        string
+	}{
+		{"far", "2026-03-01", true, false, "expires on 2026-03-01", ""},
+		{"30 days", "2025-07-02", true, true, "The OneCloud API ticket expires on 2025-07-02 (in 30 days)", "Home -> Tickets"},
+		{"7 days", "2025-06-09", true, true, "(in 7 days)", "--expires YYYY-MM-DD"},
+		{"1 day", "2025-06-03", true, true, "(in 1 day)", "Before then"},
+		{"expired", "2025-06-01", false, false, "expired on 2025-06-01", "Create a new ticket in the OneCloud portal"},
+		{"not recorded", "", true, true, "not recorded (a ticket lasts 365 days)", "calsync secret set onecloud --expires"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.deps.Config.OneCloud.TokenExpires = tc.expires
+			f.deps.OneCloud = func(context.Context) error { return nil }
+			steps := f.run(t)
+			if steps[len(steps)-2].Name != StepOneCloud || steps[len(steps)-1].Name != StepOneCloudTokenExpiry {
+				t.Fatalf("the ticket's step does not follow OneCloud's: %+v", steps)
+			}
+			s := find(t, steps, StepOneCloudTokenExpiry)
+			if s.OK != tc.ok || s.Warning != tc.warning || !strings.Contains(s.Detail, tc.detail) || !strings.Contains(s.Remedy, tc.remedy) {
+				t.Errorf("step = %+v", s)
+			}
+		})
+	}
+	// Without the OneCloud step there is no ticket step either.
+	f := newFixture(t)
+	for _, s := range f.run(t) {
+		if s.Name == StepOneCloudTokenExpiry {
+			t.Errorf("ticket step without OneCloud: %+v", s)
 		}
 	}
 }

@@ -15,28 +15,29 @@ func TestWorkingHoursStep(t *testing.T) {
 	goneHome := config.Rule{Scope: config.ScopeOrganization, Type: config.TypeWorkingHours, Match: config.MatchOutside, Activity: "gone-home"}
 	mars := workhours.Graph{DaysOfWeek: []string{"monday"}, StartTime: "08:00:00", EndTime: "17:00:00",
 		TimeZone: &workhours.TimeZone{Name: "Mars Standard Time"}}
+	// The last two marks are OneCloud and its ticket's expiry.
 	cases := []struct {
 		name          string
 		setup         func(f *fixture)
 		marks, detail string
 		remedy        string
 	}{
-		{"no workinghours rule: no step", func(f *fixture) {}, "++++++++", "", ""},
+		{"no workinghours rule: no step", func(f *fixture) {}, "+++++++++", "", ""},
 		{"all published", func(f *fixture) { f.deps.Config.Rules = append(f.deps.Config.Rules, goneHome) },
-			"+++++++++", "working hours read for all 3 users", ""},
+			"++++++++++", "working hours read for all 3 users", ""},
 		{"one without", func(f *fixture) {
 			f.deps.Config.Rules = append(f.deps.Config.Rules, goneHome)
 			f.emu.SetWorkingHours("bruno@contoso.com", nil)
-		}, "++++++!++", "no working hours published: bruno@contoso.com", "never get the working-hours activity"},
+		}, "++++++!+++", "no working hours published: bruno@contoso.com", "never get the working-hours activity"},
 		{"one unreadable, one without", func(f *fixture) {
 			f.deps.Config.Rules = append(f.deps.Config.Rules, goneHome)
 			f.emu.SetWorkingHours("anna@contoso.com", &mars)
 			f.emu.SetWorkingHours("carla@contoso.com", nil)
-		}, "++++++-++", `anna@contoso.com: workingHours.timeZone: unknown time zone "Mars Standard Time"`, "Work hours"},
+		}, "++++++-+++", `anna@contoso.com: workingHours.timeZone: unknown time zone "Mars Standard Time"`, "Work hours"},
 		{"mailboxes not read", func(f *fixture) {
 			f.deps.Config.Rules = append(f.deps.Config.Rules, goneHome)
 			f.emu.SetConsent(false)
-		}, "+++-...++", "", ""},
+		}, "+++-...+++", "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -166,6 +167,47 @@ func (c *Config) SecretExpiry() (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// OneCloudTokenExpiry is the day the OneCloud API ticket expires, as
+// midnight UTC at the start of that day; false when onecloud.tokenExpires is
+// unset or not a YYYY-MM-DD date.
+func (c *Config) OneCloudTokenExpiry() (time.Time, bool) {
+	if c.OneCloud.TokenExpires == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(dateLayout, c.OneCloud.TokenExpires)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// MaxExpiryYears bounds an expiry date typed in when a credential is stored:
+// an API ticket lasts a year and an Entra secret at most two, so a date
+// further ahead is a typing mistake.
+const MaxExpiryYears = 5
+
+// ParseExpiryInput checks an expiry date a person types when storing a
+// credential: YYYY-MM-DD, a day that exists, not before today (in now's
+// zone) and at most MaxExpiryYears ahead. It returns the date as written
+// for the configuration. The error says what is expected, without naming
+// the flag or field (the caller does).
+func ParseExpiryInput(s string, now time.Time) (string, error) {
+	s = strings.TrimSpace(s)
+	d, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a date; expected YYYY-MM-DD (a day that exists), e.g. %s", s,
+			now.AddDate(1, 0, 0).Format(dateLayout))
+	}
+	today, _ := time.Parse(dateLayout, now.Format(dateLayout))
+	switch {
+	case d.Before(today):
+		return "", fmt.Errorf("%s is in the past; expected the expiry date the ticket or secret shows, today or later", s)
+	case d.After(today.AddDate(MaxExpiryYears, 0, 0)):
+		return "", fmt.Errorf("%s is more than %d years ahead; expected the expiry date the ticket or secret shows (a OneCloud ticket lasts 365 days)", s, MaxExpiryYears)
+	}
+	return s, nil
 }
 
 // EnabledUsers returns a copy of the users whose synchronisation is on, in

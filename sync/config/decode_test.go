@@ -311,6 +311,17 @@ func TestAccessors(t *testing.T) {
 	if !ok || !exp.Equal(time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("SecretExpiry() = %v, %v", exp, ok)
 	}
+	if _, ok := c.OneCloudTokenExpiry(); ok {
+		t.Error("OneCloudTokenExpiry() ok when unset")
+	}
+	c.OneCloud.TokenExpires = "2027-01-15"
+	if exp, ok := c.OneCloudTokenExpiry(); !ok || !exp.Equal(time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("OneCloudTokenExpiry() = %v, %v", exp, ok)
+	}
+	c.OneCloud.TokenExpires = "2027-02-30"
+	if _, ok := c.OneCloudTokenExpiry(); ok {
+		t.Error("OneCloudTokenExpiry() ok for an impossible date")
+	}
 	var ids []string
 	for _, u := range c.EnabledUsers() {
 		ids = append(ids, u.OneCloudUser)
@@ -370,5 +381,30 @@ func TestMarshalShape(t *testing.T) {
 	}
 	if !json.Valid(data) {
 		t.Error("Marshal output is not valid JSON")
+	}
+}
+
+func TestParseExpiryInput(t *testing.T) {
+	now := time.Date(2026, 12, 7, 23, 30, 0, 0, time.FixedZone("CET", 3600))
+	for _, tc := range []struct {
+		in, want, err string
+	}{
+		{"2027-12-07", "2027-12-07", ""},
+		{" 2026-12-07 ", "2026-12-07", ""}, // today
+		{"2031-12-07", "2031-12-07", ""},   // exactly 5 years
+		{"2026-12-06", "", "2026-12-06 is in the past"},
+		{"2031-12-08", "", "2031-12-08 is more than 5 years ahead"},
+		{"2027-02-30", "", `"2027-02-30" is not a date; expected YYYY-MM-DD (a day that exists), e.g. 2027-12-07`},
+		{"07/12/2027", "", `"07/12/2027" is not a date`},
+		{"", "", `"" is not a date`},
+		{"2027-1-5", "", `"2027-1-5" is not a date`},
+	} {
+		got, err := ParseExpiryInput(tc.in, now)
+		switch {
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("ParseExpiryInput(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("ParseExpiryInput(%q) error %v, want %q", tc.in, err, tc.err)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // FuzzDecodeValidate feeds arbitrary text to Decode and Validate: neither
@@ -58,6 +59,25 @@ func FuzzDecodeValidate(f *testing.F) {
 		}
 		if !bytes.Equal(once, twice) {
 			t.Fatalf("round trip changed the config:\n%s\n%s", once, twice)
+		}
+	})
+}
+
+// FuzzParseExpiryInput: a typed date is either refused or a real day
+// between today and MaxExpiryYears ahead, written back as typed.
+func FuzzParseExpiryInput(f *testing.F) {
+	for _, s := range []string{"2027-12-01", "2027-02-30", "2026-12-06", "2040-01-01", " 2027-01-01 ", "", "31/12/2027"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseExpiryInput(s, now)
+		if err != nil {
+			return
+		}
+		d, perr := time.Parse(dateLayout, got)
+		if perr != nil || d.Before(now.Truncate(24*time.Hour)) || d.After(now.AddDate(MaxExpiryYears, 0, 0)) {
+			t.Fatalf("ParseExpiryInput(%q) = %q accepted", s, got)
 		}
 	})
 }

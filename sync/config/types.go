@@ -55,9 +55,15 @@ type Connector struct {
 	Credential string `json:"credential,omitempty"`
 }
 
-// OneCloud says where the OneCloud REST API is.
+// OneCloud says where the OneCloud REST API is and how to reach it.
 type OneCloud struct {
 	BaseURL string `json:"baseURL"`
+	// TokenExpires is the expiry date of the API ticket whose token calsync
+	// uses, YYYY-MM-DD as the ticket page shows it; "" when not recorded.
+	TokenExpires string `json:"tokenExpires,omitempty"`
+	// MethodOverride sends PUT and DELETE as POST with
+	// X-HTTP-Method-Override, for proxies that block those methods.
+	MethodOverride bool `json:"methodOverride,omitempty"`
 }
 
 // Sync holds the polling settings as Go duration strings ("1m", "8h").

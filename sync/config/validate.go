@@ -70,6 +70,11 @@ func (c *Config) Validate() error {
 	}
 	v.connector(c.Connector)
 	v.url("onecloud.baseURL", c.OneCloud.BaseURL, true, "the OneCloud API base URL, e.g. "+DefaultOneCloudURL)
+	if e := c.OneCloud.TokenExpires; e != "" {
+		if _, err := time.Parse(dateLayout, e); err != nil {
+			v.add("onecloud.tokenExpires", "%q is not a date; expected YYYY-MM-DD as the OneCloud ticket page shows it, e.g. 2027-06-30", e)
+		}
+	}
 	v.sync(c.Sync)
 	v.id("defaultActivity", c.DefaultActivity, true, "the OneCloud activity id set when no rule matches, e.g. "+DefaultActivity)
 	for i, r := range c.Rules {

@@ -92,6 +92,8 @@ func TestValidateEachError(t *testing.T) {
 			`connector.graphURL: "https://:443/" has no host name; expected the Microsoft Graph endpoint, e.g. https://graph.microsoft.com`},
 		{"onecloud missing", func(c *Config) { c.OneCloud.BaseURL = "" },
 			"onecloud.baseURL: required; expected the OneCloud API base URL, e.g. https://onecloud.setera.com/api"},
+		{"onecloud token expiry not a date", func(c *Config) { c.OneCloud.TokenExpires = "2027-02-30" },
+			`onecloud.tokenExpires: "2027-02-30" is not a date; expected YYYY-MM-DD as the OneCloud ticket page shows it, e.g. 2027-06-30`},
 		{"onecloud http on LAN", func(c *Config) { c.OneCloud.BaseURL = "http://192.168.1.10:8080/api" },
 			`onecloud.baseURL: "http://192.168.1.10:8080/api" must use https; plain http is allowed only for a loopback host (127.0.0.0/8, ::1, localhost)`},
 

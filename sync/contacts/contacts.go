@@ -269,7 +269,7 @@ func errorText(err error) string {
 	case errors.As(err, &ge) && ge.Remedy != "":
 		return err.Error() + " -> " + ge.Remedy
 	case onecloud.IsAuth(err):
-		return err.Error() + " -> " + onecloud.AuthRemedy
+		return err.Error() + " -> " + onecloud.AuthRemedy(err)
 	}
 	return err.Error()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/onecloud"
 )
 
 // Status reports the service at a glance and one row per enabled user. It
@@ -35,6 +36,11 @@ func (d *Daemon) status() localapi.Status {
 	case cfg != nil:
 		if exp, ok := cfg.SecretExpiry(); ok {
 			st.SecretExpiresWarning = graph.SecretExpiryWarning(exp, now)
+		}
+	}
+	if cfg != nil {
+		if exp, ok := cfg.OneCloudTokenExpiry(); ok {
+			st.OneCloudTokenExpiresWarning = onecloud.TokenExpiryWarning(exp, now)
 		}
 	}
 	if g == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -94,8 +95,19 @@ type OneCloudWrite struct {
 // "other".
 type OneCloudCounts struct {
 	Reads      int // GET requests
-	Writes     int // PUT, POST and DELETE requests
+	Writes     int // PUT, POST and DELETE requests (as served, after any override)
 	ByEndpoint map[string]int
+	// ByWireMethod counts requests by the method on the wire, before
+	// X-HTTP-Method-Override: a PUT sent as POST counts as "POST".
+	ByWireMethod map[string]int
+	// Overridden counts POSTs served as the method their
+	// X-HTTP-Method-Override header names.
+	Overridden int
+	// WithoutJSONHeaders counts requests without "Accept: application/json"
+	// or "Content-Type: application/json", which Setera's reference asks of
+	// every request. The emulator serves them anyway (what the real server
+	// does is not published); tests assert the client sends both.
+	WithoutJSONHeaders int
 }
 
 // The endpoint keys of OneCloudCounts.ByEndpoint.
@@ -162,7 +174,7 @@ func NewOneCloud(opts OneCloudOptions) *OneCloud {
 		log:           opts.Logger,
 		presence:      map[string]*ocPresenceState{},
 		race412:       map[string]int{},
-		counts:        OneCloudCounts{ByEndpoint: map[string]int{}},
+		counts:        newOneCloudCounts(),
 	}
 	if o.basePath == "/" {
 		o.basePath = ""
@@ -332,10 +344,8 @@ func (o *OneCloud) Counts() OneCloudCounts {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	c := o.counts
-	c.ByEndpoint = make(map[string]int, len(o.counts.ByEndpoint))
-	for k, v := range o.counts.ByEndpoint {
-		c.ByEndpoint[k] = v
-	}
+	c.ByEndpoint = maps.Clone(o.counts.ByEndpoint)
+	c.ByWireMethod = maps.Clone(o.counts.ByWireMethod)
 	return c
 }
 
@@ -343,7 +353,7 @@ func (o *OneCloud) Counts() OneCloudCounts {
 func (o *OneCloud) ResetCounts() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.counts = OneCloudCounts{ByEndpoint: map[string]int{}}
+	o.counts = newOneCloudCounts()
 	o.resetPhonebookCountsLocked()
 }
 
@@ -432,9 +442,21 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		o.log.Debug("onecloud emulator", "method", r.Method, "path", r.URL.Path, "status", w.status)
 	}()
 
+	wire := r.Method
+	r, badOverride := ocMethodOverride(r)
 	endpoint, userID, allow := o.route(r)
+	if badOverride != "" {
+		endpoint, allow = "", ""
+	}
 
 	o.mu.Lock()
+	o.counts.ByWireMethod[wire]++
+	if r.Method != wire {
+		o.counts.Overridden++
+	}
+	if !ocAcceptsJSON(r.Header.Get("Accept")) || !ocIsJSON(r.Header.Get("Content-Type")) {
+		o.counts.WithoutJSONHeaders++
+	}
 	switch r.Method {
 	case http.MethodGet:
 		o.counts.Reads++
@@ -455,13 +477,17 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return // the client gave up
 		}
 	}
+	if badOverride != "" {
+		ocWriteError(w, http.StatusBadRequest, "bad_request", "X-HTTP-Method-Override: "+badOverride)
+		return
+	}
 	if endpoint == "" {
 		if allow != "" {
 			w.Header().Set("Allow", allow)
-			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed here; allowed: %s", r.Method, allow))
+			ocWriteError(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed here; allowed: %s", r.Method, allow))
 			return
 		}
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.URL.Path)
+		ocWriteError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.URL.Path)
 		return
 	}
 
@@ -474,12 +500,12 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	if o.down {
 		o.mu.Unlock()
-		writeError(w, http.StatusServiceUnavailable, "service_unavailable", "OneCloud is down for maintenance")
+		ocWriteError(w, http.StatusServiceUnavailable, "service_unavailable", "OneCloud is down for maintenance")
 		return
 	}
 	if status, ok := o.takeFail(); ok {
 		o.mu.Unlock()
-		writeError(w, status, ocErrorCode(status), "injected failure")
+		ocWriteError(w, status, ocErrorCode(status), "injected failure")
 		return
 	}
 	o.mu.Unlock()
@@ -487,7 +513,7 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	readOnly, ok := o.authorize(r)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="onecloud"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or invalid API token")
+		ocWriteError(w, http.StatusUnauthorized, "unauthorized", "missing or invalid API token")
 		return
 	}
 
@@ -498,7 +524,7 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			secs := int((o.retryAfter + time.Second - 1) / time.Second)
 			o.mu.Unlock()
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			writeError(w, http.StatusTooManyRequests, "too_many_requests", "rate limit exceeded; retry later")
+			ocWriteError(w, http.StatusTooManyRequests, "too_many_requests", "rate limit exceeded; retry later")
 			return
 		}
 	}
@@ -517,7 +543,7 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		o.serveGetPresence(w, userID)
 	case OneCloudPutPresence:
 		if readOnly {
-			writeError(w, http.StatusForbidden, "forbidden", "this API token may not change presence")
+			ocWriteError(w, http.StatusForbidden, "forbidden", "this API token may not change presence")
 			return
 		}
 		o.servePutPresence(w, r, userID)
@@ -526,6 +552,46 @@ func (o *OneCloud) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			o.servePhonebook(w, r, endpoint, readOnly)
 		}
 	}
+}
+
+// ocMethodOverride serves a POST carrying X-HTTP-Method-Override as the
+// method the header names, as Setera's reference says OneCloud does for
+// clients that cannot send PUT or DELETE. The header on another method is
+// ignored. A value other than PUT or DELETE is refused: bad says why.
+func ocMethodOverride(r *http.Request) (_ *http.Request, bad string) {
+	v := strings.TrimSpace(r.Header.Get("X-HTTP-Method-Override"))
+	if r.Method != http.MethodPost || v == "" {
+		return r, ""
+	}
+	switch m := strings.ToUpper(v); m {
+	case http.MethodPut, http.MethodDelete:
+		o := *r
+		o.Method = m
+		return &o, ""
+	}
+	return r, fmt.Sprintf("%q is not a method a POST may stand for; expected PUT or DELETE", v)
+}
+
+// ocAcceptsJSON reports whether an Accept header admits application/json.
+func ocAcceptsJSON(h string) bool {
+	for _, part := range strings.Split(h, ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "application/json", "application/*", "*/*":
+			return true
+		}
+	}
+	return false
+}
+
+// ocIsJSON reports whether a Content-Type is application/json.
+func ocIsJSON(h string) bool {
+	mt, _, _ := strings.Cut(h, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
+}
+
+func newOneCloudCounts() OneCloudCounts {
+	return OneCloudCounts{ByEndpoint: map[string]int{}, ByWireMethod: map[string]int{}}
 }
 
 // route maps a request to its endpoint key and user id. An unknown path or
@@ -685,7 +751,7 @@ func queryPage(w http.ResponseWriter, r *http.Request) (page int, ok bool) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
-		writeError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("page: expected a positive integer, got %q", s))
+		ocWriteError(w, http.StatusBadRequest, "bad_request", fmt.Sprintf("page: expected a positive integer, got %q", s))
 		return 0, false
 	}
 	return n, true
@@ -727,7 +793,7 @@ func (o *OneCloud) serveGetPresence(w http.ResponseWriter, userID string) {
 	}
 	o.mu.Unlock()
 	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("user %q not found", userID))
+		ocWriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("user %q not found", userID))
 		return
 	}
 	w.Header().Set("ETag", etag)
@@ -745,13 +811,13 @@ func (o *OneCloud) servePutPresence(w http.ResponseWriter, r *http.Request, user
 	st, ok := o.presence[userID]
 	if !ok {
 		o.mu.Unlock()
-		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("user %q not found", userID))
+		ocWriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("user %q not found", userID))
 		return
 	}
 	ifMatch := strings.TrimSpace(r.Header.Get("If-Match"))
 	if ifMatch == "" {
 		o.mu.Unlock()
-		writeError(w, http.StatusPreconditionRequired, "precondition_required", "If-Match with the ETag from GET is required")
+		ocWriteError(w, http.StatusPreconditionRequired, "precondition_required", "If-Match with the ETag from GET is required")
 		return
 	}
 	if o.race412[userID] > 0 {
@@ -770,30 +836,30 @@ func (o *OneCloud) servePutPresence(w http.ResponseWriter, r *http.Request, user
 		etag := st.etag
 		o.mu.Unlock()
 		w.Header().Set("ETag", etag)
-		writeError(w, http.StatusPreconditionFailed, "precondition_failed", "the presence changed since it was read; GET it again")
+		ocWriteError(w, http.StatusPreconditionFailed, "precondition_failed", "the presence changed since it was read; GET it again")
 		return
 	}
 	o.mu.Unlock()
 
 	if readErr != nil || len(body) > 64<<10 {
-		writeError(w, http.StatusBadRequest, "bad_request", "body unreadable or larger than 64 KiB")
+		ocWriteError(w, http.StatusBadRequest, "bad_request", "body: unreadable or larger than 64 KiB")
 		return
 	}
 	p, code, msg := ocParsePutBody(body)
 	if code != "" {
-		writeError(w, http.StatusBadRequest, code, msg)
+		ocWriteError(w, http.StatusBadRequest, code, msg)
 		return
 	}
 
 	o.mu.Lock()
 	if !o.knownActivityLocked(p.Activity) {
 		o.mu.Unlock()
-		writeError(w, http.StatusUnprocessableEntity, "unknown_activity", fmt.Sprintf("activity %q is not known", p.Activity))
+		ocWriteError(w, http.StatusUnprocessableEntity, "unknown_activity", fmt.Sprintf("activity %q is not known", p.Activity))
 		return
 	}
 	if p.Role != "" && !o.knownRoleLocked(p.Role) {
 		o.mu.Unlock()
-		writeError(w, http.StatusUnprocessableEntity, "unknown_role", fmt.Sprintf("role %q is not known", p.Role))
+		ocWriteError(w, http.StatusUnprocessableEntity, "unknown_role", fmt.Sprintf("role %q is not known", p.Role))
 		return
 	}
 	// Check again: another PUT may have won while the body was parsed.
@@ -801,7 +867,7 @@ func (o *OneCloud) servePutPresence(w http.ResponseWriter, r *http.Request, user
 		etag := st.etag
 		o.mu.Unlock()
 		w.Header().Set("ETag", etag)
-		writeError(w, http.StatusPreconditionFailed, "precondition_failed", "the presence changed since it was read; GET it again")
+		ocWriteError(w, http.StatusPreconditionFailed, "precondition_failed", "the presence changed since it was read; GET it again")
 		return
 	}
 	etag := o.nextETagLocked()
@@ -864,4 +930,38 @@ func ocParsePutBody(body []byte) (p OneCloudPresence, code, msg string) {
 		p.Until = t.UTC().Truncate(time.Second)
 	}
 	return p, "", ""
+}
+
+// ocValidationField is one entry of a 400 answer's validation result.
+type ocValidationField struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ocErrorBody is the OneCloud error body: the shared {"error":{"code",
+// "message"}} plus, for a 400, "fields", the validation result Setera's
+// reference says a 400 usually carries (docs/onecloud-api.md).
+type ocErrorBody struct {
+	Error struct {
+		Code    string              `json:"code"`
+		Message string              `json:"message"`
+		Fields  []ocValidationField `json:"fields,omitempty"`
+	} `json:"error"`
+}
+
+// ocWriteError writes the OneCloud error body. The emulator words every
+// 400 message "<field>: <reason>" (fields may be a comma-separated list,
+// "id, etag"), so a 400's validation result names those fields.
+func ocWriteError(w http.ResponseWriter, status int, code, message string) {
+	var b ocErrorBody
+	b.Error.Code = code
+	b.Error.Message = message
+	if status == http.StatusBadRequest {
+		if names, reason, ok := strings.Cut(message, ": "); ok {
+			for _, f := range strings.Split(names, ", ") {
+				b.Error.Fields = append(b.Error.Fields, ocValidationField{Field: f, Message: reason})
+			}
+		}
+	}
+	writeJSON(w, status, b)
 }

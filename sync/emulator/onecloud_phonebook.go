@@ -350,7 +350,7 @@ func (o *OneCloud) servePhonebook(w http.ResponseWriter, r *http.Request, endpoi
 	parts := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), o.basePath+"/v1/"), "/")
 	b, cid, _ := ocPhonebookTarget(parts)
 	if r.Method != http.MethodGet && readOnly {
-		writeError(w, http.StatusForbidden, "forbidden", "this API token may not change phonebooks")
+		ocWriteError(w, http.StatusForbidden, "forbidden", "this API token may not change phonebooks")
 		return
 	}
 	switch r.Method {
@@ -376,7 +376,7 @@ func (o *OneCloud) servePhonebookPage(w http.ResponseWriter, r *http.Request, b 
 	bk, err := o.bookLocked(b)
 	if err != nil {
 		o.mu.Unlock()
-		writeError(w, http.StatusNotFound, "not_found", err.Error())
+		ocWriteError(w, http.StatusNotFound, "not_found", err.Error())
 		return
 	}
 	n := len(bk.entries)
@@ -415,7 +415,7 @@ func ocWireContact(c onecloud.PhonebookContact) onecloud.WireContact {
 func ocReadContactBody(r *http.Request) (c onecloud.PhonebookContact, id, etag string, status int, code, msg string) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10+1))
 	if err != nil || len(body) > 64<<10 {
-		return c, "", "", http.StatusBadRequest, "bad_request", "body unreadable or larger than 64 KiB"
+		return c, "", "", http.StatusBadRequest, "bad_request", "body: unreadable or larger than 64 KiB"
 	}
 	var in onecloud.WireContact
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -452,7 +452,7 @@ func (o *OneCloud) servePostContact(w http.ResponseWriter, r *http.Request, b on
 	_, err := o.bookLocked(b)
 	o.mu.Unlock()
 	if err != nil {
-		writeError(w, http.StatusNotFound, "not_found", err.Error())
+		ocWriteError(w, http.StatusNotFound, "not_found", err.Error())
 		return
 	}
 	c, id, etag, status, code, msg := ocReadContactBody(r)
@@ -460,19 +460,19 @@ func (o *OneCloud) servePostContact(w http.ResponseWriter, r *http.Request, b on
 		status, code, msg = http.StatusBadRequest, "invalid_contact", "id, etag: must not be set on create; the server assigns them"
 	}
 	if code != "" {
-		writeError(w, status, code, msg)
+		ocWriteError(w, status, code, msg)
 		return
 	}
 	o.mu.Lock()
 	bk, err := o.bookLocked(b)
 	if err != nil { // the user went away while the body was read
 		o.mu.Unlock()
-		writeError(w, http.StatusNotFound, "not_found", err.Error())
+		ocWriteError(w, http.StatusNotFound, "not_found", err.Error())
 		return
 	}
 	if bk.externalIDTaken(c.ExternalID, "") {
 		o.mu.Unlock()
-		writeError(w, http.StatusBadRequest, "invalid_contact",
+		ocWriteError(w, http.StatusBadRequest, "invalid_contact",
 			fmt.Sprintf("externalId: %q is already used by another entry of this phonebook", c.ExternalID))
 		return
 	}
@@ -494,26 +494,26 @@ func (o *OneCloud) ocCheckEntryLocked(w http.ResponseWriter, r *http.Request, b 
 	bk, err := o.bookLocked(b)
 	if err != nil {
 		o.mu.Unlock()
-		writeError(w, http.StatusNotFound, "not_found", err.Error())
+		ocWriteError(w, http.StatusNotFound, "not_found", err.Error())
 		return nil, nil
 	}
 	_, e := bk.find(cid)
 	if e == nil {
 		o.mu.Unlock()
-		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contact %q not found in %s", cid, b))
+		ocWriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contact %q not found in %s", cid, b))
 		return nil, nil
 	}
 	ifMatch := strings.TrimSpace(r.Header.Get("If-Match"))
 	if ifMatch == "" {
 		o.mu.Unlock()
-		writeError(w, http.StatusPreconditionRequired, "precondition_required", "If-Match with the entry's ETag is required")
+		ocWriteError(w, http.StatusPreconditionRequired, "precondition_required", "If-Match with the entry's ETag is required")
 		return nil, nil
 	}
 	if !ocETagMatches(ifMatch, e.c.ETag) {
 		etag := e.c.ETag
 		o.mu.Unlock()
 		w.Header().Set("ETag", etag)
-		writeError(w, http.StatusPreconditionFailed, "precondition_failed", "the contact changed since it was read; list it again")
+		ocWriteError(w, http.StatusPreconditionFailed, "precondition_failed", "the contact changed since it was read; list it again")
 		return nil, nil
 	}
 	return bk, e
@@ -532,7 +532,7 @@ func (o *OneCloud) servePutContact(w http.ResponseWriter, r *http.Request, b one
 		status, code, msg = http.StatusBadRequest, "invalid_contact", fmt.Sprintf("id: %q does not match the URL's %q", id, cid)
 	}
 	if code != "" {
-		writeError(w, status, code, msg)
+		ocWriteError(w, status, code, msg)
 		return
 	}
 	// Check again: another write may have won while the body was read.
@@ -543,7 +543,7 @@ func (o *OneCloud) servePutContact(w http.ResponseWriter, r *http.Request, b one
 	}
 	if bk.externalIDTaken(c.ExternalID, cid) {
 		o.mu.Unlock()
-		writeError(w, http.StatusBadRequest, "invalid_contact",
+		ocWriteError(w, http.StatusBadRequest, "invalid_contact",
 			fmt.Sprintf("externalId: %q is already used by another entry of this phonebook", c.ExternalID))
 		return
 	}

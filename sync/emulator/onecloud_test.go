@@ -572,3 +572,41 @@ func ocEqualInts(a, b []int) bool {
 	}
 	return true
 }
+
+// TestOneCloudMethodOverride: a POST with X-HTTP-Method-Override is served
+// as the method it names, as Setera's reference says; the header means
+// nothing on another method, and a value other than PUT or DELETE is a 400
+// whose validation result names the header.
+func TestOneCloudMethodOverride(t *testing.T) {
+	f := ocNewFixture(t, OneCloudOptions{})
+	g := f.do(t, "GET", "/v1/users/1001/presence", "")
+	put := `{"activity":"lunch","role":"office","note":"","until":null}`
+	r := f.do(t, "POST", "/v1/users/1001/presence", put, "If-Match", g.header.Get("ETag"), "X-HTTP-Method-Override", "put",
+		"Accept", "application/json", "Content-Type", "application/json")
+	if r.status != 200 {
+		t.Fatalf("POST as PUT = %d %s", r.status, r.body)
+	}
+	if p, _ := f.oc.Presence("1001"); p.Activity != "lunch" {
+		t.Errorf("presence = %+v", p)
+	}
+	// Without the header a POST to the presence is still not allowed.
+	if r := f.do(t, "POST", "/v1/users/1001/presence", put); r.status != 405 {
+		t.Errorf("plain POST = %d", r.status)
+	}
+	// On a GET the header is ignored.
+	if r := f.do(t, "GET", "/v1/roles", "", "X-HTTP-Method-Override", "DELETE"); r.status != 200 {
+		t.Errorf("GET with the header = %d %s", r.status, r.body)
+	}
+	r = f.do(t, "POST", "/v1/users/1001/presence", put, "X-HTTP-Method-Override", "PATCH")
+	if r.status != 400 || !strings.Contains(r.body, `"fields":[{"field":"X-HTTP-Method-Override","message":"\"PATCH\" is not a method a POST may stand for; expected PUT or DELETE"}]`) {
+		t.Errorf("bad override = %d %s", r.status, r.body)
+	}
+	n := f.oc.Counts()
+	if n.ByWireMethod["POST"] != 3 || n.ByWireMethod["GET"] != 2 || n.Overridden != 1 || n.ByEndpoint[OneCloudPutPresence] != 1 {
+		t.Errorf("counts = %+v", n)
+	}
+	// Four requests came without Accept and Content-Type application/json.
+	if n.WithoutJSONHeaders != 4 {
+		t.Errorf("WithoutJSONHeaders = %d, want 4", n.WithoutJSONHeaders)
+	}
+}

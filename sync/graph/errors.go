@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/calsync/calsync/sync/expiry"
 )
 
 // Kind is what went wrong, in terms a person can act on.
@@ -216,25 +218,14 @@ func orSomething(mailbox string) string {
 // 30 days of now or has expired, naming the date; otherwise "". A zero
 // expires (date not recorded) gives "".
 func SecretExpiryWarning(expires, now time.Time) string {
-	if expires.IsZero() {
-		return ""
-	}
-	date := expires.Format("2006-01-02")
-	left := expires.Sub(now)
-	switch {
-	case left <= 0:
-		return fmt.Sprintf("The client secret expired on %s: create a new one in Entra ID "+
-			"(App registrations > your app > Certificates & secrets), then run `calsync secret set graph`.", date)
-	case left <= 30*24*time.Hour:
-		days := int((left + 24*time.Hour - 1) / (24 * time.Hour))
-		unit := "days"
-		if days == 1 {
-			unit = "day"
-		}
-		return fmt.Sprintf("The client secret expires on %s (in %d %s): create a new one in Entra ID before then "+
-			"and run `calsync secret set graph`.", date, days, unit)
-	}
-	return ""
+	return secretCredential.Warning(expires, now)
+}
+
+var secretCredential = expiry.Credential{
+	What: "The client secret",
+	Expired: "create a new one in Entra ID (App registrations > your app > Certificates & secrets), " +
+		"then run `calsync secret set graph`",
+	Soon: "create a new one in Entra ID before then and run `calsync secret set graph`",
 }
 
 // aadstsCode finds "AADSTS<digits>" at the start of an error_description.

@@ -64,7 +64,10 @@ type Status struct {
 	Errors   []string     `json:"errors,omitempty"`
 	// SecretExpiresWarning is set when the Entra client secret expires soon.
 	SecretExpiresWarning string `json:"secretExpiresWarning,omitempty"`
-	Version              string `json:"version"`
+	// OneCloudTokenExpiresWarning is set when the OneCloud API ticket
+	// (onecloud.tokenExpires) expires within 30 days or has expired.
+	OneCloudTokenExpiresWarning string `json:"oneCloudTokenExpiresWarning,omitempty"`
+	Version                     string `json:"version"`
 	// Contacts is contacts sync; absent when it is off.
 	Contacts *ContactsStatus `json:"contacts,omitempty"`
 }

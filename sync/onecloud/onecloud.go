@@ -37,19 +37,29 @@ type Options struct {
 	// HTTPClient is copied; redirects are refused so the token and a PUT
 	// never go anywhere but BaseURL. Nil: a client with a 30s timeout.
 	HTTPClient *http.Client
-	Clock      clock.Clock  // nil: the real clock
-	Retry      retry.Policy // its Clock defaults to Clock
-	Logger     *slog.Logger // nil: discard
+	// MethodOverride sends PUT and DELETE as POST with
+	// X-HTTP-Method-Override: PUT (or DELETE), which Setera's API
+	// reference offers to clients behind a proxy that blocks those methods.
+	MethodOverride bool
+	// TokenExpires is the API ticket's expiry date as the config records
+	// it (zero: unknown); a 401 names it (APIError.TokenExpires).
+	TokenExpires time.Time
+	Clock        clock.Clock  // nil: the real clock
+	Retry        retry.Policy // its Clock defaults to Clock
+	Logger       *slog.Logger // nil: discard
 }
 
 // Client speaks the OneCloud contract. It is safe for concurrent use.
 type Client struct {
 	base  string // no trailing slash
 	token string
-	hc    *http.Client
-	clock clock.Clock
-	retry retry.Policy
-	log   *slog.Logger
+	// override and tokenExpires are Options.MethodOverride and TokenExpires.
+	override     bool
+	tokenExpires time.Time
+	hc           *http.Client
+	clock        clock.Clock
+	retry        retry.Policy
+	log          *slog.Logger
 
 	reads, writes, retries atomic.Int64
 	// Phonebook requests, also counted in reads and writes.
@@ -107,7 +117,8 @@ func New(opts Options) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{base: base, token: opts.Token, hc: hc, clock: clk, retry: pol, log: log}, nil
+	return &Client{base: base, token: opts.Token, override: opts.MethodOverride, tokenExpires: opts.TokenExpires,
+		hc: hc, clock: clk, retry: pol, log: log}, nil
 }
 
 // checkBaseURL accepts https URLs, and http only on a loopback host so the
@@ -322,15 +333,21 @@ func (c *Client) doCounted(ctx context.Context, op, method, path string, body []
 		if body != nil {
 			rd = bytes.NewReader(body)
 		}
-		req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+		wire := method
+		if c.override && (method == http.MethodPut || method == http.MethodDelete) {
+			wire = http.MethodPost
+		}
+		req, err := http.NewRequestWithContext(ctx, wire, c.base+path, rd)
 		if err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
-		req.Header.Set("Authorization", "Bearer "+c.token)
-		req.Header.Set("Accept", "application/json")
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
+		if wire != method {
+			req.Header.Set("X-HTTP-Method-Override", method)
 		}
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		// Setera's reference: every request sets both, whatever its body.
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Content-Type", "application/json")
 		if ifMatch != "" {
 			req.Header.Set("If-Match", ifMatch)
 		}
@@ -353,7 +370,7 @@ func (c *Client) doCounted(ctx context.Context, op, method, path string, body []
 		if len(data) > maxBody {
 			return fmt.Errorf("%s: answer larger than %d bytes", op, maxBody)
 		}
-		c.log.Debug("onecloud request", "op", op, "method", method, "path", path, "attempt", attempt, "status", resp.StatusCode)
+		c.log.Debug("onecloud request", "op", op, "method", method, "sentAs", wire, "path", path, "attempt", attempt, "status", resp.StatusCode)
 		// 201 (POST) and 204 (DELETE) are successes too; ok checks the body.
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			if err := ok(resp, data); err != nil {
@@ -362,6 +379,7 @@ func (c *Client) doCounted(ctx context.Context, op, method, path string, body []
 			return nil
 		}
 		apiErr := newAPIError(op, resp.StatusCode, data)
+		apiErr.TokenExpires = c.tokenExpires
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
 			after, _ := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now())

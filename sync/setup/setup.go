@@ -150,12 +150,15 @@ func OneCloud(ctx context.Context, cfg *config.Config, o Options) (*onecloud.Cli
 	if err != nil {
 		return nil, err
 	}
+	expires, _ := cfg.OneCloudTokenExpiry()
 	c, err := onecloud.New(onecloud.Options{
-		BaseURL:    cfg.OneCloud.BaseURL,
-		Token:      token,
-		HTTPClient: o.HTTPClient,
-		Clock:      o.Clock,
-		Logger:     o.logger(),
+		BaseURL:        cfg.OneCloud.BaseURL,
+		Token:          token,
+		MethodOverride: cfg.OneCloud.MethodOverride,
+		TokenExpires:   expires,
+		HTTPClient:     o.HTTPClient,
+		Clock:          o.Clock,
+		Logger:         o.logger(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up the OneCloud client: %w", err)
@@ -262,7 +265,7 @@ func (e oneCloudError) Unwrap() error { return e.error }
 
 func (e oneCloudError) Remedy() string {
 	if onecloud.IsAuth(e.error) {
-		return onecloud.AuthRemedy
+		return onecloud.AuthRemedy(e.error)
 	}
 	return "check onecloud.baseURL in the configuration and that this computer can reach it"
 }
