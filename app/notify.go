@@ -11,7 +11,6 @@ import (
 
 	"github.com/calsync/calsync/sync/expiry"
 	"github.com/calsync/calsync/sync/localapi"
-	"github.com/calsync/calsync/sync/onecloud"
 )
 
 // notifier raises a desktop notification when a new problem appears, saying what to do. A
@@ -103,7 +102,7 @@ func notifyProblems(st localapi.Status) []notifyProblem {
 	for _, e := range st.Errors {
 		p := notifyProblem{key: "error:" + e, text: e, remedy: lang.L("Open calsync and look at the Status tab for details.")}
 		switch {
-		case strings.Contains(e, onecloud.TicketRefused):
+		case strings.Contains(e, expiry.TicketRefused):
 			p.remedy = lang.L("Create a new API ticket in the OneCloud portal (Home -> Tickets), then paste its token and expiry date on the Connector tab.")
 		case trayIsAuthError(e):
 			p.remedy = lang.L("Check the client secret, application ID and tenant ID on the Connector tab, then run Test connection.")

@@ -10,6 +10,11 @@ import (
 	"time"
 )
 
+// TicketRefused is in the text of the error of every OneCloud 401 answer, so a reader of the
+// status (the desktop app, which does not import the OneCloud client) can tell a refused API
+// ticket from other errors.
+const TicketRefused = "the API ticket has expired or been revoked"
+
 // WarnDays is how long before the expiry date the warning starts.
 const WarnDays = 30
 

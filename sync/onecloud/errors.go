@@ -79,9 +79,8 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// TicketRefused is in the text of every 401 answer's error, so a reader of
-// the status (the desktop app) can tell a refused ticket from other errors.
-const TicketRefused = "the API ticket has expired or been revoked"
+// TicketRefused is in the text of every 401 answer's error (expiry.TicketRefused).
+const TicketRefused = expiry.TicketRefused
 
 // ticketState is why a token is refused, with the expiry date calsync knew.
 func ticketState(expires time.Time) string {

@@ -23,6 +23,7 @@ var appMayImport = []string{
 	"sync/calendar",
 	"sync/clock",
 	"sync/config",
+	"sync/expiry",
 	"sync/localapi",
 	"sync/rules",
 	"sync/service/action",
