@@ -385,7 +385,7 @@ func (o *OneCloud) servePhonebookPage(w http.ResponseWriter, r *http.Request, b 
 		start = min((page-1)*o.pageSize, n)
 	}
 	end := min(start+o.pageSize, n)
-	list := make([]onecloud.WireContact, 0, end-start)
+	list := make([]ocContactJSON, 0, end-start)
 	for _, e := range bk.entries[start:end] {
 		list = append(list, ocWireContact(e.c))
 	}
@@ -399,25 +399,24 @@ func (o *OneCloud) servePhonebookPage(w http.ResponseWriter, r *http.Request, b 
 }
 
 // ocWireContact is the listing and answer shape of an entry.
-func ocWireContact(c onecloud.PhonebookContact) onecloud.WireContact {
-	wc := onecloud.WireContact{ID: c.ID, ETag: c.ETag, Source: c.Source, ExternalID: c.ExternalID, Name: c.Name,
-		Company: c.Company, Title: c.Title, Email: c.Email, Numbers: make([]onecloud.WirePhoneNumber, 0, len(c.Numbers))}
+func ocWireContact(c onecloud.PhonebookContact) ocContactJSON {
+	wc := ocContactJSON{ID: c.ID, ETag: c.ETag, Source: c.Source, ExternalID: c.ExternalID, Name: c.Name,
+		Company: c.Company, Title: c.Title, Email: c.Email, Numbers: make([]ocNumberJSON, 0, len(c.Numbers))}
 	for _, n := range c.Numbers {
-		wc.Numbers = append(wc.Numbers, onecloud.WirePhoneNumber(n))
+		wc.Numbers = append(wc.Numbers, ocNumberJSON{Type: n.Type, Number: n.Number})
 	}
 	return wc
 }
 
 // ocReadContactBody reads a POST or PUT body: one Contact object, unknown
-// fields rejected (contract drift shows up in tests), then the contract's
-// rules (onecloud.ValidateContact) and a non-empty source. code is "" on
-// success.
+// fields rejected (contract drift shows up in tests), then the Contact rules
+// of docs/onecloud-api.md (ocContactProblem). code is "" on success.
 func ocReadContactBody(r *http.Request) (c onecloud.PhonebookContact, id, etag string, status int, code, msg string) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10+1))
 	if err != nil || len(body) > 64<<10 {
 		return c, "", "", http.StatusBadRequest, "bad_request", "body: unreadable or larger than 64 KiB"
 	}
-	var in onecloud.WireContact
+	var in ocContactJSON
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
@@ -426,20 +425,13 @@ func ocReadContactBody(r *http.Request) (c onecloud.PhonebookContact, id, etag s
 	if _, err := dec.Token(); err != io.EOF {
 		return c, "", "", http.StatusBadRequest, "bad_request", "body: data after the JSON object"
 	}
+	if problem := ocContactProblem(in); problem != "" {
+		return c, "", "", http.StatusBadRequest, "invalid_contact", problem
+	}
 	c = onecloud.PhonebookContact{Source: in.Source, ExternalID: in.ExternalID, Name: in.Name, Company: in.Company,
 		Title: in.Title, Email: in.Email}
 	for _, n := range in.Numbers {
-		c.Numbers = append(c.Numbers, onecloud.PhoneNumber(n))
-	}
-	if err := onecloud.ValidateContact(c); err != nil {
-		var ce *onecloud.ContactError
-		if errors.As(err, &ce) {
-			return c, "", "", http.StatusBadRequest, "invalid_contact", ce.Field + ": " + ce.Reason
-		}
-		return c, "", "", http.StatusBadRequest, "invalid_contact", err.Error()
-	}
-	if in.Source == "" {
-		return c, "", "", http.StatusBadRequest, "invalid_contact", "source: required"
+		c.Numbers = append(c.Numbers, onecloud.PhoneNumber{Type: n.Type, Number: n.Number})
 	}
 	return c, in.ID, in.ETag, 0, "", ""
 }
