@@ -908,7 +908,7 @@ func TestSecretSetAndStatus(t *testing.T) {
 	if r.code != exitOK || !strings.Contains(r.stdout, "graph secret stored") {
 		t.Fatalf("secret set graph: %s", r)
 	}
-	if got, err := keyring.Get("calsync", "graph-client-secret"); err != nil || got != value {
+	if got, err := keyring.Get(keychainService(vars["CALSYNC_CONFIG"]), "graph-client-secret"); err != nil || got != value {
 		t.Errorf("keychain holds %q, %v", got, err)
 	}
 
@@ -999,7 +999,7 @@ func TestSecretSetHandsOverToRunningService(t *testing.T) {
 	if got, _, err := serviceStore.Get(ctx, secrets.Graph); err != nil || got != value {
 		t.Errorf("service store holds %q, %v", got, err)
 	}
-	if _, err := keyring.Get("calsync", "graph-client-secret"); err == nil {
+	if _, err := keyring.Get(keychainService(cfgPath), "graph-client-secret"); err == nil {
 		t.Error("the value also went to this user's keychain")
 	}
 }

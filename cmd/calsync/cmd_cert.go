@@ -115,7 +115,7 @@ func loadCertSetup(g *globals, e *env) (certSetup, error) {
 }
 
 func (s certSetup) store(e *env) *certstore.Store {
-	return certstore.New(newSecretStore(e), filepath.Dir(s.path), nil)
+	return certstore.New(newSecretStore(e, s.path), filepath.Dir(s.path), nil)
 }
 
 func certNew(ctx context.Context, g *globals, e *env, years int, out string, asJSON bool) error {
@@ -247,7 +247,7 @@ func reportInstalled(e *env, s certSetup, c localapi.Certificate, out string, ha
 	if asJSON {
 		return printJSON(e.stdout, certInfo(c, file, false))
 	}
-	where := "this user's system keychain"
+	where := fmt.Sprintf("this user's system keychain (service %q, account %q)", keychainService(s.path), secrets.GraphCertificateKey.User())
 	if handed {
 		where = "the running calsync service's keychain"
 	}
@@ -293,6 +293,15 @@ type showJSON struct {
 	certcred.Info
 	Previous      *certcred.Info `json:"previous,omitempty"`
 	ExpiryWarning string         `json:"expiryWarning,omitempty"`
+	// KeyEntry is the keychain entry holding the private key (this
+	// instance's, secrets.InstanceService).
+	KeyEntry keyEntry `json:"keyEntry"`
+}
+
+// keyEntry names a keychain entry: service and account.
+type keyEntry struct {
+	Service string `json:"service"`
+	Account string `json:"account"`
 }
 
 // certShow reads the certificate files alone: no keychain, so it works
@@ -315,11 +324,13 @@ func certShow(g *globals, e *env, asJSON bool) error {
 	if t, err := time.Parse(time.RFC3339, cur.NotAfter); err == nil {
 		warning = certcred.ExpiryWarning(t, now)
 	}
+	entry := keyEntry{Service: keychainService(path), Account: secrets.GraphCertificateKey.User()}
 	if asJSON {
-		return printJSON(e.stdout, showJSON{Info: cur, Previous: prev, ExpiryWarning: warning})
+		return printJSON(e.stdout, showJSON{Info: cur, Previous: prev, ExpiryWarning: warning, KeyEntry: entry})
 	}
 	fmt.Fprintln(e.stdout, "Certificate credential:")
 	printCertificate(e.stdout, cur)
+	fmt.Fprintf(e.stdout, "  Private key:  keychain service %q, account %q\n", entry.Service, entry.Account)
 	if prev != nil {
 		fmt.Fprintln(e.stdout, "\nBeing replaced (signs in until Entra ID accepts the one above):")
 		printCertificate(e.stdout, *prev)

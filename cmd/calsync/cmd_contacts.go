@@ -56,7 +56,7 @@ func runContactsOnce(ctx context.Context, e *env, g *globals, o syncOptions) err
 	if !cfg.ContactsEnabled() {
 		return usageErrorf("%s: contacts: contacts sync is off; add \"contacts\": {\"enabled\": true} (docs/config.md)", path)
 	}
-	opts := setup.Options{ConfigPath: path, Secrets: newSecretStore(e), Logger: stderrLogger(e, o.verbose)}
+	opts := setup.Options{ConfigPath: path, Secrets: newSecretStore(e, path), Logger: stderrLogger(e, o.verbose)}
 	parts, err := setup.Build(ctx, cfg, opts)
 	if err != nil {
 		return setupError(path, err)

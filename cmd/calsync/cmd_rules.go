@@ -231,7 +231,7 @@ func userGroups(ctx context.Context, e *env, cfg *config.Config, path, id string
 		fmt.Fprintf(e.stderr, "calsync: warning: cannot read the OneCloud groups (%v); evaluating organization rules only\n", err)
 		return nil, "unknown (OneCloud not reachable): organization rules only"
 	}
-	oc, err := setup.OneCloud(ctx, cfg, setup.Options{ConfigPath: path, Secrets: newSecretStore(e)})
+	oc, err := setup.OneCloud(ctx, cfg, setup.Options{ConfigPath: path, Secrets: newSecretStore(e, path)})
 	if err != nil {
 		return warn(err)
 	}
@@ -260,7 +260,7 @@ func userWorkingHours(ctx context.Context, e *env, cfg *config.Config, path, mai
 		fmt.Fprintf(e.stderr, "calsync: warning: cannot read the working hours of %s (%v); evaluating without them\n", mailbox, err)
 		return nil, "unknown (Microsoft 365 not reachable): the workinghours rule does not match"
 	}
-	gc, err := setup.Graph(ctx, cfg, setup.Options{ConfigPath: path, Secrets: newSecretStore(e)})
+	gc, err := setup.Graph(ctx, cfg, setup.Options{ConfigPath: path, Secrets: newSecretStore(e, path)})
 	if err != nil {
 		return warn(err)
 	}

@@ -71,7 +71,7 @@ func runSyncOnce(ctx context.Context, e *env, g *globals, o syncOptions) error {
 	}
 	parts, err := setup.Build(ctx, cfg, setup.Options{
 		ConfigPath: path,
-		Secrets:    newSecretStore(e),
+		Secrets:    newSecretStore(e, path),
 		Logger:     stderrLogger(e, o.verbose),
 	})
 	if err != nil {

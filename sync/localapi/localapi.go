@@ -161,6 +161,9 @@ type SecretState struct {
 	Set    bool   `json:"set"`
 	Source string `json:"source,omitempty"` // "keychain", "environment", ...; empty when not set
 	Error  string `json:"error,omitempty"`  // a keychain failure worth showing
+	// Service and Account name the service's keychain entry for the secret.
+	Service string `json:"service,omitempty"`
+	Account string `json:"account,omitempty"`
 }
 
 // Directory is what OneCloud offers the rule and user editors.
