@@ -76,6 +76,9 @@ type ContactsStatus struct {
 	// Interval is how often the service syncs contacts, a Go duration ("15m").
 	Interval   string              `json:"interval"`
 	Phonebooks []ContactsPhonebook `json:"phonebooks"`
+	// Error is what stopped the last run (signing in failed, a credential was refused), with
+	// what to do; its phonebooks then say only "not synced". Empty when nothing stopped it.
+	Error string `json:"error,omitempty"`
 }
 
 // ContactsPhonebook is the last run's outcome for one phonebook, as calsync contacts sync
