@@ -73,10 +73,7 @@ func (s *Server) serveCertificate(w http.ResponseWriter, r *http.Request, _ stri
 }
 
 func (s *Server) serveNewCertificate(w http.ResponseWriter, r *http.Request, _ string) {
-	body, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
+	body := readBody(r)
 	var b newCertificateBody
 	if len(body) > 0 {
 		if e := decodeStrict(body, &b, false); e != nil {
@@ -93,10 +90,7 @@ func (s *Server) serveNewCertificate(w http.ResponseWriter, r *http.Request, _ s
 }
 
 func (s *Server) serveImportCertificate(w http.ResponseWriter, r *http.Request, _ string) {
-	body, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
+	body := readBody(r)
 	var b importCertificateBody
 	// Sensitive: the body holds a private key and perhaps a password.
 	if e := decodeStrict(body, &b, true); e != nil {

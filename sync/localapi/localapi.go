@@ -25,6 +25,17 @@ const PathPrefix = "/localapi/v0/"
 // DefaultMaxBodyBytes caps request bodies unless ServerOptions says otherwise.
 const DefaultMaxBodyBytes = 1 << 20
 
+// MaxConfigBodyBytes caps a PUT config body whatever ServerOptions says: the
+// configuration file's own limit (config.MaxFileBytes), so that any file
+// calsync reads, the window can also save (a 12,000-user one is 1.3 MB).
+const MaxConfigBodyBytes = 4 << 20
+
+// DefaultBodyReadTimeout bounds reading one request body, so a caller that
+// trickles it (or stops) does not hold a connection; on a local socket even
+// MaxConfigBodyBytes takes milliseconds. Headers are bounded by the
+// server's ReadHeaderTimeout (10 s).
+const DefaultBodyReadTimeout = 30 * time.Second
+
 // DefaultHeartbeat is how often an idle event stream carries an empty line,
 // so both ends notice a dead connection.
 const DefaultHeartbeat = 30 * time.Second
