@@ -854,8 +854,8 @@ func TestRulesTestWorkingHours(t *testing.T) {
 	// Without Microsoft 365: a warning, and no working hours.
 	delete(o.vars, "CALSYNC_GRAPH_SECRET")
 	r := o.run("rules", "test", "--user", "1001", "--no-event", "--at", "2026-12-07T18:30:00+01:00")
-	if r.code != exitOK || !strings.Contains(r.stderr, "warning: cannot read the working hours of anna@contoso.it") ||
-		!strings.Contains(r.stdout, "Hours:    unknown (Microsoft 365 not reachable)") ||
+	if r.code != exitOK || !strings.Contains(r.stderr, "warning: cannot use the working hours of anna@contoso.it") ||
+		!strings.Contains(r.stdout, "Hours:    unknown (no Microsoft 365 credential here)") ||
 		!strings.Contains(r.stdout, "default activity available") {
 		t.Errorf("rules test without Microsoft 365: %s", r)
 	}

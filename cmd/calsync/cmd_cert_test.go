@@ -156,7 +156,7 @@ func TestCertUsageErrors(t *testing.T) {
 	}{
 		{[]string{"cert", "new", "--years", "4"}, "expected 1 to 3"},
 		{[]string{"cert", "new", "--years", "0"}, "expected 1 to 3"},
-		{[]string{"cert", "new", "--out", filepath.Join(dir, "nope")}, "is not a directory"},
+		{[]string{"cert", "new", "--out", filepath.Join(dir, "nope")}, "does not exist; create the directory first"},
 		{[]string{"cert", "new", "extra"}, "unexpected argument"},
 		{[]string{"cert", "import"}, "exactly one file"},
 		{[]string{"cert", "import", filepath.Join(dir, "missing.pfx")}, "missing.pfx"},

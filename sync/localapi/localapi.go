@@ -30,6 +30,11 @@ const DefaultMaxBodyBytes = 1 << 20
 // calsync reads, the window can also save (a 12,000-user one is 1.3 MB).
 const MaxConfigBodyBytes = 4 << 20
 
+// MaxCertificateImportBytes is the largest certificate file the service
+// takes through the API (certcred.MaxImportBytes): base64 in a
+// DefaultMaxBodyBytes body, with room for the JSON around it.
+const MaxCertificateImportBytes = 512 << 10
+
 // DefaultBodyReadTimeout bounds reading one request body, so a caller that
 // trickles it (or stops) does not hold a connection; on a local socket even
 // MaxConfigBodyBytes takes milliseconds. Headers are bounded by the

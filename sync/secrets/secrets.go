@@ -429,8 +429,16 @@ func (s *Store) Status(ctx context.Context) []Status {
 }
 
 // Remedy says how to supply the secret n when the keychain cannot: store it
-// where the keychain works, or set its environment variable.
+// where the keychain works, or set its environment variable; for the
+// certificate's keys, which have none, make the certificate where the
+// keychain works or use a client secret.
 func (n Name) Remedy() string {
+	if n.EnvVar() == "" {
+		// The certificate's keys: made by cert new/import, never typed in, no variable.
+		return "run `calsync cert new` (or `calsync cert import FILE`) in a session where the system keychain works; " +
+			"where there is none (servers, cron, SSH), sign in with a client secret instead: " +
+			"connector.credential \"secret\" and " + EnvGraphSecret + " in the environment"
+	}
 	return fmt.Sprintf("run `calsync secret set %s` in a session where the system keychain works, "+
 		"or set %s in the environment (servers, cron, SSH)", n, n.EnvVar())
 }
