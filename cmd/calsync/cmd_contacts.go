@@ -58,6 +58,9 @@ func runContactsOnce(ctx context.Context, e *env, g *globals, o syncOptions) err
 	if !cfg.ContactsEnabled() {
 		return usageErrorf("%s: contacts: contacts sync is off; add \"contacts\": {\"enabled\": true} (docs/config.md)", path)
 	}
+	if !o.dryRun {
+		warnIfServiceRunning(ctx, e, path, "the same phonebooks")
+	}
 	opts := setup.Options{ConfigPath: path, Secrets: newSecretStore(e, path), Logger: stderrLogger(e, o.verbose)}
 	parts, err := setup.Build(ctx, cfg, opts)
 	if err != nil {

@@ -69,6 +69,9 @@ func runSyncOnce(ctx context.Context, e *env, g *globals, o syncOptions) error {
 	if err != nil {
 		return err
 	}
+	if !o.dryRun {
+		warnIfServiceRunning(ctx, e, path, "the same presence")
+	}
 	parts, err := setup.Build(ctx, cfg, setup.Options{
 		ConfigPath: path,
 		Secrets:    newSecretStore(e, path),

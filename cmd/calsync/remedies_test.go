@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zalando/go-keyring"
 
 	"github.com/calsync/calsync/sync/certcred"
 	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/daemon"
+	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/secrets"
 	"github.com/calsync/calsync/sync/workhours"
 )
@@ -193,5 +197,56 @@ func TestInvalidConfigOneProblem(t *testing.T) {
 	r := o.run("sync", "--once")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "is not valid (1 problem):") {
 		t.Errorf("one problem: %s", r)
+	}
+}
+
+// sync --once and contacts sync --once beside a running service warn, once, on stderr;
+// a dry run, which writes nothing, does not.
+func TestOnceWarnsWhenTheServiceRuns(t *testing.T) {
+	o := newOffice(t)
+	dir, err := os.MkdirTemp("", "cs") // short: unix socket paths are limited
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	o.path = filepath.Join(dir, "config.json")
+	o.vars["CALSYNC_CONFIG"] = o.path
+	o.addUser("1001", "anna@contoso.it", nil, false)
+	o.cfg.Contacts = &config.Contacts{Enabled: true, DefaultRegion: "IT"}
+	o.save()
+	const warning = "calsync: warning: the calsync service is running for "
+	if r := o.run("sync", "--once"); strings.Contains(r.stderr, warning) {
+		t.Fatalf("warned with no service: %s", r)
+	}
+	store := secrets.New(secrets.Options{Backend: &secrets.Memory{}, Getenv: func(string) string { return "" }})
+	d := daemon.New(daemon.Options{ConfigPath: o.path, Secrets: store, Logger: slog.New(slog.DiscardHandler)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.ListenAndRun(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	client := localapi.NewClient(d.SocketPath())
+	for i := 0; ; i++ {
+		if _, err := client.Status(ctx); err == nil {
+			break
+		} else if i > 200 {
+			t.Fatalf("service never answered: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, tt := range []struct {
+		args  []string
+		warns string
+	}{
+		{[]string{"sync", "--once"}, "writes the same presence too"},
+		{[]string{"contacts", "sync", "--once"}, "writes the same phonebooks too"},
+		{[]string{"sync", "--once", "--dry-run"}, ""},
+		{[]string{"contacts", "sync", "--once", "--dry-run"}, ""},
+	} {
+		r := o.run(tt.args...)
+		n := strings.Count(r.stderr, warning)
+		if tt.warns == "" && n != 0 || tt.warns != "" && (n != 1 || !strings.Contains(r.stderr, tt.warns) ||
+			!strings.Contains(r.stderr, "calsync service stop")) {
+			t.Errorf("%s: want %d warning(s) %q: %s", strings.Join(tt.args, " "), min(len(tt.warns), 1), tt.warns, r)
+		}
 	}
 }
