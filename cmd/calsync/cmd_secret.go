@@ -5,6 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 
@@ -145,11 +148,24 @@ func newSecretStore(e *env, configPath string) *secrets.Store {
 // keychainService is the keychain service name of the instance whose
 // configuration is configPath; "calsync" for the default configuration.
 func keychainService(configPath string) string {
-	def, err := config.DefaultPath()
-	if err != nil {
-		def = "" // no default location here: every configuration was named explicitly
+	return secrets.InstanceService(configPath, defaultConfigPaths()...)
+}
+
+// defaultConfigPaths are the places that count as the default
+// configuration: the OS default, and on Linux and the BSDs also
+// ~/.config/calsync/config.json, where the systemd user unit looks, in case
+// XDG_CONFIG_HOME differs between the admin's shell and the service.
+func defaultConfigPaths() []string {
+	var out []string
+	if def, err := config.DefaultPath(); err == nil {
+		out = append(out, def)
 	}
-	return secrets.InstanceService(configPath, def)
+	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" {
+		if home, err := os.UserHomeDir(); err == nil {
+			out = append(out, filepath.Join(home, ".config", "calsync", "config.json"))
+		}
+	}
+	return out
 }
 
 func orDash(s string) string {

@@ -14,20 +14,27 @@ import (
 // is shown once in Entra, and a certificate's private key exists nowhere
 // else, so an overwritten entry is lost for good.
 //
-// The default instance (configPath is defaultConfigPath) keeps DefaultService,
+// The default instance (configPath is one of defaultConfigPaths: the OS's
+// default location, as the CLI and the service each compute it) keeps
+// DefaultService,
 // the name every installation has used, so nothing needs migrating. Any other
 // instance gets "calsync-" and the first 12 hex digits of the SHA-256 of its
 // absolute, cleaned configuration path (on Windows, whose paths ignore case,
 // lower-cased first): stable for as long as the file stays where it is. The
 // account names (Name.User) are the same in every instance.
-func InstanceService(configPath, defaultConfigPath string) string {
-	return instanceService(runtime.GOOS, configPath, defaultConfigPath)
+func InstanceService(configPath string, defaultConfigPaths ...string) string {
+	return instanceService(runtime.GOOS, configPath, defaultConfigPaths...)
 }
 
-func instanceService(goos, configPath, defaultConfigPath string) string {
-	p, d := instanceKey(goos, configPath), instanceKey(goos, defaultConfigPath)
-	if p == "" || p == d {
+func instanceService(goos, configPath string, defaultConfigPaths ...string) string {
+	p := instanceKey(goos, configPath)
+	if p == "" {
 		return DefaultService
+	}
+	for _, d := range defaultConfigPaths {
+		if d != "" && p == instanceKey(goos, d) {
+			return DefaultService
+		}
 	}
 	sum := sha256.Sum256([]byte(p))
 	return DefaultService + "-" + hex.EncodeToString(sum[:6])

@@ -12,6 +12,7 @@ import (
 func TestInstanceService(t *testing.T) {
 	def := filepath.Join(t.TempDir(), "calsync", "config.json")
 	other := filepath.Join(t.TempDir(), "b", "config.json")
+	second := filepath.Join(t.TempDir(), ".config", "calsync", "config.json")
 	hashed := regexp.MustCompile(`^calsync-[0-9a-f]{12}$`)
 	tests := []struct {
 		name, goos, path, def string
@@ -22,11 +23,12 @@ func TestInstanceService(t *testing.T) {
 		{"no default location", "linux", other, "", ""},
 		{"another config", "linux", other, def, ""},
 		{"empty path is the default", "linux", "", def, DefaultService},
+		{"the second default location", "linux", second, def, DefaultService},
 		{"windows ignores case", "windows", `C:\ProgramData\calsync\config.json`, `c:\programdata\CALSYNC\config.json`, DefaultService},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := instanceService(tt.goos, tt.path, tt.def)
+			got := instanceService(tt.goos, tt.path, tt.def, second)
 			if tt.want == "" {
 				if !hashed.MatchString(got) {
 					t.Fatalf("instanceService(%q) = %q; want calsync-<12 hex>", tt.path, got)
