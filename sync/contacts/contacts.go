@@ -86,8 +86,8 @@ func New(opts Options) (*Syncer, error) {
 // Report is what one run did, phonebook by phonebook (the JSON of `calsync contacts sync`).
 type Report struct {
 	Phonebooks []BookReport `json:"phonebooks"`
-	// Error is what ended the run before every phonebook was synced: Microsoft 365 or OneCloud
-	// refused calsync's credential, with what to do. Phonebooks not synced because of it say
+	// Error is what ended the run before every phonebook was synced, with what to do: signing
+	// in to Microsoft 365 failed, or Entra ID or OneCloud refused calsync's credential. Phonebooks not synced because of it say
 	// so briefly ("not synced: ...") rather than repeating it. Empty when no such failure.
 	Error string `json:"error,omitempty"`
 }
