@@ -40,8 +40,8 @@ func (c *contactsRun) job(d *Daemon) engine.Job {
 		c.mu.Unlock()
 		d.logContacts(rep, d.clock.Now().Sub(started))
 		if rep.Error != "" {
-			// The scheduler backs off a job failing in a row: a refused credential is not
-			// retried every interval.
+			// The scheduler logs it, once, with when it tries again: it backs off a job failing
+			// in a row, so a refused credential is not retried every interval.
 			return fmt.Errorf("contacts sync stopped: %s", rep.Error)
 		}
 		if n := rep.Failed(); n > 0 {
@@ -60,9 +60,6 @@ func (d *Daemon) logContacts(rep contacts.Report, took time.Duration) {
 		if b.Error != "" && b.Error != contacts.ErrStopped {
 			d.log.Warn("contacts sync of a phonebook failed", "book", b.Book, "mailbox", b.Mailbox, "err", b.Error)
 		}
-	}
-	if rep.Error != "" {
-		d.log.Warn("contacts sync stopped", "err", rep.Error)
 	}
 	d.log.Info("contacts synced", "phonebooks", len(rep.Phonebooks), "created", created, "updated", updated,
 		"deleted", deleted, "unchanged", unchanged, "failed", rep.Failed(), "took", took.Round(time.Millisecond).String())
