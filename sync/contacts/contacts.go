@@ -133,7 +133,9 @@ func (s *Syncer) Run(ctx context.Context, books []Book, dryRun bool) Report {
 		// would meet every phonebook the same way.
 		if err := s.opts.SignIn(ctx); err != nil && ctx.Err() == nil {
 			rep.Error = errorText(err)
-			s.log.Warn("contacts sync stopped: signing in to Microsoft 365 failed", "error", rep.Error)
+			// Debug: the caller reports the run's error (the CLI once on stderr, the service once
+			// in its log).
+			s.log.Debug("contacts sync stopped: signing in to Microsoft 365 failed", "error", rep.Error)
 			for i, b := range books {
 				rep.Phonebooks[i] = BookReport{Book: b.Phonebook.String(), Mailbox: b.Mailbox, Skipped: []Skip{}, Error: ErrStopped}
 			}
@@ -178,7 +180,7 @@ func (s *Syncer) Run(ctx context.Context, books []Book, dryRun bool) Report {
 	wg.Wait()
 	if refused != nil {
 		rep.Error = errorText(refused)
-		s.log.Warn("contacts sync stopped: a credential was refused", "error", rep.Error)
+		s.log.Debug("contacts sync stopped: a credential was refused", "error", rep.Error)
 	}
 	if !dryRun {
 		if err := s.opts.Store.Save(); err != nil {
