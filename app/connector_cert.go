@@ -23,9 +23,6 @@ import (
 // given (certcred.FileName; the GUI knows the engine only through the API).
 const certFileName = "calsync-graph.cer"
 
-// maxImportBytes bounds a file picked for import, as the service does.
-const maxImportBytes = 1 << 20
-
 // connectorCert is the credential choice and, in certificate mode, the
 // certificate: what is installed, Create certificate and Import. The
 // private key never reaches the GUI: the service makes it, or the imported
@@ -263,8 +260,8 @@ func (c *connectorCert) openDialog(then func(data []byte, name string)) {
 			return
 		}
 		defer r.Close()
-		data, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
-		if err == nil && len(data) > maxImportBytes {
+		data, err := io.ReadAll(io.LimitReader(r, localapi.MaxCertificateImportBytes+1))
+		if err == nil && len(data) > localapi.MaxCertificateImportBytes {
 			err = fmt.Errorf("%s: %s", r.URI().Name(), lang.L("too large for a certificate and key"))
 		}
 		if err != nil {

@@ -269,6 +269,11 @@ func (s *contactsScreen) showStatus(st localapi.Status) {
 			names[u.OneCloudUser] = u.Name
 		}
 		s.books.Objects = contactsBookLabels(c.Phonebooks, names)
+		if c.Error != "" {
+			e := connectorWrapLabel(c.Error)
+			e.Importance = widget.DangerImportance
+			s.books.Objects = append([]fyne.CanvasObject{e}, s.books.Objects...)
+		}
 	}
 	s.books.Refresh()
 	s.relayout()

@@ -855,8 +855,8 @@ func TestRulesTestWorkingHours(t *testing.T) {
 	// Without Microsoft 365: a warning, and no working hours.
 	delete(o.vars, "CALSYNC_GRAPH_SECRET")
 	r := o.run("rules", "test", "--user", "1001", "--no-event", "--at", "2026-12-07T18:30:00+01:00")
-	if r.code != exitOK || !strings.Contains(r.stderr, "warning: cannot read the working hours of anna@contoso.it") ||
-		!strings.Contains(r.stdout, "Hours:    unknown (Microsoft 365 not reachable)") ||
+	if r.code != exitOK || !strings.Contains(r.stderr, "warning: cannot use the working hours of anna@contoso.it") ||
+		!strings.Contains(r.stdout, "Hours:    unknown (no Microsoft 365 credential here)") ||
 		!strings.Contains(r.stdout, "default activity available") {
 		t.Errorf("rules test without Microsoft 365: %s", r)
 	}
@@ -909,7 +909,7 @@ func TestSecretSetAndStatus(t *testing.T) {
 	if r.code != exitOK || !strings.Contains(r.stdout, "graph secret stored") {
 		t.Fatalf("secret set graph: %s", r)
 	}
-	if got, err := keyring.Get("calsync", "graph-client-secret"); err != nil || got != value {
+	if got, err := keyring.Get(keychainService(vars["CALSYNC_CONFIG"]), "graph-client-secret"); err != nil || got != value {
 		t.Errorf("keychain holds %q, %v", got, err)
 	}
 
@@ -1000,7 +1000,7 @@ func TestSecretSetHandsOverToRunningService(t *testing.T) {
 	if got, _, err := serviceStore.Get(ctx, secrets.Graph); err != nil || got != value {
 		t.Errorf("service store holds %q, %v", got, err)
 	}
-	if _, err := keyring.Get("calsync", "graph-client-secret"); err == nil {
+	if _, err := keyring.Get(keychainService(cfgPath), "graph-client-secret"); err == nil {
 		t.Error("the value also went to this user's keychain")
 	}
 }

@@ -109,19 +109,30 @@ func loadCertSetup(g *globals, e *env) (certSetup, error) {
 	case err != nil:
 		return certSetup{}, withCode(exitUsage, err)
 	default:
+		// The name goes into the certificate's subject: only plain text.
+		if err := config.CheckConnectorName(cfg.Connector.Name); err != nil {
+			return certSetup{}, usageErrorf("%s: connector.name: %v", path, err)
+		}
 		s.name, s.usesCert = cfg.Connector.Name, cfg.Connector.UsesCertificate()
 	}
 	return s, nil
 }
 
 func (s certSetup) store(e *env) *certstore.Store {
-	return certstore.New(newSecretStore(e), filepath.Dir(s.path), nil)
+	return certstore.New(newSecretStore(e, s.path), filepath.Dir(s.path), nil)
 }
 
 func certNew(ctx context.Context, g *globals, e *env, years int, out string, asJSON bool) error {
 	if out != "" {
-		if st, err := os.Stat(out); err != nil || !st.IsDir() {
-			return usageErrorf("calsync cert new: --out %s is not a directory", out)
+		st, err := os.Stat(out)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return usageErrorf("calsync cert new: --out %s does not exist; create the directory first, or leave --out out "+
+				"(the certificate is always written beside the configuration)", out)
+		case err != nil:
+			return usageErrorf("calsync cert new: --out %s: %v", out, err)
+		case !st.IsDir():
+			return usageErrorf("calsync cert new: --out %s is a file, not a directory; give the directory to write %s to", out, certcred.FileName)
 		}
 	}
 	s, err := loadCertSetup(g, e)
@@ -176,8 +187,9 @@ func certImport(ctx context.Context, g *globals, e *env, file string, asJSON boo
 	if !handed {
 		cred, err := certcred.Import(data, password, time.Now())
 		if err != nil {
-			// The package's errors never hold the key or the password.
-			return withCode(exitUsage, fmt.Errorf("import %s: %w", file, err))
+			// The package's errors never hold the key or the password, and begin with what
+			// was being read ("import PEM: ...").
+			return withCode(exitUsage, fmt.Errorf("%s: %w", file, err))
 		}
 		if c, err = installLocally(ctx, e, s, cred); err != nil {
 			return err
@@ -187,6 +199,9 @@ func certImport(ctx context.Context, g *globals, e *env, file string, asJSON boo
 }
 
 func readImportFile(file string) ([]byte, error) {
+	if st, err := os.Stat(file); err == nil && st.IsDir() {
+		return nil, usageErrorf("calsync cert import: %s is a directory; give the certificate file in it (PEM with the key, or .pfx)", file)
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, withCode(exitUsage, fmt.Errorf("calsync cert import: %w", err))
@@ -194,7 +209,7 @@ func readImportFile(file string) ([]byte, error) {
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, certcred.MaxImportBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("calsync cert import: read %s: %w", file, err)
+		return nil, fmt.Errorf("calsync cert import: %w", err) // the error names the file
 	}
 	if len(data) > certcred.MaxImportBytes {
 		return nil, usageErrorf("calsync cert import: %s is larger than %d bytes: not a certificate and key", file, certcred.MaxImportBytes)
@@ -203,9 +218,14 @@ func readImportFile(file string) ([]byte, error) {
 }
 
 // installLocally installs cred in this user's keychain and config directory.
+// No keychain here is the admin's to fix where they run the command (2), not
+// something unexpected.
 func installLocally(ctx context.Context, e *env, s certSetup, cred *certcred.Credential) (localapi.Certificate, error) {
 	store := s.store(e)
 	if err := store.Install(ctx, cred); err != nil {
+		if errors.Is(err, secrets.ErrKeychain) {
+			return localapi.Certificate{}, withCode(exitUsage, err)
+		}
 		return localapi.Certificate{}, err
 	}
 	i := cred.Info(store.CertificatePath()).WithDaysLeft(time.Now())
@@ -247,7 +267,7 @@ func reportInstalled(e *env, s certSetup, c localapi.Certificate, out string, ha
 	if asJSON {
 		return printJSON(e.stdout, certInfo(c, file, false))
 	}
-	where := "this user's system keychain"
+	where := fmt.Sprintf("this user's system keychain (service %q, account %q)", keychainService(s.path), secrets.GraphCertificateKey.User())
 	if handed {
 		where = "the running calsync service's keychain"
 	}
@@ -293,6 +313,15 @@ type showJSON struct {
 	certcred.Info
 	Previous      *certcred.Info `json:"previous,omitempty"`
 	ExpiryWarning string         `json:"expiryWarning,omitempty"`
+	// KeyEntry is the keychain entry holding the private key (this
+	// instance's, secrets.InstanceService).
+	KeyEntry keyEntry `json:"keyEntry"`
+}
+
+// keyEntry names a keychain entry: service and account.
+type keyEntry struct {
+	Service string `json:"service"`
+	Account string `json:"account"`
 }
 
 // certShow reads the certificate files alone: no keychain, so it works
@@ -315,11 +344,13 @@ func certShow(g *globals, e *env, asJSON bool) error {
 	if t, err := time.Parse(time.RFC3339, cur.NotAfter); err == nil {
 		warning = certcred.ExpiryWarning(t, now)
 	}
+	entry := keyEntry{Service: keychainService(path), Account: secrets.GraphCertificateKey.User()}
 	if asJSON {
-		return printJSON(e.stdout, showJSON{Info: cur, Previous: prev, ExpiryWarning: warning})
+		return printJSON(e.stdout, showJSON{Info: cur, Previous: prev, ExpiryWarning: warning, KeyEntry: entry})
 	}
 	fmt.Fprintln(e.stdout, "Certificate credential:")
 	printCertificate(e.stdout, cur)
+	fmt.Fprintf(e.stdout, "  Private key:  keychain service %q, account %q\n", entry.Service, entry.Account)
 	if prev != nil {
 		fmt.Fprintln(e.stdout, "\nBeing replaced (signs in until Entra ID accepts the one above):")
 		printCertificate(e.stdout, *prev)

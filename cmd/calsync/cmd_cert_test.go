@@ -28,10 +28,10 @@ import (
 var thumbprintRE = regexp.MustCompile(`^[0-9A-F]{40}$`)
 
 // certKey is the certificate's private key as this user's keychain (the
-// go-keyring mock) holds it; "" when absent.
-func certKey(t *testing.T, n secrets.Name) string {
+// go-keyring mock) holds it for the instance configured at path; "" when absent.
+func certKey(t *testing.T, path string, n secrets.Name) string {
 	t.Helper()
-	v, err := keyring.Get("calsync", n.User())
+	v, err := keyring.Get(keychainService(path), n.User())
 	if err != nil {
 		return ""
 	}
@@ -79,7 +79,7 @@ func TestCertNewShowCheckSync(t *testing.T) {
 		notAfter.Sub(time.Now().AddDate(2, 0, 0)).Abs() > time.Hour {
 		t.Fatalf("cert new --json = %+v (%v)", made, err)
 	}
-	key := certKey(t, secrets.GraphCertificateKey)
+	key := certKey(t, o.path, secrets.GraphCertificateKey)
 	if key == "" {
 		t.Fatal("the key is not in the keychain")
 	}
@@ -156,7 +156,7 @@ func TestCertUsageErrors(t *testing.T) {
 	}{
 		{[]string{"cert", "new", "--years", "4"}, "expected 1 to 3"},
 		{[]string{"cert", "new", "--years", "0"}, "expected 1 to 3"},
-		{[]string{"cert", "new", "--out", filepath.Join(dir, "nope")}, "is not a directory"},
+		{[]string{"cert", "new", "--out", filepath.Join(dir, "nope")}, "does not exist; create the directory first"},
 		{[]string{"cert", "new", "extra"}, "unexpected argument"},
 		{[]string{"cert", "import"}, "exactly one file"},
 		{[]string{"cert", "import", filepath.Join(dir, "missing.pfx")}, "missing.pfx"},
@@ -171,7 +171,7 @@ func TestCertUsageErrors(t *testing.T) {
 			}
 		})
 	}
-	if certKey(t, secrets.GraphCertificateKey) != "" {
+	if certKey(t, o.path, secrets.GraphCertificateKey) != "" {
 		t.Error("a failed command stored a key")
 	}
 }
@@ -216,7 +216,7 @@ func TestCertImport(t *testing.T) {
 			if r.code != tt.code || strings.Contains(r.stdout+r.stderr, password) {
 				t.Fatalf("want exit %d, no password: %s", tt.code, r)
 			}
-			noKeyIn(t, certKey(t, secrets.GraphCertificateKey), r.stdout, r.stderr)
+			noKeyIn(t, certKey(t, o.path, secrets.GraphCertificateKey), r.stdout, r.stderr)
 			if tt.code != exitOK {
 				if !strings.Contains(r.stderr, "password") {
 					t.Errorf("the error does not say the password is wrong: %s", r)
@@ -271,7 +271,7 @@ func TestCertNewThroughRunningService(t *testing.T) {
 		t.Fatalf("the service's keychain has no key: %v", err)
 	}
 	noKeyIn(t, key, r.stdout, r.stderr)
-	if certKey(t, secrets.GraphCertificateKey) != "" {
+	if certKey(t, cfgPath, secrets.GraphCertificateKey) != "" {
 		t.Error("the key also went to this user's keychain")
 	}
 	for _, f := range []string{i.File, filepath.Join(dir, certcred.FileName)} {

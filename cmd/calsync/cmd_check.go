@@ -62,7 +62,7 @@ func runCheck(ctx context.Context, e *env, g *globals, timeout time.Duration, ve
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	deps := setup.CheckDeps(ctx, cfg, cfgErr, setup.Options{ConfigPath: path, Secrets: newSecretStore(e), Logger: logger})
+	deps := setup.CheckDeps(ctx, cfg, cfgErr, setup.Options{ConfigPath: path, Secrets: newSecretStore(e, path), Logger: logger})
 	steps := check.Run(ctx, deps)
 	if missing {
 		for i := range steps {

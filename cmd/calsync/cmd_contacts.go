@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -26,7 +27,8 @@ func contactsCommand() *command {
 					"made are written; an entry a person made or edited in OneCloud is never changed or deleted.\n" +
 					"--once is required: the service syncs contacts every contacts.interval.\n\n" +
 					"--json prints exactly one JSON object on standard output (the report; see README). Exit\n" +
-					"codes: 0 every phonebook synced, 2 configuration or missing secret, 3 some phonebooks failed.",
+					"codes: 0 every phonebook synced, 2 configuration or missing secret, 3 some phonebooks failed,\n" +
+					"4 nothing synced: signing in failed or a credential was refused (said once, with what to do).",
 				flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
 					once := fs.Bool("once", false, "run one contacts sync and exit (required)")
 					dryRun := fs.Bool("dry-run", false, "read both sides and report what would be written; write nothing")
@@ -56,12 +58,17 @@ func runContactsOnce(ctx context.Context, e *env, g *globals, o syncOptions) err
 	if !cfg.ContactsEnabled() {
 		return usageErrorf("%s: contacts: contacts sync is off; add \"contacts\": {\"enabled\": true} (docs/config.md)", path)
 	}
-	opts := setup.Options{ConfigPath: path, Secrets: newSecretStore(e), Logger: stderrLogger(e, o.verbose)}
+	if !o.dryRun {
+		warnIfServiceRunning(ctx, e, path, "the same phonebooks")
+	}
+	opts := setup.Options{ConfigPath: path, Secrets: newSecretStore(e, path), Logger: stderrLogger(e, o.verbose)}
 	parts, err := setup.Build(ctx, cfg, opts)
 	if err != nil {
 		return setupError(path, err)
 	}
 	rep := parts.Contacts.Run(ctx, contacts.Books(cfg), o.dryRun)
+	stoppedAtOnce := rep.Error != "" && !slices.ContainsFunc(rep.Phonebooks,
+		func(b contacts.BookReport) bool { return b.Error != contacts.ErrStopped })
 	if o.json {
 		data, err := json.Marshal(rep)
 		if err != nil {
@@ -70,8 +77,14 @@ func runContactsOnce(ctx context.Context, e *env, g *globals, o syncOptions) err
 		if _, err := fmt.Fprintf(e.stdout, "%s\n", data); err != nil {
 			return fmt.Errorf("write the report: %w", err)
 		}
-	} else {
+	} else if !stoppedAtOnce {
+		// A run stopped before any phonebook has nothing to show but its error.
 		printContactsTable(e.stdout, rep, o.dryRun)
+	}
+	if rep.Error != "" {
+		// Signing in failed, or a credential was refused: nothing more could be synced, as
+		// for `sync --once` (4). Said once, with its remedy.
+		return withCode(exitNoneSynced, fmt.Errorf("contacts sync stopped: %s", strings.Replace(rep.Error, " -> ", "\n  -> ", 1)))
 	}
 	if failed := rep.Failed(); failed > 0 {
 		where := "the ERROR column"

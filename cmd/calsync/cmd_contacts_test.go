@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/contacts"
 	"github.com/calsync/calsync/sync/emulator"
 	"github.com/calsync/calsync/sync/onecloud"
 )
@@ -125,5 +128,64 @@ func TestContactsSyncUsage(t *testing.T) {
 	}
 	if r := o.run("contacts", "sync", "--once"); r.code != exitUsage || !strings.Contains(r.stderr, "contacts.interval: 1m is too short") {
 		t.Errorf("bad contacts config: %s", r)
+	}
+}
+
+// A client secret Entra refuses ends a contacts run after one token request (not one per
+// phonebook), is said once with its remedy, and exits 4 as `sync --once` does; Entra being
+// down costs one retry more.
+func TestContactsSyncFailedSignIn(t *testing.T) {
+	o := newOffice(t)
+	const users = 12
+	for i := range users {
+		o.addUser(fmt.Sprintf("10%02d", i), fmt.Sprintf("user%02d@contoso.it", i), nil, false)
+	}
+	o.cfg.Contacts = &config.Contacts{Enabled: true, DefaultRegion: "IT", PhonebookMailbox: "rubrica@contoso.it"}
+	o.save()
+	const wrong = "Wr0ng~Secret.Value_zyxwvutsrqponmlkjihgfedcba"
+	o.vars["CALSYNC_GRAPH_SECRET"] = wrong
+	tests := []struct {
+		name     string
+		args     []string
+		down     bool
+		requests int64
+		says     string
+	}{
+		{"wrong secret", []string{"contacts", "sync", "--once"}, false, 1, "AADSTS7000215"},
+		{"wrong secret, json", []string{"contacts", "sync", "--once", "--json"}, false, 1, "AADSTS7000215"},
+		{"wrong secret, dry run", []string{"contacts", "sync", "--once", "--dry-run"}, false, 1, "AADSTS7000215"},
+		{"Entra down", []string{"contacts", "sync", "--once"}, true, 2, "AADSTS90033"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o.graph.ResetStats()
+			o.graph.SetTokenDown(tt.down)
+			r := o.run(tt.args...)
+			st := o.graph.Stats()
+			t.Logf("token requests: %d (%d phonebooks)", st.TokenRequests, users+1)
+			if r.code != exitNoneSynced || st.TokenRequests != tt.requests {
+				t.Fatalf("want exit 4 after %d token requests, got %d: %s", tt.requests, st.TokenRequests, r)
+			}
+			// Once on stderr; in the table never (the JSON report has it once, in "error").
+			if n, m := strings.Count(r.stderr, tt.says), strings.Count(r.stdout, tt.says); n != 1 || m > 1 || (m == 1) != slices.Contains(tt.args, "--json") {
+				t.Errorf("%s said %d times on stderr, %d on stdout: %s", tt.says, n, m, r)
+			}
+			if !tt.down && !strings.Contains(r.stderr, "-> The client secret is wrong") {
+				t.Errorf("no remedy: %s", r)
+			}
+			if strings.Contains(r.stdout+r.stderr, wrong) || o.oc.Counts().Writes != 0 {
+				t.Errorf("secret printed, or a write: %s", r)
+			}
+			if slices.Contains(tt.args, "--json") {
+				var rep struct {
+					Phonebooks []struct{ Error string } `json:"phonebooks"`
+					Error      string                   `json:"error"`
+				}
+				if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Phonebooks) != users+1 ||
+					!strings.Contains(rep.Error, tt.says) || rep.Phonebooks[0].Error != contacts.ErrStopped {
+					t.Errorf("json report (%v): %s", err, r.stdout)
+				}
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/rules"
 	"github.com/calsync/calsync/sync/setup"
 	"github.com/calsync/calsync/sync/workhours"
@@ -49,6 +51,7 @@ func rulesCommand() *command {
 						if err := noArgs("calsync rules test", args); err != nil {
 							return err
 						}
+						fs.Visit(func(f *flag.Flag) { o.atGiven = o.atGiven || f.Name == "at" })
 						return runRulesTest(ctx, e, g, o)
 					}
 				},
@@ -60,8 +63,16 @@ func rulesCommand() *command {
 type rulesTestOptions struct {
 	user, status, subject, location, at string
 	private, noEvent                    bool
+	atGiven                             bool // --at was on the command line, even empty
 	duration                            time.Duration
 }
+
+// The times --at and the event's end may take: Graph answers getSchedule for
+// real dates, and a year-9999 event would end past what times can print.
+var (
+	earliestAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	latestAt   = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // atLayouts are the local forms --at takes besides RFC 3339.
 var atLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"}
@@ -96,7 +107,10 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 		return usageErrorf("%s: --status: %v", cmd, err)
 	}
 	at := time.Now()
-	if o.at != "" {
+	if o.atGiven {
+		if strings.TrimSpace(o.at) == "" {
+			return usageErrorf("%s: --at is empty; give a time like 2026-12-07T18:30, or leave --at out for now", cmd)
+		}
 		at, err = parseAt(o.at, time.Local)
 		if err != nil {
 			return usageErrorf("%s: --at %v", cmd, err)
@@ -104,6 +118,10 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 	}
 	if o.duration <= 0 {
 		return usageErrorf("%s: --duration %s must be positive, e.g. 30m or 1h", cmd, o.duration)
+	}
+	if at.Before(earliestAt) || !at.Add(o.duration).Before(latestAt) {
+		return usageErrorf("%s: --at %s with --duration %s: the event must lie between %s and %s",
+			cmd, at.Format(time.RFC3339), o.duration, earliestAt.Format(time.DateOnly), latestAt.Format(time.DateOnly))
 	}
 	if strings.TrimSpace(o.user) == "" {
 		return usageErrorf("%s: --user is required: the OneCloud user id of a user in the configuration (users[].onecloudUser)", cmd)
@@ -161,7 +179,12 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 		// Only a workinghours rule wins without an event.
 		desc := strings.Replace(set.Describe(d.Rule), "outside working hours",
 			fmt.Sprintf("outside working hours (%s)", hoursSpan(wh)), 1)
-		fmt.Fprintf(w, "Winner:   rules[%d]: %s until %s\n", d.Rule, desc, d.Until.In(at.Location()).Format("Mon 2 Jan 15:04"))
+		if d.Until.IsZero() {
+			// No working time ahead at all (no working day in the week).
+			fmt.Fprintf(w, "Winner:   rules[%d]: %s, with no working time ahead to end it\n", d.Rule, desc)
+		} else {
+			fmt.Fprintf(w, "Winner:   rules[%d]: %s until %s\n", d.Rule, desc, d.Until.In(at.Location()).Format("Mon 2 Jan 15:04"))
+		}
 	case d.Rule >= 0:
 		fmt.Fprintf(w, "Winner:   rules[%d]: %s\n", d.Rule, set.Describe(d.Rule))
 	default:
@@ -172,11 +195,45 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 		role = "(unchanged)"
 	}
 	until := "- (the default activity is open-ended)"
+	if d.Rule >= 0 {
+		until = "- (open-ended)"
+	}
 	if !d.Until.IsZero() {
 		until = d.Until.In(at.Location()).Format(time.RFC3339)
 	}
 	fmt.Fprintf(w, "Presence: activity %s, role %s, until %s\n", d.Activity, role, until)
+	warnUnknownInOneCloud(ctx, e, cfg, path)
 	return nil
+}
+
+// warnUnknownInOneCloud warns when the configuration names an activity or
+// role OneCloud does not have: the decision above is then one the sync will
+// never write, since sync --once and the service refuse such a
+// configuration. Without an answer from OneCloud there is nothing to say
+// (userGroups has warned when it needed OneCloud).
+func warnUnknownInOneCloud(ctx context.Context, e *env, cfg *config.Config, path string) {
+	ctx, cancel := context.WithTimeout(ctx, groupsTimeout)
+	defer cancel()
+	oc, err := setup.OneCloud(ctx, cfg, setup.Options{ConfigPath: path, Secrets: newSecretStore(e, path)})
+	if err != nil {
+		return
+	}
+	acts, err := oc.Activities(ctx)
+	if err != nil {
+		return
+	}
+	roles, err := oc.Roles(ctx)
+	if err != nil {
+		return
+	}
+	var ce *engine.ConfigError
+	if errors.As(engine.ValidateAgainstOneCloud(cfg, acts, roles), &ce) {
+		for _, p := range ce.Problems {
+			fmt.Fprintf(e.stderr, "calsync: warning: %s: %s\n", path, p)
+		}
+		fmt.Fprintf(e.stderr, "calsync: warning: sync --once and the service refuse this configuration until it names only "+
+			"what OneCloud has; fix it in the calsync window or in %s\n", path)
+	}
 }
 
 func findUser(cfg *config.Config, id string) (config.User, bool) {
@@ -231,7 +288,7 @@ func userGroups(ctx context.Context, e *env, cfg *config.Config, path, id string
 		fmt.Fprintf(e.stderr, "calsync: warning: cannot read the OneCloud groups (%v); evaluating organization rules only\n", err)
 		return nil, "unknown (OneCloud not reachable): organization rules only"
 	}
-	oc, err := setup.OneCloud(ctx, cfg, setup.Options{ConfigPath: path, Secrets: newSecretStore(e)})
+	oc, err := setup.OneCloud(ctx, cfg, setup.Options{ConfigPath: path, Secrets: newSecretStore(e, path)})
 	if err != nil {
 		return warn(err)
 	}
@@ -256,13 +313,16 @@ func userGroups(ctx context.Context, e *env, cfg *config.Config, path, id string
 func userWorkingHours(ctx context.Context, e *env, cfg *config.Config, path, mailbox string, at time.Time) (*workhours.WorkingHours, string) {
 	ctx, cancel := context.WithTimeout(ctx, groupsTimeout)
 	defer cancel()
-	warn := func(err error) (*workhours.WorkingHours, string) {
-		fmt.Fprintf(e.stderr, "calsync: warning: cannot read the working hours of %s (%v); evaluating without them\n", mailbox, err)
-		return nil, "unknown (Microsoft 365 not reachable): the workinghours rule does not match"
+	warnWith := func(note string, err error) (*workhours.WorkingHours, string) {
+		fmt.Fprintf(e.stderr, "calsync: warning: cannot use the working hours of %s (%v); evaluating without them\n", mailbox, err)
+		return nil, note + ": the workinghours rule does not match"
 	}
-	gc, err := setup.Graph(ctx, cfg, setup.Options{ConfigPath: path, Secrets: newSecretStore(e)})
+	warn := func(err error) (*workhours.WorkingHours, string) {
+		return warnWith("unknown (Microsoft 365 not reachable)", err)
+	}
+	gc, err := setup.Graph(ctx, cfg, setup.Options{ConfigPath: path, Secrets: newSecretStore(e, path)})
 	if err != nil {
-		return warn(err)
+		return warnWith("unknown (no Microsoft 365 credential here)", err)
 	}
 	scheds, err := gc.GetSchedules(ctx, []string{mailbox}, at, at.Add(time.Hour))
 	switch {
@@ -271,9 +331,9 @@ func userWorkingHours(ctx context.Context, e *env, cfg *config.Config, path, mai
 	case len(scheds) != 1:
 		return warn(fmt.Errorf("got %d schedules for one mailbox", len(scheds)))
 	case scheds[0].Err != nil:
-		return warn(scheds[0].Err)
+		return warnWith("unknown (Microsoft 365 gave no schedule for this mailbox)", scheds[0].Err)
 	case scheds[0].WorkingHoursErr != nil:
-		return warn(scheds[0].WorkingHoursErr)
+		return warnWith("unusable (Microsoft 365 answered, but the published hours cannot be used)", scheds[0].WorkingHoursErr)
 	case scheds[0].WorkingHours == nil:
 		return nil, "none published: the workinghours rule never matches for this user"
 	}

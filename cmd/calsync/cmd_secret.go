@@ -5,6 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,7 +21,9 @@ func secretCommand() *command {
 	return &command{
 		name:  "secret",
 		short: "store the Graph client secret or OneCloud API token in the OS keychain",
-		long: "Secrets live in the OS keychain (service \"calsync\"), never in the configuration.\n" +
+		long: "Secrets live in the OS keychain, never in the configuration: service \"calsync\" for the\n" +
+			"default configuration, \"calsync-<hash of the config path>\" for any other (--config,\n" +
+			"CALSYNC_CONFIG), so each instance keeps its own; `secret status` names the entries.\n" +
 			"Where there is no keychain (a server, cron, SSH), set CALSYNC_GRAPH_SECRET and\n" +
 			"CALSYNC_ONECLOUD_TOKEN instead: a variable that is set wins, and the keychain is then\n" +
 			"not asked at all.",
@@ -70,7 +75,12 @@ func secretCommand() *command {
 							fmt.Fprintf(e.stdout, "%s secret handed to the running calsync service, which stored it in its keychain\n", name)
 							return rec.record(ctx, e)
 						}
-						if err := newSecretStore(e).Set(ctx, name, value); err != nil {
+						path, err := configPath(g, e)
+						if err != nil {
+							return err
+						}
+						store := newSecretStore(e, path)
+						if err := store.Set(ctx, name, value); err != nil {
 							// The store's error already begins "set graph secret: ".
 							// A bad value is bad input (2); a failing keychain is not.
 							if errors.Is(err, secrets.ErrInvalidValue) || errors.Is(err, secrets.ErrTooBig) {
@@ -78,7 +88,7 @@ func secretCommand() *command {
 							}
 							return err
 						}
-						fmt.Fprintf(e.stdout, "%s secret stored in the system keychain\n", name)
+						fmt.Fprintf(e.stdout, "%s secret stored in the system keychain (service %q, account %q)\n", name, store.Service(), name.User())
 						if e.getenv(name.EnvVar()) != "" {
 							fmt.Fprintf(e.stderr, "calsync: note: %s is set here and takes precedence over the keychain; unset it for the stored value to be used\n", name.EnvVar())
 						}
@@ -94,15 +104,18 @@ func secretCommand() *command {
 						if err := noArgs("calsync secret status", args); err != nil {
 							return err
 						}
-						// The expiry dates are in the configuration; without one there is no note.
-						var cfg *config.Config
-						if path, err := configPath(g, e); err == nil {
-							cfg, _ = config.Load(path)
+						path, err := configPath(g, e)
+						if err != nil {
+							return err
 						}
+						store := newSecretStore(e, path)
+						fmt.Fprintf(e.stdout, "Configuration: %s\nKeychain service: %s\n\n", path, store.Service())
+						// The expiry dates are in the configuration; without one there is no note.
+						cfg, _ := config.Load(path)
 						tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-						fmt.Fprintln(tw, "SECRET\tSTATE\tSOURCE\tNOTE")
+						fmt.Fprintln(tw, "SECRET\tSTATE\tSOURCE\tKEYCHAIN ACCOUNT\tNOTE")
 						var missing []string
-						for _, st := range newSecretStore(e).Status(ctx) {
+						for _, st := range store.Status(ctx) {
 							state := "set"
 							if !st.Set {
 								state = "missing"
@@ -114,7 +127,7 @@ func secretCommand() *command {
 							} else if n != "" {
 								note = n
 							}
-							fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.Name, state, orDash(st.Source.Where(st.Name)), note)
+							fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", st.Name, state, orDash(st.Source.Where(st.Name)), st.Account, note)
 						}
 						tw.Flush()
 						if len(missing) > 0 {
@@ -151,8 +164,33 @@ func handSecretToService(ctx context.Context, g *globals, e *env, name secrets.N
 	return false, fmt.Errorf("hand the %s secret to the calsync service: %w", name, err)
 }
 
-func newSecretStore(e *env) *secrets.Store {
-	return secrets.New(secrets.Options{Backend: e.keychain, Getenv: e.getenv})
+// newSecretStore is the secret store of the instance whose configuration
+// is configPath: its own keychain entries (secrets.InstanceService).
+func newSecretStore(e *env, configPath string) *secrets.Store {
+	return secrets.New(secrets.Options{Service: keychainService(configPath), Backend: e.keychain, Getenv: e.getenv})
+}
+
+// keychainService is the keychain service name of the instance whose
+// configuration is configPath; "calsync" for the default configuration.
+func keychainService(configPath string) string {
+	return secrets.InstanceService(configPath, defaultConfigPaths()...)
+}
+
+// defaultConfigPaths are the places that count as the default
+// configuration: the OS default, and on Linux and the BSDs also
+// ~/.config/calsync/config.json, where the systemd user unit looks, in case
+// XDG_CONFIG_HOME differs between the admin's shell and the service.
+func defaultConfigPaths() []string {
+	var out []string
+	if def, err := config.DefaultPath(); err == nil {
+		out = append(out, def)
+	}
+	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" {
+		if home, err := os.UserHomeDir(); err == nil {
+			out = append(out, filepath.Join(home, ".config", "calsync", "config.json"))
+		}
+	}
+	return out
 }
 
 func orDash(s string) string {

@@ -48,7 +48,7 @@ func serviceRunCommand() *command {
 func daemonOptions(e *env, p service.Params, log *slog.Logger, logFile daemon.LogTailer) daemon.Options {
 	return daemon.Options{
 		ConfigPath: p.ConfigPath,
-		Secrets:    newSecretStore(e),
+		Secrets:    newSecretStore(e, p.ConfigPath),
 		Logger:     log,
 		LogFile:    logFile,
 		Version:    version,

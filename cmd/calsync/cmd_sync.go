@@ -69,9 +69,12 @@ func runSyncOnce(ctx context.Context, e *env, g *globals, o syncOptions) error {
 	if err != nil {
 		return err
 	}
+	if !o.dryRun {
+		warnIfServiceRunning(ctx, e, path, "the same presence")
+	}
 	parts, err := setup.Build(ctx, cfg, setup.Options{
 		ConfigPath: path,
-		Secrets:    newSecretStore(e),
+		Secrets:    newSecretStore(e, path),
 		Logger:     stderrLogger(e, o.verbose),
 	})
 	if err != nil {

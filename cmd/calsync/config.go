@@ -46,7 +46,7 @@ func invalidConfigError(path string, err error) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s is not valid (%d problems):", path, len(ve))
+	fmt.Fprintf(&b, "%s is not valid (%s):", path, plural(len(ve), "problem"))
 	for _, fe := range ve {
 		fmt.Fprintf(&b, "\n  %s: %s", path, fe.Error())
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,7 +65,10 @@ func TestHeadlessNoSessionBus(t *testing.T) {
 		// A daemon of our own, as autolaunch would start, but a child of
 		// this test so that it is stopped and reaped here.
 		control := marker + "-control" // not the marker the commands below are checked with
-		cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address")
+		// Its socket goes in this test's directory, not /tmp, so even a daemon
+		// that had to be killed leaves nothing behind.
+		cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address",
+			"--address=unix:path="+filepath.Join(t.TempDir(), "bus"))
 		cmd.Env = append(slices.Clone(base), control)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -73,7 +77,18 @@ func TestHeadlessNoSessionBus(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("dbus-daemon: %v", err)
 		}
-		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		defer func() {
+			// SIGTERM: dbus-daemon then removes its socket itself.
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+			}
+		}()
 		if _, err := out.Read(make([]byte, 256)); err != nil { // its address: it is up
 			t.Fatalf("dbus-daemon printed no address: %v", err)
 		}

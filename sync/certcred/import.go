@@ -13,8 +13,10 @@ import (
 )
 
 // MaxImportBytes bounds an imported file; a certificate with its key and a
-// chain is a few KB.
-const MaxImportBytes = 1 << 20
+// chain is a few KB. It is also what the local API carries
+// (localapi.MaxCertificateImportBytes: base64 in a 1 MiB body), so the CLI,
+// the window and the service accept the same files.
+const MaxImportBytes = 512 << 10
 
 // Import reads an existing certificate and key: PEM text holding both (the
 // key as PKCS#8 "PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY"), or a PKCS#12
@@ -98,7 +100,8 @@ func ImportPFX(data []byte, password string, now time.Time) (*Credential, error)
 		case strings.Contains(err.Error(), "unknown private key type"):
 			return nil, fmt.Errorf("import .pfx: %w", ErrNotRSA)
 		case strings.Contains(err.Error(), "error reading P12 data"):
-			return nil, fmt.Errorf("import: %w: %w", ErrUnknownFormat, err)
+			// The parser's ASN.1 detail says nothing to an admin.
+			return nil, fmt.Errorf("import: the file is %w; expected PEM text holding the certificate and its private key, or a .pfx/.p12 file", ErrUnknownFormat)
 		}
 		return nil, fmt.Errorf("import .pfx: %w", err)
 	}

@@ -112,6 +112,10 @@ func (s *Store) put(ctx context.Context, name secrets.Name, path string, cred *c
 	if err := s.keys.Set(ctx, name, value); err != nil {
 		return fmt.Errorf("store the private key in the keychain: %w", err)
 	}
+	// The certificate may come before the configuration, and with it its directory.
+	if err := os.MkdirAll(filepath.Dir(path), config.DirPerm); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
 	if err := atomicfile.WriteFile(path, cred.CertificatePEM(), config.FilePerm); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -169,7 +169,7 @@ func (r *runner) config() {
 	default:
 		c := r.d.Config
 		r.add(Step{Name: StepConfig, OK: true,
-			Detail: fmt.Sprintf("%d of %d users enabled, %d rules", len(c.EnabledUsers()), len(c.Users), len(c.Rules))})
+			Detail: fmt.Sprintf("%d of %d users enabled, %s", len(c.EnabledUsers()), len(c.Users), plural(len(c.Rules), "rule"))})
 	}
 }
 
@@ -297,7 +297,7 @@ func (r *runner) syncUser() {
 	default:
 		r.syncUserOK = true
 		r.add(Step{Name: StepSyncUser, OK: true,
-			Detail: fmt.Sprintf("%s: %d events in the next 7 days", user, len(got[0].Events))})
+			Detail: fmt.Sprintf("%s: %s in the next 7 days", user, plural(len(got[0].Events), "event"))})
 	}
 }
 
@@ -589,4 +589,12 @@ func (r *runner) redacted() []Step {
 		r.steps[i].Remedy = strings.ReplaceAll(r.steps[i].Remedy, secret, "[secret]")
 	}
 	return r.steps
+}
+
+// plural is "1 rule", "2 rules".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

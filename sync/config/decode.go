@@ -63,6 +63,16 @@ func Decode(data []byte) (*Config, error) {
 	return decoder{current: CurrentVersion, migrations: migrations()}.decode(data, "")
 }
 
+// looksUTF16 reports whether data is UTF-16 text: a UTF-16 byte order mark
+// (Notepad's "Unicode"), or NUL bytes among the first characters, which
+// UTF-8 JSON never has (it writes a NUL as \u0000).
+func looksUTF16(data []byte) bool {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return true
+	}
+	return bytes.IndexByte(data[:min(len(data), 64)], 0) >= 0
+}
+
 // migration turns a config document of schema version from into version
 // from+1. It works on the generic JSON document (objects are map[string]any,
 // numbers json.Number) because the old shape no longer has a Go type.
@@ -96,6 +106,10 @@ func (d decoder) decode(data []byte, path string) (*Config, error) {
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, at(-1, "", errors.New(`empty; expected a JSON object like {"version": 1, ...}`))
+	}
+	if looksUTF16(data) {
+		return nil, at(-1, "", errors.New("the file is saved as UTF-16 (\"Unicode\"); save it as UTF-8 "+
+			"(in Notepad: Save As, Encoding UTF-8)"))
 	}
 	// json.Unmarshal checks the whole text first and reports the byte offset
 	// of a syntax error, including data after the top-level value.

@@ -98,6 +98,9 @@ func TestDecodeErrors(t *testing.T) {
 		want string
 	}{
 		{"empty", "  \n", `empty; expected a JSON object like {"version": 1, ...}`},
+		{"UTF-16 LE with its byte order mark", "\xff\xfe{\x00\"\x00v\x00", `the file is saved as UTF-16 ("Unicode"); save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)`},
+		{"UTF-16 BE with its byte order mark", "\xfe\xff\x00{\x00\"", `the file is saved as UTF-16 ("Unicode"); save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)`},
+		{"UTF-16 without a byte order mark", "{\x00\"\x00v\x00e\x00r\x00", `the file is saved as UTF-16 ("Unicode"); save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)`},
 		{"syntax: missing comma", "{\n  \"version\": 1\n  \"sync\": {}\n}",
 			"line 3, column 3: invalid character '\"' after object key:value pair"},
 		{"syntax: trailing comma", "{\n  \"users\": [\n    {\"onecloudUser\": \"1001\"},\n  ]\n}",

@@ -190,12 +190,18 @@ func parseUsersCSVRow(line int, rec []string, byUser, byMailbox map[string]int) 
 		errs = append(errs, RowError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	u := User{OneCloudUser: rec[0], Mailbox: rec[1]}
+	for _, f := range rec {
+		if !utf8.ValidString(f) {
+			// Latin-1 or another ANSI code page (Excel's plain "CSV"): every field check would
+			// mislead, so say the one thing that fixes them all.
+			return u, []RowError{{Line: line, Message: "is not UTF-8 text (the file was probably saved as plain CSV, in a " +
+				"Windows code page); save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8)"}}
+		}
+	}
 
 	switch {
 	case u.OneCloudUser == "":
 		add("onecloudUser", "required; expected the OneCloud user id, e.g. 1001")
-	case !utf8.ValidString(u.OneCloudUser):
-		add("onecloudUser", "is not valid UTF-8 text; save the file as UTF-8")
 	case strings.IndexFunc(u.OneCloudUser, unicode.IsControl) >= 0:
 		add("onecloudUser", "%q contains a control character; expected the OneCloud user id, e.g. 1001", u.OneCloudUser)
 	default:

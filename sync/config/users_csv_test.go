@@ -132,6 +132,15 @@ func TestParseUsersCSV(t *testing.T) {
 			errs: []RowError{{Line: 1, Field: "header", Message: "is not UTF-8 text; save the file as CSV UTF-8 (in Excel: Save As, CSV UTF-8) with the header onecloudUser,mailbox,enabled"}},
 		},
 		{
+			name:  "a Latin-1 data row",
+			in:    "onecloudUser,mailbox,enabled\n1001,a@contoso.it,s\xec\n1002,jos\xe9@contoso.it,true\n1003,c@contoso.it,true\n",
+			users: []User{{OneCloudUser: "1003", Mailbox: "c@contoso.it", Enabled: true}},
+			errs: []RowError{
+				{Line: 2, Message: "is not UTF-8 text (the file was probably saved as plain CSV, in a Windows code page); save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8)"},
+				{Line: 3, Message: "is not UTF-8 text (the file was probably saved as plain CSV, in a Windows code page); save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8)"},
+			},
+		},
+		{
 			name:  "Excel's sep=; line",
 			in:    "\ufeffsep=;\r\nonecloudUser;mailbox;enabled\r\n1001;a@contoso.it;sì\r\n1002;b@contoso.it;forse\r\n",
 			users: []User{{OneCloudUser: "1001", Mailbox: "a@contoso.it", Enabled: true}},

@@ -1,11 +1,14 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -112,6 +115,9 @@ const (
 )
 
 func (v *validator) connector(k Connector) {
+	if err := CheckConnectorName(k.Name); err != nil {
+		v.add("connector.name", "%v", err)
+	}
 	// The tenant and client ids are not quoted back: the commonest mistake
 	// is pasting the client secret into one of them.
 	switch {
@@ -137,6 +143,19 @@ func (v *validator) connector(k Connector) {
 	}
 	v.url("connector.authorityURL", k.AuthorityURL, false, "the Entra ID login endpoint, e.g. "+DefaultAuthorityURL)
 	v.url("connector.graphURL", k.GraphURL, false, "the Microsoft Graph endpoint, e.g. "+DefaultGraphURL)
+}
+
+// CheckConnectorName refuses a connector name that is not plain text: invalid
+// UTF-8 or a control character (a NUL, a line break). The name ends up in
+// the certificate's subject (CN=calsync <name>) and in the window's title.
+func CheckConnectorName(s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return errors.New("is not UTF-8 text; save the configuration as UTF-8 and type the name again")
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return fmt.Errorf("%q contains a control character (a NUL, tab or line break); expected a plain name, e.g. Contoso", s)
+	}
+	return nil
 }
 
 // secretHint recognises the shape of an Entra client secret value (it

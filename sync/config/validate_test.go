@@ -52,6 +52,12 @@ func TestValidateEachError(t *testing.T) {
 		{"version", func(c *Config) { c.Version = 2 },
 			"version: 2 is not the schema version this build writes; expected 1"},
 
+		{"name with a NUL", func(c *Config) { c.Connector.Name = "Contoso\x00Evil" },
+			`connector.name: "Contoso\x00Evil" contains a control character (a NUL, tab or line break); expected a plain name, e.g. Contoso`},
+		{"name with a line break", func(c *Config) { c.Connector.Name = "Contoso\nCN=evil" },
+			`connector.name: "Contoso\nCN=evil" contains a control character (a NUL, tab or line break); expected a plain name, e.g. Contoso`},
+		{"name not UTF-8", func(c *Config) { c.Connector.Name = "Caf\xe9" },
+			"connector.name: is not UTF-8 text; save the configuration as UTF-8 and type the name again"},
 		{"tenant missing", func(c *Config) { c.Connector.TenantID = "" },
 			"connector.tenantId: required; " + tenantExp},
 		{"tenant bad", func(c *Config) { c.Connector.TenantID = "contoso" },

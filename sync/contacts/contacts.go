@@ -49,6 +49,10 @@ type Options struct {
 	// Parallel is how many phonebooks are synced at once; 0 means 4 (Graph allows 4 requests
 	// in flight, and the Graph client keeps to that across presence and contacts).
 	Parallel int
+	// SignIn, when set, signs in to Microsoft 365 before any phonebook is touched
+	// ((*graph.Client).SignIn): a credential Entra refuses then ends the run after one token
+	// request, instead of failing once per phonebook.
+	SignIn func(ctx context.Context) error
 }
 
 // Syncer copies Exchange contacts into OneCloud phonebooks. It is safe for concurrent use, but
@@ -82,7 +86,14 @@ func New(opts Options) (*Syncer, error) {
 // Report is what one run did, phonebook by phonebook (the JSON of `calsync contacts sync`).
 type Report struct {
 	Phonebooks []BookReport `json:"phonebooks"`
+	// Error is what ended the run before every phonebook was synced, with what to do: signing
+	// in to Microsoft 365 failed, or Entra ID or OneCloud refused calsync's credential. Phonebooks not synced because of it say
+	// so briefly ("not synced: ...") rather than repeating it. Empty when no such failure.
+	Error string `json:"error,omitempty"`
 }
+
+// ErrStopped is the brief error of a phonebook not synced because the run stopped (Report.Error).
+const ErrStopped = "not synced: the run stopped (see its error)"
 
 // Failed is how many phonebooks failed.
 func (r Report) Failed() int {
@@ -111,8 +122,30 @@ type BookReport struct {
 // Run syncs every book, Parallel at a time; a failed book does not stop the others. With dryRun
 // it reads both sides and reports what it would write, writing nothing. The state is saved once
 // at the end; a failure to save it is reported on every book that changed it.
+//
+// Signing in to Microsoft 365 failing (Options.SignIn), or a credential refused by Entra ID or
+// OneCloud during the run, ends the run: that is the report's Error, once, and the phonebooks
+// not yet started are not tried (ErrStopped).
 func (s *Syncer) Run(ctx context.Context, books []Book, dryRun bool) Report {
 	rep := Report{Phonebooks: make([]BookReport, len(books))}
+	if s.opts.SignIn != nil && len(books) > 0 {
+		// A failure of any kind (a refused credential, or Entra unreachable after one more try)
+		// would meet every phonebook the same way.
+		if err := s.opts.SignIn(ctx); err != nil && ctx.Err() == nil {
+			rep.Error = errorText(err)
+			// Debug: the caller reports the run's error (the CLI once on stderr, the service once
+			// in its log).
+			s.log.Debug("contacts sync stopped: signing in to Microsoft 365 failed", "error", rep.Error)
+			for i, b := range books {
+				rep.Phonebooks[i] = BookReport{Book: b.Phonebook.String(), Mailbox: b.Mailbox, Skipped: []Skip{}, Error: ErrStopped}
+			}
+			return rep
+		}
+	}
+	var (
+		mu      sync.Mutex
+		refused error // the credential failure that stopped the run
+	)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(s.opts.Parallel, len(books)) {
@@ -120,7 +153,23 @@ func (s *Syncer) Run(ctx context.Context, books []Book, dryRun bool) Report {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				rep.Phonebooks[i] = s.syncBook(ctx, books[i], dryRun)
+				mu.Lock()
+				stop := refused != nil
+				mu.Unlock()
+				if stop {
+					b := books[i]
+					rep.Phonebooks[i] = BookReport{Book: b.Phonebook.String(), Mailbox: b.Mailbox, Skipped: []Skip{}, Error: ErrStopped}
+					continue
+				}
+				var err error
+				rep.Phonebooks[i], err = s.syncBook(ctx, books[i], dryRun)
+				if err != nil && (graph.IsSignIn(err) || onecloud.IsAuth(err)) {
+					mu.Lock()
+					if refused == nil {
+						refused = err
+					}
+					mu.Unlock()
+				}
 			}
 		}()
 	}
@@ -129,6 +178,10 @@ func (s *Syncer) Run(ctx context.Context, books []Book, dryRun bool) Report {
 	}
 	close(jobs)
 	wg.Wait()
+	if refused != nil {
+		rep.Error = errorText(refused)
+		s.log.Debug("contacts sync stopped: a credential was refused", "error", rep.Error)
+	}
 	if !dryRun {
 		if err := s.opts.Store.Save(); err != nil {
 			s.log.Error("contacts state not saved", "error", err.Error())
@@ -142,14 +195,15 @@ func (s *Syncer) Run(ctx context.Context, books []Book, dryRun bool) Report {
 	return rep
 }
 
-// syncBook reads one mailbox's contacts and one phonebook, and writes the difference.
-func (s *Syncer) syncBook(ctx context.Context, b Book, dryRun bool) BookReport {
+// syncBook reads one mailbox's contacts and one phonebook, and writes the difference. The
+// error is the book's failure, if any, as it happened (the report holds its text).
+func (s *Syncer) syncBook(ctx context.Context, b Book, dryRun bool) (BookReport, error) {
 	name := b.Phonebook.String()
 	r := BookReport{Book: name, Mailbox: b.Mailbox, Skipped: []Skip{}}
-	fail := func(err error) BookReport {
+	fail := func(err error) (BookReport, error) {
 		r.Error = errorText(err)
 		s.log.Warn("contacts sync failed", "book", name, "mailbox", b.Mailbox, "error", r.Error)
-		return r
+		return r, err
 	}
 	exchange, err := s.opts.Exchange.ListContacts(ctx, b.Mailbox)
 	if err != nil {
@@ -181,7 +235,7 @@ func (s *Syncer) syncBook(ctx context.Context, b Book, dryRun bool) BookReport {
 		for _, o := range p.ops {
 			r.count(o.kind)
 		}
-		return r
+		return r, nil
 	}
 
 	var firstErr error
@@ -202,7 +256,7 @@ func (s *Syncer) syncBook(ctx context.Context, b Book, dryRun bool) BookReport {
 	if firstErr != nil {
 		r.Error = errorText(firstErr)
 	}
-	return r
+	return r, firstErr
 }
 
 // apply makes one write and records its outcome in the plan's next state and the report. An

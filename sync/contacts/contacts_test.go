@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/calsync/calsync/sync/config"
@@ -347,5 +348,73 @@ func TestBooks(t *testing.T) {
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("%s: Books = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// countingExchange counts the listings asked of it.
+type countingExchange struct {
+	fakeExchange
+	calls atomic.Int64
+}
+
+func (c *countingExchange) ListContacts(ctx context.Context, mailbox string) ([]graph.Contact, error) {
+	c.calls.Add(1)
+	return c.fakeExchange.ListContacts(ctx, mailbox)
+}
+
+// A refused credential ends the run: before any phonebook when signing in fails, and after the
+// phonebook that met it when OneCloud refuses the token; it is the report's error once, and the
+// phonebooks not tried say only that the run stopped.
+func TestRunStopsAtARefusedCredential(t *testing.T) {
+	books := []Book{
+		{Phonebook: mario, Mailbox: "mario@contoso.it"},
+		{Phonebook: onecloud.PersonalPhonebook("1002"), Mailbox: "giulia@contoso.it"},
+		{Phonebook: onecloud.PersonalPhonebook("1003"), Mailbox: "luca@contoso.it"},
+	}
+	ex := fakeExchange{
+		"mario@contoso.it":  {contact("A1", "Uno", "02 1234 5678")},
+		"giulia@contoso.it": {contact("B1", "Due", "02 1234 5679")},
+		"luca@contoso.it":   {contact("C1", "Tre", "02 1234 5670")},
+	}
+	wrongSecret := &graph.Error{Kind: graph.KindWrongSecret, Code: "AADSTS7000215", Message: "Invalid client secret provided.", Remedy: "Copy the secret's Value."}
+	tests := []struct {
+		name      string
+		signIn    error
+		writeFail error
+		listings  int64  // Exchange listings made
+		stopped   int    // phonebooks marked ErrStopped
+		says      string // in the report's error
+	}{
+		{"sign-in refused", wrongSecret, nil, 0, 3, "AADSTS7000215"},
+		{"Entra unreachable", &graph.Error{Kind: graph.KindNetwork, Message: "connection refused"}, nil, 0, 3, "connection refused"},
+		{"OneCloud refuses the token", nil, &onecloud.APIError{Status: 401, Code: "unauthorized", Op: "create contact"}, 1, 2, "401"},
+		{"signed in", nil, nil, 3, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pb := newFakePhonebooks()
+			pb.fail = tt.writeFail
+			cx := &countingExchange{fakeExchange: ex}
+			s, err := New(Options{Exchange: cx, OneCloud: pb, Region: "IT", Parallel: 1,
+				SignIn: func(context.Context) error { return tt.signIn }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := s.Run(context.Background(), books, false)
+			stopped := 0
+			for _, b := range rep.Phonebooks {
+				if b.Error == ErrStopped {
+					stopped++
+				}
+			}
+			if cx.calls.Load() != tt.listings || stopped != tt.stopped || (tt.says == "") != (rep.Error == "") ||
+				!strings.Contains(rep.Error, tt.says) {
+				t.Fatalf("%d listings, %d stopped, error %q; want %d, %d, containing %q", cx.calls.Load(), stopped, rep.Error,
+					tt.listings, tt.stopped, tt.says)
+			}
+			if tt.signIn == wrongSecret && !strings.Contains(rep.Error, "-> Copy the secret's Value.") {
+				t.Errorf("no remedy in %q", rep.Error)
+			}
+		})
 	}
 }

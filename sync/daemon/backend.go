@@ -170,7 +170,8 @@ func (d *Daemon) SecretStatus(ctx context.Context) ([]localapi.SecretState, erro
 	sts := d.opts.Secrets.Status(ctx)
 	out := make([]localapi.SecretState, len(sts))
 	for i, s := range sts {
-		out[i] = localapi.SecretState{Name: string(s.Name), Set: s.Set, Source: string(s.Source), Error: s.Err}
+		out[i] = localapi.SecretState{Name: string(s.Name), Set: s.Set, Source: string(s.Source), Error: s.Err,
+			Service: s.Service, Account: s.Account}
 	}
 	return out, nil
 }

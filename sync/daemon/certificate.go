@@ -9,6 +9,7 @@ import (
 
 	"github.com/calsync/calsync/sync/certcred"
 	"github.com/calsync/calsync/sync/certstore"
+	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/localapi"
 )
 
@@ -48,6 +49,10 @@ func (d *Daemon) NewCertificate(ctx context.Context, years int) (localapi.Certif
 	}
 	var name string
 	if cfg, _ := d.loadConfig(); cfg != nil {
+		// The name goes into the certificate's subject: only plain text.
+		if err := config.CheckConnectorName(cfg.Connector.Name); err != nil {
+			return localapi.Certificate{}, &localapi.ValidationError{Fields: []localapi.FieldError{{Field: "connector.name", Message: err.Error()}}}
+		}
 		name = cfg.Connector.Name
 	}
 	cred, err := certcred.New(name, years, d.now())

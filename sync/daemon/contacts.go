@@ -39,6 +39,11 @@ func (c *contactsRun) job(d *Daemon) engine.Job {
 		c.syncing, c.lastRun, c.last = false, started.UTC(), rep
 		c.mu.Unlock()
 		d.logContacts(rep, d.clock.Now().Sub(started))
+		if rep.Error != "" {
+			// The scheduler logs it, once, with when it tries again: it backs off a job failing
+			// in a row, so a refused credential is not retried every interval.
+			return fmt.Errorf("contacts sync stopped: %s", rep.Error)
+		}
 		if n := rep.Failed(); n > 0 {
 			return fmt.Errorf("%d of %d phonebooks could not be synced", n, len(rep.Phonebooks))
 		}
@@ -52,7 +57,7 @@ func (d *Daemon) logContacts(rep contacts.Report, took time.Duration) {
 	var created, updated, deleted, unchanged int
 	for _, b := range rep.Phonebooks {
 		created, updated, deleted, unchanged = created+b.Created, updated+b.Updated, deleted+b.Deleted, unchanged+b.Unchanged
-		if b.Error != "" {
+		if b.Error != "" && b.Error != contacts.ErrStopped {
 			d.log.Warn("contacts sync of a phonebook failed", "book", b.Book, "mailbox", b.Mailbox, "err", b.Error)
 		}
 	}
@@ -65,7 +70,7 @@ func (c *contactsRun) status() *localapi.ContactsStatus {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := &localapi.ContactsStatus{Syncing: c.syncing, LastRun: c.lastRun, Interval: c.interval.String(),
-		Phonebooks: []localapi.ContactsPhonebook{}}
+		Phonebooks: []localapi.ContactsPhonebook{}, Error: c.last.Error}
 	for _, b := range c.last.Phonebooks {
 		p := localapi.ContactsPhonebook{Book: b.Book, Mailbox: b.Mailbox, Created: b.Created, Updated: b.Updated,
 			Deleted: b.Deleted, Unchanged: b.Unchanged, KeptEdited: b.KeptEdited, Error: b.Error,

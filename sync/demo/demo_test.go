@@ -179,3 +179,14 @@ func TestTemporaryDirRemoved(t *testing.T) {
 		t.Errorf("%s still there after Close: %v", dir, err)
 	}
 }
+
+func TestPlural(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		want string
+	}{{0, "0 polls"}, {1, "1 poll"}, {2, "2 polls"}} {
+		if got := plural(tt.n, "poll"); got != tt.want {
+			t.Errorf("plural(%d) = %q; want %q", tt.n, got, tt.want)
+		}
+	}
+}

@@ -82,8 +82,9 @@ func (o *Office) Name(id string) string {
 // found by its subject, a private appointment, an all-day out of office, a
 // mailbox that does not exist, a presence a person set by hand, a working
 // day that ends two minutes after now, a person in another time zone and
-// one who publishes no working hours (everyone else: the emulator's
-// Monday-Friday 08:00-17:00 W. Europe Standard Time). The
+// one who publishes no working hours. Everyone else works every day from two
+// hours before now to seven hours after (workingAround), so the same story
+// plays whatever the hour, the weekday and the machine's time zone. The
 // configuration (saved in a fresh temporary directory) and the keyring
 // point at the emulators.
 func NewOffice(ctx context.Context, now time.Time) (*Office, error) {
@@ -147,8 +148,9 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 		{Person{"1012", "Tom Walker", "tom.walker@contoso.it", "works in Seattle, 08:00-17:00 Pacific time: at work or gone home by his clock, not ours"},
 			nil, false},
 	}
-	// Published working hours; nil publishes none. The others publish the
-	// emulator's default.
+	// Published working hours; nil publishes none. The others publish
+	// workingAround(now): not the emulator's Monday-Friday 08:00-17:00, which
+	// at night or on a Sunday would send the whole office home.
 	hours := map[string]*workhours.Graph{
 		"francesca.ricci@contoso.it": nil,
 		"chiara.romano@contoso.it":   endingDay(now.Add(2 * time.Minute)),
@@ -178,6 +180,8 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 		}
 		if wh, ok := hours[s.person.Mailbox]; ok {
 			o.Graph.SetWorkingHours(s.person.Mailbox, wh)
+		} else if !s.hidden {
+			o.Graph.SetWorkingHours(s.person.Mailbox, workingAround(now))
 		}
 		cfg.Users = append(cfg.Users, config.User{OneCloudUser: s.person.ID, Mailbox: s.person.Mailbox, Enabled: true})
 	}
@@ -284,6 +288,37 @@ func (o *Office) editContactByHand() error {
 		}
 	}
 	return errors.New("the entry of Studio Bianchi is not in Mario's phonebook yet")
+}
+
+// workingAround is the demo office's working day: every day of the week,
+// from two hours before start (on the hour) to seven hours after, in W.
+// Europe Standard Time, or in Pacific time when that day would cross
+// midnight in Europe (a working day cannot span midnight). One of the two
+// always fits: when Europe's hour is not 02 to 16, Pacific's is 08 to 17
+// (17 only in the weeks when the US has moved its clocks and Europe not yet;
+// that day then ends at midnight, 6 to 7 hours after start).
+func workingAround(start time.Time) *workhours.Graph {
+	zone, loc := "W. Europe Standard Time", zoneOrUTC("Europe/Berlin")
+	if h := start.In(loc).Hour(); h < 2 || h > 16 {
+		zone, loc = "Pacific Standard Time", zoneOrUTC("America/Los_Angeles")
+	}
+	h := start.In(loc).Hour()
+	return &workhours.Graph{
+		DaysOfWeek: []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"},
+		StartTime:  fmt.Sprintf("%02d:00:00.0000000", h-2),
+		EndTime:    fmt.Sprintf("%02d:00:00.0000000", (h+7)%24), // 00:00 as an end is midnight
+		TimeZone:   &workhours.TimeZone{Name: zone},
+	}
+}
+
+// zoneOrUTC loads an IANA zone; time/tzdata is embedded by workhours, so
+// the fallback cannot happen.
+func zoneOrUTC(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // endingDay is a working day, every day of the week, that ends at end: in

@@ -117,7 +117,8 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	for {
 		select {
 		case err := <-runDone:
-			fmt.Fprintf(w, "\nDemo over: %d polls; presence written %d times.\n", sched.Status().Polls, len(office.OneCloud.Writes()))
+			fmt.Fprintf(w, "\nDemo over: %s; presence written %s.\n", plural(sched.Status().Polls, "poll"),
+				plural(len(office.OneCloud.Writes()), "time"))
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -247,4 +248,12 @@ func contactsLine(b contacts.BookReport, office *Office) string {
 		line += fmt.Sprintf("; skipped %s: %s", s.Contact, s.Reason)
 	}
 	return line
+}
+
+// plural is "1 poll", "2 polls".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -52,8 +52,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			l.manualSync()
 		case name := <-s.jobNow:
 			l.manualJob(name)
-		case i := <-l.jobDone:
-			l.jobFinished(i)
+		case r := <-l.jobDone:
+			l.jobFinished(r)
 		case p := <-s.pause:
 			l.setPaused(p)
 		case <-l.timer.C():
@@ -91,7 +91,7 @@ type loop struct {
 	paused        bool
 
 	jobs    []jobState
-	jobDone chan int // the index of a job whose run ended
+	jobDone chan jobResult // a job whose run ended
 
 	teams     teamsLoop        // Teams presence reads (loop_teams.go)
 	teamsDone chan teamsResult // the read in flight's result (capacity 1)
@@ -109,7 +109,7 @@ func newLoop(ctx context.Context, s *Scheduler) *loop {
 	return &loop{
 		s:             s,
 		jobs:          jobs,
-		jobDone:       make(chan int, len(s.jobs)),
+		jobDone:       make(chan jobResult, len(s.jobs)),
 		ctx:           ctx,
 		timer:         s.clock.NewTimer(time.Hour),
 		pollDone:      make(chan pollResult, 1),
@@ -224,6 +224,30 @@ func (l *loop) manualSync() {
 type jobState struct {
 	running, requested bool
 	next               time.Time
+	failures           int // runs failed in a row
+}
+
+// jobResult is how a job's run ended: the job's index and its error.
+type jobResult struct {
+	i   int
+	err error
+}
+
+// maxJobBackoff caps a failing job's wait at this many intervals: a job
+// failing for a reason that lasts (a refused credential) is not retried at
+// full rate forever, and one that has recovered is noticed within a day
+// or so (16 × the default 15 minutes contacts interval is 4 hours).
+const maxJobBackoff = 16
+
+// jobDelay is the wait before job i's next run after failures runs failed in
+// a row: its interval, doubled per failure after the first, at most
+// maxJobBackoff intervals.
+func jobDelay(interval time.Duration, failures int) time.Duration {
+	d := interval
+	for n := 1; n < failures && d < maxJobBackoff*interval; n++ {
+		d *= 2
+	}
+	return min(d, maxJobBackoff*interval)
 }
 
 // jobDue reports whether job i should start now.
@@ -238,19 +262,29 @@ func (l *loop) startJob(i int) {
 	l.jobs[i].running, l.jobs[i].requested = true, false
 	l.s.hub.Publish(Event{Type: EventJobStarted, Time: l.s.clock.Now(), Message: job.Name})
 	go func() {
-		if err := job.Run(l.ctx); err != nil && l.ctx.Err() == nil {
-			l.s.log.Warn("job failed; trying again at its next interval", "job", job.Name, "err", err.Error())
-		}
-		l.jobDone <- i
+		l.jobDone <- jobResult{i: i, err: job.Run(l.ctx)}
 	}()
 }
 
-// jobFinished schedules job i's next run.
-func (l *loop) jobFinished(i int) {
+// jobFinished schedules job i's next run: after its interval, or after a
+// failure later and later (jobDelay); SyncJobNow still runs it at once.
+func (l *loop) jobFinished(r jobResult) {
 	now := l.s.clock.Now()
-	l.jobs[i].running = false
-	l.jobs[i].next = now.Add(l.s.jobs[i].Interval)
-	l.s.hub.Publish(Event{Type: EventJobFinished, Time: now, Message: l.s.jobs[i].Name})
+	j := &l.jobs[r.i]
+	j.running = false
+	switch {
+	case r.err == nil:
+		j.failures = 0
+	case l.ctx.Err() == nil:
+		j.failures++
+	}
+	delay := jobDelay(l.s.jobs[r.i].Interval, j.failures)
+	if r.err != nil && l.ctx.Err() == nil {
+		l.s.log.Warn("job failed; trying again later", "job", l.s.jobs[r.i].Name, "in", delay.String(),
+			"failuresInARow", j.failures, "err", r.err.Error())
+	}
+	j.next = now.Add(delay)
+	l.s.hub.Publish(Event{Type: EventJobFinished, Time: now, Message: l.s.jobs[r.i].Name})
 }
 
 // manualJob asks for a run of the named job at the next turn, or, while one runs, right after

@@ -62,8 +62,10 @@ type SchedulerOptions struct {
 
 // Job is periodic work the scheduler runs besides presence: first at start, then every
 // Interval after a run ends, at once (or right after the run in progress) on SyncNow or
-// SyncJobNow, never while paused, and one run of it at a time. A run that fails is tried again at the next interval: the work's own
-// retries belong to it.
+// SyncJobNow, never while paused, and one run of it at a time. A run that fails is tried again
+// after its interval, and after each further failure in a row twice as late, up to 16 intervals
+// (a refused credential is not retried at full rate); a run that succeeds resets that. The
+// work's own retries belong to it.
 type Job struct {
 	// Name identifies the job in events (EventJobStarted, EventJobFinished) and SyncJobNow.
 	Name     string

@@ -323,7 +323,7 @@ func TestSchedulerRunsJobsOnTheirInterval(t *testing.T) {
 	var runs atomic.Int64
 	job := Job{Name: "contacts", Interval: 15 * time.Minute, Run: func(context.Context) error {
 		runs.Add(1)
-		return errors.New("a failed run is tried again at the next interval")
+		return nil
 	}}
 	r := newSchedRig(t, start, "10m", SchedulerOptions{MaxSleep: time.Hour, Jobs: []Job{job}})
 	<-r.idle
@@ -361,5 +361,51 @@ func TestSchedulerRunsJobsOnTheirInterval(t *testing.T) {
 	}
 	if n := runs.Load(); n != 5 {
 		t.Fatalf("paused: %d runs, want still 5", n)
+	}
+}
+
+// TestSchedulerBacksOffAFailingJob: a job failing in a row (contacts sync with a refused
+// credential) waits its interval, then twice as long after each further failure, up to 16
+// intervals; a run that succeeds brings back the interval.
+func TestSchedulerBacksOffAFailingJob(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	var runs atomic.Int64
+	job := Job{Name: "contacts", Interval: 15 * time.Minute, Run: func(context.Context) error {
+		if runs.Add(1) <= 4 {
+			return errors.New("credential refused")
+		}
+		return nil
+	}}
+	r := newSchedRig(t, start, "1h", SchedulerOptions{MaxSleep: 24 * time.Hour, Jobs: []Job{job}})
+	<-r.idle
+	var at []time.Duration
+	seen := int64(0)
+	note := func() {
+		if n := runs.Load(); n > seen {
+			seen = n
+			at = append(at, r.clk.Now().Sub(start))
+		}
+	}
+	note()
+	for seen < 6 && r.clk.Now().Before(start.Add(5*time.Hour)) {
+		r.advance()
+		note()
+	}
+	// Failures at 0, 15, 45, 105 (waits 15, 30, 60, 120); the fifth run succeeds at 225, the next 15 later.
+	want := []time.Duration{0, 15 * time.Minute, 45 * time.Minute, 105 * time.Minute, 225 * time.Minute, 240 * time.Minute}
+	if !slices.Equal(at, want) {
+		t.Fatalf("job ran at %v; want %v", at, want)
+	}
+}
+
+func TestJobDelay(t *testing.T) {
+	const iv = 15 * time.Minute
+	for _, tt := range []struct {
+		failures int
+		want     time.Duration
+	}{{0, iv}, {1, iv}, {2, 2 * iv}, {3, 4 * iv}, {5, 16 * iv}, {6, 16 * iv}, {100, 16 * iv}} {
+		if got := jobDelay(iv, tt.failures); got != tt.want {
+			t.Errorf("jobDelay(%s, %d) = %s; want %s", iv, tt.failures, got, tt.want)
+		}
 	}
 }

@@ -134,6 +134,23 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// IsSignIn reports whether err is Entra ID refusing the app's credential
+// (a wrong or expired client secret or certificate, an unknown app or
+// tenant, a clock too far off to sign): every further request of the run
+// would be refused the same way.
+func IsSignIn(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Kind {
+	case KindWrongSecret, KindSecretExpired, KindAppNotFound, KindTenantNotFound,
+		KindCertificateNotRegistered, KindAssertionTime, KindCertificateExpired, KindCertificateRevoked:
+		return true
+	}
+	return false
+}
+
 // remedy returns the advice for a kind; mailbox and syncUser fill in names.
 func remedy(k Kind, mailbox, syncUser string) string {
 	switch k {

@@ -192,6 +192,23 @@ func (c *Client) Token(ctx context.Context) error {
 	return nil
 }
 
+// SignIn obtains an access token now (or confirms the cached one), trying
+// again once at most, and only after a transient failure (network, 5xx,
+// 429). Work that fans out into many requests (contacts sync, one listing
+// per phonebook) calls it first, so a wrong credential costs one token
+// request, not one per phonebook. The error is an *Error.
+func (c *Client) SignIn(ctx context.Context) error {
+	p := c.retry
+	p.MaxAttempts = 2
+	if err := p.Do(ctx, func(ctx context.Context, _ int) error {
+		_, err := c.tokens.get(ctx)
+		return err
+	}); err != nil {
+		return asError(err, c.redact)
+	}
+	return nil
+}
+
 func (c *Client) obtainToken(ctx context.Context) *Error {
 	err := c.retry.Do(ctx, func(ctx context.Context, _ int) error {
 		_, err := c.tokens.get(ctx)

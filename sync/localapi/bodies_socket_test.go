@@ -34,7 +34,8 @@ func TestBodyRefusalsOverSocket(t *testing.T) {
 	}{
 		{"oversized secret", "PUT", "/localapi/v0/secrets/graph", huge, false, 413, CodeBodyTooLarge, limit},
 		{"oversized streamed secret", "PUT", "/localapi/v0/secrets/graph", huge, true, 413, CodeBodyTooLarge, limit},
-		{"oversized streamed config", "PUT", "/localapi/v0/config", `{"x":"` + strings.Repeat("b", 2*DefaultMaxBodyBytes) + `"}`, true, 413, CodeBodyTooLarge, limit},
+		{"oversized streamed config", "PUT", "/localapi/v0/config", `{"x":"` + strings.Repeat("b", MaxConfigBodyBytes) + `"}`, true, 413, CodeBodyTooLarge,
+			fmt.Sprintf("request body is larger than the %d-byte limit", MaxConfigBodyBytes)},
 		{"malformed JSON", "PUT", "/localapi/v0/secrets/graph", `{"value":`, false, 400, CodeMalformedJSON, "malformed JSON"},
 		{"malformed config", "PUT", "/localapi/v0/config", `{"version" 1}`, true, 400, CodeMalformedJSON, "byte"},
 		{"unknown field", "PUT", "/localapi/v0/secrets/graph", `{"value":"v","valeu":"w"}`, false, 400, CodeUnknownField, `unknown field "valeu" in request body`},

@@ -2,7 +2,6 @@ package localapi
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,10 +72,7 @@ func (s *Server) serveCertificate(w http.ResponseWriter, r *http.Request, _ stri
 }
 
 func (s *Server) serveNewCertificate(w http.ResponseWriter, r *http.Request, _ string) {
-	body, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
+	body := readBody(r)
 	var b newCertificateBody
 	if len(body) > 0 {
 		if e := decodeStrict(body, &b, false); e != nil {
@@ -93,10 +89,7 @@ func (s *Server) serveNewCertificate(w http.ResponseWriter, r *http.Request, _ s
 }
 
 func (s *Server) serveImportCertificate(w http.ResponseWriter, r *http.Request, _ string) {
-	body, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
+	body := readBody(r)
 	var b importCertificateBody
 	// Sensitive: the body holds a private key and perhaps a password.
 	if e := decodeStrict(body, &b, true); e != nil {
@@ -143,8 +136,8 @@ func (c *Client) ImportCertificate(ctx context.Context, data []byte, password st
 	if len(data) == 0 {
 		return Certificate{}, errors.New("import certificate: the file is empty")
 	}
-	if base64.StdEncoding.EncodedLen(len(data)) > DefaultMaxBodyBytes-1024 {
-		return Certificate{}, fmt.Errorf("import certificate: the file is %d bytes, too large for a certificate and key", len(data))
+	if len(data) > MaxCertificateImportBytes {
+		return Certificate{}, fmt.Errorf("import certificate: the file is %d bytes, more than a certificate and key (at most %d)", len(data), MaxCertificateImportBytes)
 	}
 	body, err := json.Marshal(importCertificateBody{Data: data, Password: password})
 	if err != nil {

@@ -17,6 +17,7 @@ const (
 	CodeNotFound         = "not_found"          // no such endpoint
 	CodeMethodNotAllowed = "method_not_allowed" // endpoint exists, method does not
 	CodeBodyTooLarge     = "body_too_large"     // body over the cap
+	CodeBodyTimeout      = "body_timeout"       // the body did not arrive in time
 	CodeMalformedJSON    = "malformed_json"     // body is not JSON of the expected shape
 	CodeUnknownField     = "unknown_field"      // body has a field the endpoint does not take
 	CodeBadRequest       = "bad_request"        // a parameter is missing or wrong

@@ -25,6 +25,22 @@ const PathPrefix = "/localapi/v0/"
 // DefaultMaxBodyBytes caps request bodies unless ServerOptions says otherwise.
 const DefaultMaxBodyBytes = 1 << 20
 
+// MaxConfigBodyBytes caps a PUT config body whatever ServerOptions says: the
+// configuration file's own limit (config.MaxFileBytes), so that any file
+// calsync reads, the window can also save (a 12,000-user one is 1.3 MB).
+const MaxConfigBodyBytes = 4 << 20
+
+// MaxCertificateImportBytes is the largest certificate file the service
+// takes through the API (certcred.MaxImportBytes): base64 in a
+// DefaultMaxBodyBytes body, with room for the JSON around it.
+const MaxCertificateImportBytes = 512 << 10
+
+// DefaultBodyReadTimeout bounds reading one request body, so a caller that
+// trickles it (or stops) does not hold a connection; on a local socket even
+// MaxConfigBodyBytes takes milliseconds. Headers are bounded by the
+// server's ReadHeaderTimeout (10 s).
+const DefaultBodyReadTimeout = 30 * time.Second
+
 // DefaultHeartbeat is how often an idle event stream carries an empty line,
 // so both ends notice a dead connection.
 const DefaultHeartbeat = 30 * time.Second
@@ -79,6 +95,9 @@ type ContactsStatus struct {
 	// Interval is how often the service syncs contacts, a Go duration ("15m").
 	Interval   string              `json:"interval"`
 	Phonebooks []ContactsPhonebook `json:"phonebooks"`
+	// Error is what stopped the last run (signing in failed, a credential was refused), with
+	// what to do; its phonebooks then say only "not synced". Empty when nothing stopped it.
+	Error string `json:"error,omitempty"`
 }
 
 // ContactsPhonebook is the last run's outcome for one phonebook, as calsync contacts sync
@@ -167,6 +186,9 @@ type SecretState struct {
 	Set    bool   `json:"set"`
 	Source string `json:"source,omitempty"` // "keychain", "environment", ...; empty when not set
 	Error  string `json:"error,omitempty"`  // a keychain failure worth showing
+	// Service and Account name the service's keychain entry for the secret.
+	Service string `json:"service,omitempty"`
+	Account string `json:"account,omitempty"`
 }
 
 // Directory is what OneCloud offers the rule and user editors.

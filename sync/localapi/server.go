@@ -36,8 +36,12 @@ type ServerOptions struct {
 	// means PeerCredentials, the kernel's answer. Tests replace it to play
 	// another user without root.
 	Identify func(net.Conn) (Peer, error)
-	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
+	// MaxBodyBytes caps request bodies (but the config's, MaxConfigBodyBytes);
+	// 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// BodyReadTimeout bounds reading one request body; 0 means
+	// DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
 	// Heartbeat is how often an idle event stream gets an empty line; 0
 	// means DefaultHeartbeat.
 	Heartbeat time.Duration
@@ -53,6 +57,7 @@ type Server struct {
 	policy    Policy
 	identify  func(net.Conn) (Peer, error)
 	maxBody   int64
+	bodyRead  time.Duration
 	heartbeat time.Duration
 	clock     clock.Clock
 	endpoints map[string]*endpoint
@@ -73,6 +78,7 @@ type handlerFunc func(s *Server, w http.ResponseWriter, r *http.Request, arg str
 type endpoint struct {
 	name    string // path pattern after PathPrefix, for logs and errors
 	methods map[string]handlerFunc
+	maxBody int64 // the body cap; 0 means the server's
 }
 
 // NewServer returns a server for b.
@@ -82,6 +88,7 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 		log:       opts.Logger,
 		identify:  opts.Identify,
 		maxBody:   opts.MaxBodyBytes,
+		bodyRead:  opts.BodyReadTimeout,
 		heartbeat: opts.Heartbeat,
 		clock:     clock.OrReal(opts.Clock),
 		stop:      make(chan struct{}),
@@ -103,6 +110,9 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 	if s.heartbeat <= 0 {
 		s.heartbeat = DefaultHeartbeat
 	}
+	if s.bodyRead <= 0 {
+		s.bodyRead = DefaultBodyReadTimeout
+	}
 	s.endpoints = map[string]*endpoint{}
 	add := func(name string, methods map[string]handlerFunc) {
 		s.endpoints[name] = &endpoint{name: name, methods: methods}
@@ -115,6 +125,7 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 	add("pause", map[string]handlerFunc{post: (*Server).servePause})
 	add("resume", map[string]handlerFunc{post: (*Server).serveResume})
 	add("config", map[string]handlerFunc{get: (*Server).serveGetConfig, put: (*Server).servePutConfig})
+	s.endpoints["config"].maxBody = MaxConfigBodyBytes
 	add("secrets", map[string]handlerFunc{get: (*Server).serveSecretStatus})
 	add("secrets/{name}", map[string]handlerFunc{put: (*Server).servePutSecret})
 	add("certificate", map[string]handlerFunc{get: (*Server).serveCertificate})
@@ -282,14 +293,19 @@ func (s *Server) serve(w *statusRecorder, rawW http.ResponseWriter, r *http.Requ
 		writeError(w, http.StatusForbidden, CodeReadOnly, msg)
 		return name, peerDesc
 	}
-	if r.ContentLength > s.maxBody {
-		s.tooLarge(w)
+	limit := s.maxBody
+	if ep.maxBody > 0 {
+		limit = ep.maxBody
+	}
+	if r.ContentLength > limit {
+		s.tooLarge(w, limit)
 		return name, peerDesc
 	}
-	if r.Body == nil {
-		r.Body = http.NoBody
+	body, ok := s.readWholeBody(w, rawW, r, limit)
+	if !ok {
+		return name, peerDesc
 	}
-	r.Body = http.MaxBytesReader(rawW, r.Body, s.maxBody)
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	r = r.WithContext(context.WithValue(r.Context(), permKey{}, perm))
 	handle(s, w, r, arg)
 	return name, peerDesc
@@ -338,24 +354,52 @@ func (s *Server) lookup(path string) (ep *endpoint, arg string) {
 	return s.endpoints[rest], ""
 }
 
-func (s *Server) tooLarge(w http.ResponseWriter) {
+func (s *Server) tooLarge(w http.ResponseWriter, limit int64) {
 	writeError(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
-		fmt.Sprintf("request body is larger than the %d-byte limit", s.maxBody))
+		fmt.Sprintf("request body is larger than the %d-byte limit", limit))
 }
 
-// readBody reads the (capped) body; on failure it has answered already.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.tooLarge(w)
-		} else {
-			writeError(w, http.StatusBadRequest, CodeBadRequest, "read request body: "+err.Error())
-		}
-		return nil, false
+// readWholeBody reads r's body, at most limit bytes and within bodyRead,
+// before any handler runs; on failure it has answered already. The read
+// deadline is lifted afterwards: net/http keeps reading the connection in the
+// background to notice a caller that hangs up, and a deadline passing during
+// a long handler (test-connection) would cancel the request.
+func (s *Server) readWholeBody(w, rawW http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, true
 	}
-	return body, true
+	rc := http.NewResponseController(rawW)
+	// Not every ResponseWriter has a connection (httptest's recorder): then
+	// there is nothing to hold open either.
+	deadline := rc.SetReadDeadline(time.Now().Add(s.bodyRead)) == nil
+	body, err := io.ReadAll(http.MaxBytesReader(rawW, r.Body, limit))
+	if err == nil {
+		if deadline {
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+		return body, true
+	}
+	// The rest of a refused body is not waited for: the connection closes
+	// after the answer (and the expired deadline stays).
+	w.Header().Set("Connection", "close")
+	var mbe *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case errors.As(err, &mbe):
+		s.tooLarge(w, limit)
+	case errors.As(err, &ne) && ne.Timeout():
+		writeError(w, http.StatusRequestTimeout, CodeBodyTimeout,
+			fmt.Sprintf("the request body did not arrive within %s", s.bodyRead))
+	default:
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "read request body: "+err.Error())
+	}
+	return nil, false
+}
+
+// readBody returns the body serve has already read (and capped).
+func readBody(r *http.Request) []byte {
+	body, _ := io.ReadAll(r.Body) // in memory: cannot fail
+	return body
 }
 
 // decodeStrict decodes a JSON object body into v, refusing unknown fields
@@ -542,17 +586,8 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, _ string) {
 	}
 }
 
-// drainBody reads and ignores the body of an endpoint that takes none, so an
-// oversized one is still refused.
-func (s *Server) drainBody(w http.ResponseWriter, r *http.Request) bool {
-	_, ok := s.readBody(w, r)
-	return ok
-}
-
 func (s *Server) serveAction(w http.ResponseWriter, r *http.Request, op string, do func(context.Context) error) {
-	if !s.drainBody(w, r) {
-		return
-	}
+	// serve has read (and capped) any body; these endpoints ignore it.
 	if err := do(r.Context()); err != nil {
 		s.backendError(w, r, op, err, "")
 		return
@@ -593,10 +628,7 @@ func (s *Server) serveGetConfig(w http.ResponseWriter, r *http.Request, _ string
 }
 
 func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request, _ string) {
-	body, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
+	body := readBody(r)
 	// The backend decodes strictly against the config model; here only
 	// well-formed JSON object is required, so syntax errors get an offset.
 	var raw json.RawMessage
@@ -644,10 +676,7 @@ func (s *Server) servePutSecret(w http.ResponseWriter, r *http.Request, name str
 			"the secret name in the path must be 1 to 64 letters, digits, '.', '_' or '-'")
 		return
 	}
-	body, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
+	body := readBody(r)
 	var sb secretBody
 	if e := decodeStrict(body, &sb, true); e != nil {
 		writeAPIError(w, e)
@@ -687,9 +716,7 @@ type checkList struct {
 }
 
 func (s *Server) serveTestConnection(w http.ResponseWriter, r *http.Request, _ string) {
-	if !s.drainBody(w, r) {
-		return
-	}
+	// serve has read (and capped) any body; these endpoints ignore it.
 	steps, err := s.backend.TestConnection(r.Context())
 	if err != nil {
 		s.backendError(w, r, "test connection", err, "")

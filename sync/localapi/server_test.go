@@ -17,6 +17,7 @@ import (
 func TestRefusals(t *testing.T) {
 	big := bytes.Repeat([]byte("x"), DefaultMaxBodyBytes+1)
 	bigJSON := []byte(`{"value":"` + strings.Repeat("a", DefaultMaxBodyBytes) + `"}`)
+	bigConfig := bytes.Repeat([]byte("x"), MaxConfigBodyBytes+1)
 	tests := []struct {
 		name    string
 		method  string
@@ -47,7 +48,7 @@ func TestRefusals(t *testing.T) {
 		{"config by DELETE", "DELETE", "/localapi/v0/config", "", nil, nil, 405, CodeMethodNotAllowed, "GET or PUT"},
 		{"secret read back", "GET", "/localapi/v0/secrets/graph", "", nil, nil, 405, CodeMethodNotAllowed, "PUT"},
 		{"HEAD status", "HEAD", "/localapi/v0/status", "", nil, nil, 405, CodeMethodNotAllowed, "GET"},
-		{"oversized config", "PUT", "/localapi/v0/config", "", nil, big, 413, CodeBodyTooLarge, "limit"},
+		{"oversized config", "PUT", "/localapi/v0/config", "", nil, bigConfig, 413, CodeBodyTooLarge, fmt.Sprintf("%d-byte limit", MaxConfigBodyBytes)},
 		{"oversized secret", "PUT", "/localapi/v0/secrets/graph", "", nil, bigJSON, 413, CodeBodyTooLarge, "limit"},
 		{"oversized sync-now", "POST", "/localapi/v0/sync-now", "", nil, big, 413, CodeBodyTooLarge, "limit"},
 		{"malformed config", "PUT", "/localapi/v0/config", "", nil, []byte(`{"version":`), 400, CodeMalformedJSON, "malformed JSON"},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -51,6 +52,27 @@ func TestRealSecretService(t *testing.T) {
 		return
 	}
 	realKeychainChecks(t)
+	realInstancesApart(t)
+}
+
+// realInstancesApart runs the two-instance check against the real keychain.
+// The default instance is left out: its entries ("calsync") may be a real
+// installation's on a developer's machine.
+func realInstancesApart(t *testing.T) {
+	a := filepath.Join(t.TempDir(), "a", "config.json")
+	b := filepath.Join(t.TempDir(), "b", "config.json")
+	def := filepath.Join(t.TempDir(), "default", "config.json")
+	t.Cleanup(func() {
+		for _, p := range []string{a, b} {
+			s := New(Options{Service: InstanceService(p, def), Getenv: envMap(nil)})
+			for _, n := range instanceSecrets {
+				if err := s.Delete(context.Background(), n); err != nil && !errors.Is(err, ErrNotFound) {
+					t.Errorf("cleanup %s of %s: %v", n, s.Service(), err)
+				}
+			}
+		}
+	})
+	checkInstancesApart(t, KeyringBackend{}, def, a, b)
 }
 
 func realKeychainChecks(t *testing.T) {

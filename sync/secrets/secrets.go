@@ -3,8 +3,10 @@
 // keychain and nowhere else: never in the config file, logs, CLI output or
 // error messages.
 //
-// Storage: go-keyring under the service name "calsync" (DefaultService); each
-// secret is one item whose keyring "user" key is Name.User():
+// Storage: go-keyring under the instance's service name (InstanceService:
+// "calsync", DefaultService, for the default configuration file, and
+// "calsync-<12 hex digits>" for any other, so two instances never share an
+// entry); each secret is one item whose keyring "user" key is Name.User():
 //
 //	graph                           calsync / graph-client-secret   (Entra app client secret)
 //	onecloud                        calsync / onecloud-api-token    (OneCloud API token)
@@ -386,9 +388,13 @@ func (s *Store) Delete(ctx context.Context, n Name) error {
 
 // Status describes one secret without its value.
 type Status struct {
-	Name   Name   `json:"name"`
-	Set    bool   `json:"set"`
-	Source Source `json:"source,omitempty"` // where Get finds it; empty when not set
+	Name Name `json:"name"`
+	// Service and Account are the keychain entry the secret is stored in
+	// (this instance's service name, InstanceService).
+	Service string `json:"service"`
+	Account string `json:"account"`
+	Set     bool   `json:"set"`
+	Source  Source `json:"source,omitempty"` // where Get finds it; empty when not set
 	// Err says why the keychain could not be asked (or that the context
 	// ended), in one short line; empty when the environment supplies the
 	// value, since the keychain is then not asked.
@@ -402,7 +408,7 @@ func (s *Store) Status(ctx context.Context) []Status {
 	out := make([]Status, 0, len(Names()))
 	var down *unavailableError
 	for _, n := range Names() {
-		st := Status{Name: n}
+		st := Status{Name: n, Service: s.service, Account: n.User()}
 		_, src, kerr, err := s.lookup(ctx, n, down)
 		switch {
 		case err != nil:
@@ -423,8 +429,16 @@ func (s *Store) Status(ctx context.Context) []Status {
 }
 
 // Remedy says how to supply the secret n when the keychain cannot: store it
-// where the keychain works, or set its environment variable.
+// where the keychain works, or set its environment variable; for the
+// certificate's keys, which have none, make the certificate where the
+// keychain works or use a client secret.
 func (n Name) Remedy() string {
+	if n.EnvVar() == "" {
+		// The certificate's keys: made by cert new/import, never typed in, no variable.
+		return "run `calsync cert new` (or `calsync cert import FILE`) in a session where the system keychain works; " +
+			"where there is none (servers, cron, SSH), sign in with a client secret instead: " +
+			"connector.credential \"secret\" and " + EnvGraphSecret + " in the environment"
+	}
 	return fmt.Sprintf("run `calsync secret set %s` in a session where the system keychain works, "+
 		"or set %s in the environment (servers, cron, SSH)", n, n.EnvVar())
 }

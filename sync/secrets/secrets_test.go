@@ -173,7 +173,8 @@ func TestGoKeyringMock(t *testing.T) {
 		t.Fatalf("Get = %q, %q, %v", v, src, err)
 	}
 	st := s.Status(ctx)
-	want := []Status{{Name: Graph, Set: true, Source: Keychain}, {Name: OneCloud}}
+	want := []Status{{Name: Graph, Service: "calsync", Account: "graph-client-secret", Set: true, Source: Keychain},
+		{Name: OneCloud, Service: "calsync", Account: "onecloud-api-token"}}
 	if len(st) != 2 || st[0] != want[0] || st[1] != want[1] {
 		t.Fatalf("Status = %+v, want %+v", st, want)
 	}

@@ -20,7 +20,8 @@ func newContacts(cfg *config.Config, o Options, g *graph.Client, oc *onecloud.Cl
 	if err != nil {
 		return nil, err
 	}
-	s, err := contacts.New(contacts.Options{Exchange: g, OneCloud: oc, Store: store, Region: cfg.Contacts.DefaultRegion, Logger: o.logger()})
+	s, err := contacts.New(contacts.Options{Exchange: g, OneCloud: oc, Store: store, Region: cfg.Contacts.DefaultRegion, Logger: o.logger(),
+		SignIn: g.SignIn})
 	if err != nil {
 		return nil, fmt.Errorf("set up contacts sync: %w", err)
 	}

@@ -105,9 +105,13 @@ func fromGraph(g Graph, resolve func(string) (*time.Location, error)) (*WorkingH
 	if g.TimeZone == nil {
 		return nil, fmt.Errorf("workingHours.timeZone is missing")
 	}
-	if g.TimeZone.IsCustom() {
+	switch {
+	case g.TimeZone.IsCustom():
 		w.loc, err = customLocation(*g.TimeZone)
-	} else {
+	case strings.TrimSpace(g.TimeZone.Name) == "":
+		// Not UTC by default: a guessed zone would put the hours off, as a missing one would.
+		return nil, fmt.Errorf("workingHours.timeZone.name is empty; expected a zone such as \"W. Europe Standard Time\"")
+	default:
 		w.loc, err = resolve(g.TimeZone.Name)
 	}
 	if err != nil {

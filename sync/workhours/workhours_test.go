@@ -285,6 +285,8 @@ func TestParseErrors(t *testing.T) {
 		{"ten fraction digits", hours(weekdays, "08:00:00.0000000000", "17:00:00", w), "startTime"},
 		{"letters", hours(weekdays, "08:00:00", "five pm", w), `endTime: "five pm"`},
 		{"no zone", `{"daysOfWeek":["monday"],"startTime":"08:00:00","endTime":"17:00:00"}`, "timeZone is missing"},
+		{"empty zone name", `{"daysOfWeek":["monday"],"startTime":"08:00:00","endTime":"17:00:00","timeZone":{"name":""}}`, "timeZone.name is empty"},
+		{"blank zone name", `{"daysOfWeek":["monday"],"startTime":"08:00:00","endTime":"17:00:00","timeZone":{"name":"  "}}`, "timeZone.name is empty"},
 		{"unknown zone", hours(weekdays, "08:00:00", "17:00:00", `{"name":"Mars Standard Time"}`), `unknown time zone "Mars Standard Time"`},
 		{"empty zone object is UTC? no: name empty", hours(weekdays, "08:00:00", "17:00:00", `{"name":"Local"}`), `unknown time zone "Local"`},
 		{"custom without bias", hours(weekdays, "08:00:00", "17:00:00", `{"@odata.type":"#microsoft.graph.customTimeZone","name":"X"}`), "bias is missing"},
@@ -325,7 +327,7 @@ func TestParseForms(t *testing.T) {
 			"mon,fri 08:30-17:45:30 w. europe standard time (Europe/Berlin)"},
 		{hours(weekdays, "09:00:00", "18:00:00", `{"name":"Europe/Rome"}`), "mon,tue,wed,thu,fri 09:00-18:00 Europe/Rome"},
 		{hours(`[]`, "09:00:00", "18:00:00", `{"name":"UTC"}`), "no days 09:00-18:00 UTC"},
-		{hours(`["sunday"]`, "09:00:00", "00:00:00", `{"name":""}`), "sun 09:00-24:00 UTC"},
+		{hours(`["sunday"]`, "09:00:00", "00:00:00", `{"name":"UTC"}`), "sun 09:00-24:00 UTC"},
 		{hours(weekdays, "08:00:00", "17:00:00", customPacific), "mon,tue,wed,thu,fri 08:00-17:00 Customized Time Zone"},
 	}
 	for _, c := range cases {
