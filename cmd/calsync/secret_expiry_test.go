@@ -28,6 +28,7 @@ func TestSecretSetOneCloudExpires(t *testing.T) {
 	o := newOffice(t)
 	o.save()
 	vars := map[string]string{"CALSYNC_CONFIG": o.path}
+	service := secrets.InstanceService(o.path) // this test's instance keeps entries of its own
 	const token = "oc-Ticket.Token_0123456789abcdef"
 	before, err := os.ReadFile(o.path)
 	if err != nil {
@@ -48,7 +49,7 @@ func TestSecretSetOneCloudExpires(t *testing.T) {
 			!strings.Contains(r.stderr, "nothing was stored") {
 			t.Errorf("--expires %q: %s", tc.expires, r)
 		}
-		if got, err := keyring.Get("calsync", "onecloud-api-token"); err == nil {
+		if got, err := keyring.Get(service, "onecloud-api-token"); err == nil {
 			t.Errorf("--expires %q stored the token %q", tc.expires, got)
 		}
 		if after, _ := os.ReadFile(o.path); !bytes.Equal(after, before) {
@@ -60,12 +61,13 @@ func TestSecretSetOneCloudExpires(t *testing.T) {
 	}
 
 	// No configuration to record the date in: nothing stored either.
-	missing := map[string]string{"CALSYNC_CONFIG": filepath.Join(t.TempDir(), "none.json")}
+	missingPath := filepath.Join(t.TempDir(), "none.json")
+	missing := map[string]string{"CALSYNC_CONFIG": missingPath}
 	r := runCLI(t, missing, token+"\n", "secret", "set", "onecloud", "--expires", day(1, 0))
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--expires: there is no configuration at") {
 		t.Errorf("without a configuration: %s", r)
 	}
-	if _, err := keyring.Get("calsync", "onecloud-api-token"); err == nil {
+	if _, err := keyring.Get(secrets.InstanceService(missingPath), "onecloud-api-token"); err == nil {
 		t.Error("the token was stored without a configuration for its date")
 	}
 
@@ -76,7 +78,7 @@ func TestSecretSetOneCloudExpires(t *testing.T) {
 		!strings.Contains(r.stdout, "expiry date "+date+" recorded in onecloud.tokenExpires") {
 		t.Fatalf("secret set onecloud --expires %s: %s", date, r)
 	}
-	if got, err := keyring.Get("calsync", "onecloud-api-token"); err != nil || got != token {
+	if got, err := keyring.Get(service, "onecloud-api-token"); err != nil || got != token {
 		t.Errorf("keychain holds %q, %v", got, err)
 	}
 	cfg, err := config.Load(o.path)
@@ -87,7 +89,7 @@ func TestSecretSetOneCloudExpires(t *testing.T) {
 		t.Error("the token is in the configuration")
 	}
 	r = runCLI(t, vars, "", "secret", "status")
-	if !regexp.MustCompile(`onecloud\s+set\s+stored in the keychain\s+the API ticket expires on ` + date).MatchString(r.stdout) {
+	if !regexp.MustCompile(`onecloud\s+set\s+stored in the keychain\s+onecloud-api-token\s+the API ticket expires on ` + date).MatchString(r.stdout) {
 		t.Errorf("secret status: %s", r)
 	}
 
