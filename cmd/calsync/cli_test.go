@@ -1004,3 +1004,44 @@ func TestSecretSetHandsOverToRunningService(t *testing.T) {
 		t.Error("the value also went to this user's keychain")
 	}
 }
+
+// TestRulesTestTeams: --teams imagines the user's Teams activity; a teams rule standing first
+// beats the meeting, and an unknown activity is a usage error listing the valid ones.
+func TestRulesTestTeams(t *testing.T) {
+	o := newOffice(t)
+	o.addUser("1001", "anna@contoso.it", nil, false)
+	o.cfg.Rules = append([]config.Rule{{Scope: "organization", Type: "teams", Match: "InACall", Activity: "busy"}}, o.cfg.Rules...)
+	o.save()
+	const at = "2026-11-25T10:00:00+01:00"
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"in a call", []string{"--teams", "inacall"}, []string{
+			"Teams:    InACall\n",
+			"Winner:   rules[0]: Teams activity is InACall -> busy, for as long as the Teams activity lasts\n",
+			"Presence: activity busy, role (unchanged), until - (open-ended)\n"}},
+		{"no call", nil, []string{
+			"Teams:    none given (--teams), so no teams rule matches\n",
+			"Winner:   rules[4]: availability is busy -> meeting, role office\n"}},
+		{"presenting", []string{"--teams", "Presenting"}, []string{
+			"Winner:   rules[4]: availability is busy -> meeting"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := o.run(append([]string{"rules", "test", "--at", at, "--user", "1001"}, tc.args...)...)
+			if r.code != exitOK || r.stderr != "" {
+				t.Fatalf("%s", r)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("missing %q in:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+	r := o.run("rules", "test", "--user", "1001", "--teams", "Sailing")
+	if r.code != exitUsage || !strings.Contains(r.stderr, `--teams: "Sailing" is not a Teams activity; expected one of Available, Away`) {
+		t.Errorf("unknown activity: %s", r)
+	}
+}

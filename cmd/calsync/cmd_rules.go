@@ -14,6 +14,7 @@ import (
 	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/rules"
 	"github.com/calsync/calsync/sync/setup"
+	"github.com/calsync/calsync/sync/teams"
 	"github.com/calsync/calsync/sync/workhours"
 )
 
@@ -33,10 +34,12 @@ func rulesCommand() *command {
 					"as the sync would: the rules of the user's OneCloud groups first (read from OneCloud;\n" +
 					"without it only organization rules apply), then organization rules, first match wins.\n" +
 					"With a workinghours rule it reads the user's published working hours from Microsoft 365\n" +
-					"(without them, that rule never matches).\n" +
+					"(without them, that rule never matches). --teams imagines the user's Teams activity for\n" +
+					"rules of type teams (without it the user is in no Teams call).\n" +
 					"Examples:\n" +
 					"  calsync rules test --user 1001 --status busy --subject \"Team lunch\"\n" +
-					"  calsync rules test --user 1001 --no-event --at 2026-12-07T18:30",
+					"  calsync rules test --user 1001 --no-event --at 2026-12-07T18:30\n" +
+					"  calsync rules test --user 1001 --teams InACall",
 				flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
 					var o rulesTestOptions
 					fs.StringVar(&o.user, "user", "", "OneCloud user `id`, as in the config's users[].onecloudUser (required)")
@@ -47,6 +50,7 @@ func rulesCommand() *command {
 					fs.StringVar(&o.at, "at", "", "the `time` the event starts and is evaluated at: this machine's local time, e.g. 2026-12-07T18:30, or RFC 3339, e.g. 2026-12-07T18:30:00+01:00 (default now)")
 					fs.BoolVar(&o.noEvent, "no-event", false, "imagine no event: only working hours and the default activity apply")
 					fs.DurationVar(&o.duration, "duration", time.Hour, "how long the event lasts; its end is the presence's until")
+					fs.StringVar(&o.teams, "teams", "", "the user's Microsoft Teams `activity`, for rules of type teams: "+strings.Join(teams.Activities(), ", ")+" (default none)")
 					return func(ctx context.Context, e *env, args []string) error {
 						if err := noArgs("calsync rules test", args); err != nil {
 							return err
@@ -62,6 +66,7 @@ func rulesCommand() *command {
 
 type rulesTestOptions struct {
 	user, status, subject, location, at string
+	teams                               string // a Teams activity; "" none
 	private, noEvent                    bool
 	atGiven                             bool // --at was on the command line, even empty
 	duration                            time.Duration
@@ -119,6 +124,12 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 	if o.duration <= 0 {
 		return usageErrorf("%s: --duration %s must be positive, e.g. 30m or 1h", cmd, o.duration)
 	}
+	teamsActivity := ""
+	if o.teams != "" {
+		if teamsActivity, err = teams.ParseActivity(o.teams); err != nil {
+			return usageErrorf("%s: --teams: %v", cmd, err)
+		}
+	}
 	if at.Before(earliestAt) || !at.Add(o.duration).Before(latestAt) {
 		return usageErrorf("%s: --at %s with --duration %s: the event must lie between %s and %s",
 			cmd, at.Format(time.RFC3339), o.duration, earliestAt.Format(time.DateOnly), latestAt.Format(time.DateOnly))
@@ -160,7 +171,7 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 	if def == "" {
 		def = config.DefaultActivity
 	}
-	sched := calendar.Schedule{Events: []calendar.Event{ev}, WorkingHours: wh}
+	sched := calendar.Schedule{Events: []calendar.Event{ev}, WorkingHours: wh, TeamsActivity: teamsActivity}
 	if o.noEvent {
 		sched.Events = nil
 	}
@@ -169,14 +180,23 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 	w := e.stdout
 	fmt.Fprintf(w, "User:     %s (%s)%s; groups: %s\n", user.OneCloudUser, user.Mailbox, disabledNote(user), groupsNote)
 	fmt.Fprintf(w, "Hours:    %s\n", hoursNote)
+	if set.UsesTeams() || teamsActivity != "" {
+		shown := teamsActivity
+		if shown == "" {
+			shown = "none given (--teams), so no teams rule matches"
+		}
+		fmt.Fprintf(w, "Teams:    %s\n", shown)
+	}
 	if o.noEvent {
 		fmt.Fprintf(w, "Event:    none, at %s\n", at.Format("Mon 2006-01-02 15:04:05 MST"))
 	} else {
 		fmt.Fprintf(w, "Event:    %s\n", eventText(ev, at))
 	}
 	switch {
+	case d.TeamsActivity != "":
+		fmt.Fprintf(w, "Winner:   rules[%d]: %s, for as long as the Teams activity lasts\n", d.Rule, set.Describe(d.Rule))
 	case d.Rule >= 0 && d.Event == nil:
-		// Only a workinghours rule wins without an event.
+		// Only a workinghours rule wins without an event besides a teams rule.
 		desc := strings.Replace(set.Describe(d.Rule), "outside working hours",
 			fmt.Sprintf("outside working hours (%s)", hoursSpan(wh)), 1)
 		if d.Until.IsZero() {
