@@ -27,12 +27,14 @@ func TestHeadlessDemo(t *testing.T) {
 	var office *Office
 	dir := filepath.Join(t.TempDir(), "demo")
 	err := RunHeadless(context.Background(), Options{
-		Out:           &out,
-		Logger:        slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Duration:      4 * time.Second,
-		OnOffice:      func(o *Office) { office = o },
-		Dir:           dir,
-		HandEditAfter: 2 * time.Second,
+		Out:            &out,
+		Logger:         slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Duration:       6 * time.Second,
+		OnOffice:       func(o *Office) { office = o },
+		Dir:            dir,
+		HandEditAfter:  2 * time.Second,
+		TeamsCallAfter: time.Second,
+		TeamsCallFor:   2 * time.Second,
 	})
 	if err != nil {
 		t.Fatalf("RunHeadless: %v\n%s", err, out.String())
@@ -47,6 +49,9 @@ func TestHeadlessDemo(t *testing.T) {
 		"Davide Marino    kept as set by hand",
 		"Sara Conti       not synced",
 		"first sync done",
+		"[teams] Luca Verdi joined a Teams call (no meeting booked): the next Teams read (every 2s) picks it up",
+		"Luca Verdi       -> busy (Teams: in a call)",
+		"[teams] Luca Verdi left the Teams call",
 		"[contacts] Mario Rossi's phonebook (mario.rossi@contoso.it): 3 created, 0 updated, 0 deleted, 0 unchanged, 0 kept as edited in OneCloud",
 		"skipped Idraulico: no phone number",
 		`skipped London office: work number "ask reception" is not a phone number`,

@@ -124,7 +124,7 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 			}, false},
 		{Person{"1002", "Giulia Bianchi", "giulia.bianchi@contoso.it", "a meeting starts 45 seconds after the demo starts"},
 			[]calendar.Event{{Start: at(45 * time.Second), End: at(30 * time.Minute), Status: calendar.Busy, Subject: "Customer call"}}, false},
-		{Person{"1003", "Luca Verdi", "luca.verdi@contoso.it", "lunch, found by the subject \"Team lunch\""},
+		{Person{"1003", "Luca Verdi", TeamsCaller, "lunch, found by the subject \"Team lunch\"; takes a Teams call 30 seconds in, for a minute"},
 			[]calendar.Event{{Start: at(-10 * time.Minute), End: at(50 * time.Minute), Status: calendar.Free, Subject: "Team lunch", Location: "Trattoria"}}, false},
 		{Person{"1004", "Anna Neri", "anna.neri@contoso.it", "a private appointment: busy, its text never leaves Microsoft 365"},
 			[]calendar.Event{{Start: at(-5 * time.Minute), End: at(55 * time.Minute), Status: calendar.Busy, Private: true, Subject: o.PrivateSubject, Location: "Via Roma 12"}}, false},
@@ -177,6 +177,10 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 		}
 		if !s.hidden {
 			o.Graph.SetCalendar(s.person.Mailbox, s.events)
+			if err := o.Graph.SetTeamsPresence(s.person.Mailbox, "Available", "Available"); err != nil {
+				o.Close()
+				return nil, fmt.Errorf("seed the Teams presence of %s: %w", s.person.Name, err)
+			}
 		}
 		if wh, ok := hours[s.person.Mailbox]; ok {
 			o.Graph.SetWorkingHours(s.person.Mailbox, wh)
@@ -198,6 +202,11 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 		return nil, err
 	}
 	cfg.Contacts = &config.Contacts{Enabled: true, DefaultRegion: "IT", PhonebookMailbox: OfficePhonebookMailbox}
+	// First, so a Teams call beats the calendar: Luca's call during lunch shows busy, and
+	// hanging up brings lunch back in one write. Read every 2 s: the demo is short.
+	cfg.Rules = append([]config.Rule{{Scope: config.ScopeOrganization, Type: config.TypeTeams, Match: "InACall",
+		Activity: "busy"}}, cfg.Rules...)
+	cfg.Teams = &config.Teams{Interval: "2s"}
 	// Last, so every event rule wins over it: a meeting at 19:00 still
 	// shows "meeting"; with no event, outside working hours is gone-home.
 	cfg.Rules = append(cfg.Rules, config.Rule{Scope: config.ScopeOrganization, Type: config.TypeWorkingHours,
@@ -236,6 +245,9 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 	}
 	return o, nil
 }
+
+// TeamsCaller is the mailbox of the demo's person who takes a Teams call.
+const TeamsCaller = "luca.verdi@contoso.it"
 
 // OfficePhonebookMailbox is the shared mailbox whose contacts fill the demo's office phonebook.
 const OfficePhonebookMailbox = "rubrica@contoso.it"

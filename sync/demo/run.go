@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/calsync/calsync/sync/calendar"
+	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/contacts"
 	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/setup"
+	"github.com/calsync/calsync/sync/teams"
 )
 
 // Options tune a headless demo run.
@@ -32,6 +34,9 @@ type Options struct {
 	// HandEditAfter is when someone edits a contact's phonebook entry in OneCloud by hand;
 	// default 60s.
 	HandEditAfter time.Duration
+	// TeamsCallAfter is when Luca Verdi joins a Teams call (default 30s), and TeamsCallFor
+	// how long it lasts (default 1m).
+	TeamsCallAfter, TeamsCallFor time.Duration
 	// Seeded, when set, is the instant the office is seeded around instead
 	// of now: tests start the demo "two minutes ago" to see what happens
 	// two minutes in.
@@ -112,6 +117,18 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	}
 	handEdit := time.NewTimer(opts.HandEditAfter)
 	defer handEdit.Stop()
+	// Someone takes a Teams call nobody booked: busy on the phone within a Teams read, and
+	// back to what the calendar says when it ends.
+	if opts.TeamsCallAfter <= 0 {
+		opts.TeamsCallAfter = 30 * time.Second
+	}
+	if opts.TeamsCallFor <= 0 {
+		opts.TeamsCallFor = time.Minute
+	}
+	callStart := time.NewTimer(opts.TeamsCallAfter)
+	defer callStart.Stop()
+	callEnd := time.NewTimer(opts.TeamsCallAfter + opts.TeamsCallFor)
+	defer callEnd.Stop()
 	syncs := 0
 	lines := changes{office: office, last: map[string]string{}}
 	for {
@@ -128,6 +145,10 @@ func RunHeadless(ctx context.Context, opts Options) error {
 			office.Graph.AddEvent("marco.gallo@contoso.it", calendar.Event{Start: s, End: s.Add(10 * time.Minute), Status: calendar.Busy, Subject: "Supplier call"})
 			fmt.Fprintf(w, "%s  [calendar] Marco Gallo booked a call from %s to %s: the next poll picks it up\n",
 				clockText(time.Now()), clockText(s), clockText(s.Add(10*time.Minute)))
+		case <-callStart.C:
+			teamsCall(w, office, "Busy", "InACall", "joined a Teams call (no meeting booked)")
+		case <-callEnd.C:
+			teamsCall(w, office, "Available", "Available", "left the Teams call")
 		case line := <-contactsLines:
 			fmt.Fprintf(w, "%s  %s\n", clockText(time.Now()), line)
 		case <-handEdit.C:
@@ -156,6 +177,16 @@ func RunHeadless(ctx context.Context, opts Options) error {
 			}
 		}
 	}
+}
+
+// teamsCall sets the Teams presence of the demo's caller and says so.
+func teamsCall(w io.Writer, office *Office, availability, activity, what string) {
+	if err := office.Graph.SetTeamsPresence(TeamsCaller, availability, activity); err != nil {
+		fmt.Fprintf(w, "%s  [teams] the Teams presence could not be set: %v\n", clockText(time.Now()), err)
+		return
+	}
+	fmt.Fprintf(w, "%s  [teams] %s %s: the next Teams read (every %s) picks it up\n", clockText(time.Now()),
+		office.Name("1003"), what, office.Config.TeamsInterval())
 }
 
 // changes turns scheduler events into lines, printing one only when it
@@ -187,6 +218,9 @@ func describe(ev engine.Event, office *Office) string {
 		name := office.Name(u.OneCloudUser)
 		switch u.Action {
 		case engine.ActionSet:
+			if office.Config != nil && u.Rule >= 0 && u.Rule < len(office.Config.Rules) && office.Config.Rules[u.Rule].Type == config.TypeTeams {
+				return fmt.Sprintf("%-16s -> %s (Teams: %s)", name, presenceText(u), teams.Words(u.TeamsActivity))
+			}
 			if u.Current == outsideWorkingHours {
 				return fmt.Sprintf("%-16s -> %s (outside working hours)", name, presenceText(u))
 			}
