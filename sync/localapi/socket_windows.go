@@ -33,7 +33,26 @@ func Listen(path string) (net.Listener, error) {
 		}
 		return nil, fmt.Errorf("listen on pipe %s: %w", name, err)
 	}
+	occupyFirstInstance(name)
 	return l, nil
+}
+
+// occupyFirstInstance connects to the pipe's first instance once and lets go
+// at once. go-winio keeps that instance (created to own the name) without
+// ever accepting on it; where a client can connect to it (Wine, which CI runs
+// calsync under; Windows 7 and Server 2008 R2, go-winio issue #313) the
+// first client would wait forever on an instance nobody serves. Used up
+// here, it is never offered again; where clients cannot reach it, this fails
+// harmlessly. Only the name is opened: no data, no identity (anonymous).
+func occupyFirstInstance(name string) {
+	n, err := windows.UTF16PtrFromString(name)
+	if err != nil {
+		return
+	}
+	h, err := windows.CreateFile(n, 0, 0, nil, windows.OPEN_EXISTING, windows.SECURITY_SQOS_PRESENT|windows.SECURITY_ANONYMOUS, 0)
+	if err == nil {
+		windows.CloseHandle(h)
+	}
 }
 
 // Dial connects to the local API pipe PipeName(path).
