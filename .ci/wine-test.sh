@@ -195,7 +195,7 @@ window_pid=$!
 window_attached() { [ "$(streams)" -gt "$opened_before" ]; }
 wait_for 90 "the window never attached to the service (no event stream in the service's log)" window_attached
 sleep 8 # the first status is drawn
-DISPLAY=$display import -window root "$artefacts/window.png"
+DISPLAY=$display import -window root -crop 1280x760+0+0 "$artefacts/window.png"
 ok "the window follows the service: $(grep 'event stream opened' "$datadir/calsync.log" | tail -n 1 | grep -o 'peer=.*')"
 ok "screenshot: $artefacts/window.png"
 kill "$window_pid" 2>/dev/null || true
@@ -207,7 +207,7 @@ wait_for 30 "the window's event stream did not close" sh -c "[ \"\$(grep -c 'eve
 step "the desktop demo on a pipe of its own, beside the installed service"
 opened_before=$(streams)
 demo_log=$work/demo.log
-DISPLAY=$display LANG=en_US.UTF-8 "$wine" explorer /desktop=demo,1280x760 "$installed_exe" demo --duration 90s >"$demo_log" 2>&1 &
+DISPLAY=$display LANG=en_US.UTF-8 "$wine" explorer /desktop=demo,1280x760 "$installed_exe" demo --verbose >"$demo_log" 2>&1 &
 demo_pid=$!
 wait_for 60 "the demo never said where it serves its API: $(tr -d '\r' <"$demo_log")" grep -q 'local API on' "$demo_log"
 demo_pipe=$(tr -d '\r' <"$demo_log" | sed -n 's/.*local API on \(\\\\\.\\pipe\\[^ ;]*\).*/\1/p' | head -n 1)
@@ -216,8 +216,13 @@ case "$demo_pipe" in
 '\\.\pipe\'*) ok "demo pipe: $demo_pipe" ;;
 *) fail "the demo named no pipe: $(tr -d '\r' <"$demo_log")" ;;
 esac
-sleep 15 # the demo's window attaches to its own API and draws
-DISPLAY=$display import -window root "$artefacts/demo.png"
+# --verbose: the demo's own local API logs to its standard error, as the service's does to its file.
+wait_for 60 "the demo window never attached to the demo's own API: $(tr -d '\r' <"$demo_log" | tail -n 5)" grep -q 'event stream opened' "$demo_log"
+grep -q "local API listening.*calsync-[0-9]*" "$demo_log" || fail "the demo's API is not on its pipe: $(grep 'local API listening' "$demo_log")"
+ok "the demo window follows the demo office on its own pipe"
+wait_for 60 "the demo window shows no people" grep -q 'presence set' "$demo_log"
+sleep 5 # the status table is drawn
+DISPLAY=$display import -window root -crop 1280x760+0+0 "$artefacts/demo.png"
 [ "$(streams)" -eq "$opened_before" ] || fail "the demo window attached to the installed service"
 calsync_out after status --json
 [ "$rc" -eq 0 ] || fail "with the demo running, status of the installed service: exit $rc: $after"

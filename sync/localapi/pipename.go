@@ -32,10 +32,16 @@ const protectedPipePrefix = `\\.\pipe\ProtectedPrefix\`
 // Windows, so the config directory does not enter the name and the GUI finds
 // it without knowing where the service keeps its config.
 func PipeName(path string) string {
-	if strings.HasPrefix(path, `\\.\pipe\`) {
+	if IsPipeName(path) {
 		return path
 	}
 	return DefaultPipeName
+}
+
+// IsPipeName reports whether path names a Windows pipe (`\\.\pipe\...`)
+// rather than a file: it has no directory to create.
+func IsPipeName(path string) bool {
+	return strings.HasPrefix(path, `\\.\pipe\`)
 }
 
 // ProcessPipeName is a pipe of process pid's own, for a local API that is not

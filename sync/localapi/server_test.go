@@ -213,6 +213,9 @@ func TestPipeNamesAndACLs(t *testing.T) {
 	if ProcessPipeName(1) == ProcessPipeName(2) || ProcessPipeName(4242) == DefaultPipeName {
 		t.Error("process pipes are not per process")
 	}
+	if !IsPipeName(demo) || !IsPipeName(DefaultPipeName) || IsPipeName(`C:\\ProgramData\\calsync\\calsync.sock`) || IsPipeName("/run/calsync.sock") {
+		t.Error("IsPipeName tells pipes from files wrongly")
+	}
 	for _, tt := range []struct{ name, sid, want string }{
 		{DefaultPipeName, sid, pipeSDDL},
 		{`\\.\pipe\protectedprefix\Administrators\calsync\test`, sid, pipeSDDL},
