@@ -75,6 +75,7 @@ type statusScreen struct {
 	progress   *widget.ProgressBar
 	notRunning *widget.Label
 	openSvc    *widget.Button
+	openSvcRow *fyne.Container // openSvc at its own width; hidden with it, so it takes no room
 	problems   *fyne.Container
 	actionErr  *widget.Label
 	admin      *adminNotice
@@ -116,7 +117,8 @@ func newStatusScreen(b localapi.Backend) *statusScreen {
 			s.OnOpenService()
 		}
 	})
-	s.openSvc.Hide()
+	s.openSvcRow = container.NewHBox(s.openSvc)
+	s.openSvcRow.Hide()
 	s.actionErr.Importance = widget.DangerImportance
 	s.actionErr.Wrapping = fyne.TextWrapWord
 	s.actionErr.Hide()
@@ -150,7 +152,7 @@ func (s *statusScreen) CreateRenderer() fyne.WidgetRenderer {
 		widget.NewFormItem(lang.L("Next sync"), s.nextSync),
 	)
 	buttons := container.NewHBox(s.syncNow, s.pause, layout.NewSpacer())
-	top := container.NewVBox(s.state, s.notRunning, container.NewHBox(s.openSvc), s.problems, form, s.progress, buttons, s.actionErr, s.admin)
+	top := container.NewVBox(s.state, s.notRunning, s.openSvcRow, s.problems, form, s.progress, buttons, s.actionErr, s.admin)
 	logBox := container.NewBorder(widget.NewLabelWithStyle(lang.L("Service log"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, s.logs)
 	split := container.NewVSplit(container.New(statusTableLayout{s}, s.table), logBox)
 	split.Offset = 0.65
@@ -516,7 +518,7 @@ func (s *statusScreen) show(st localapi.Status, err error) {
 		s.notRunning.SetText(why + "\n" + err.Error())
 		s.notRunning.Show()
 		if s.OnOpenService != nil {
-			s.openSvc.Show()
+			s.openSvcRow.Show()
 		}
 		s.progress.Hide()
 		s.syncNow.Disable()
@@ -527,7 +529,7 @@ func (s *statusScreen) show(st localapi.Status, err error) {
 		return
 	}
 	s.notRunning.Hide()
-	s.openSvc.Hide()
+	s.openSvcRow.Hide()
 	s.status = st
 
 	s.state.SetText(statusStateText(st))
