@@ -75,7 +75,7 @@ calsync_out() {
 	local __out
 	set +e
 	__out=$(calsync "$@" 2>&1 | tr -d '\r')
-	rc=${PIPESTATUS[0]}
+	rc=$? # pipefail: calsync's status when it failed
 	set -e
 	printf -v "$__var" '%s' "$__out"
 }
@@ -146,7 +146,7 @@ cp "$work/office-dir/config.json" "$datadir/config.json"
 for s in graph onecloud; do
 	set +e
 	out=$(calsync secret set "$s" <"$work/office-dir/$s.secret" 2>&1 | tr -d '\r')
-	rc=${PIPESTATUS[0]}
+	rc=$? # pipefail: calsync's status when it failed
 	set -e
 	[ "$rc" -eq 0 ] || fail "secret set $s: exit $rc: $out"
 	case "$out" in *"handed to the running calsync service"*) ;; *) fail "secret set $s did not reach the service: $out" ;; esac
@@ -159,9 +159,11 @@ synced() {
 }
 wait_for 120 "the service did not sync the office (presence: $(tr '\n' ' ' <"$work/office-dir/presence.txt"))" synced
 ok "OneCloud holds the synced presence ($(cat "$work/office-dir/writes.txt") writes): Mario Rossi in a meeting"
-calsync_out json status --json
-[ "$rc" -eq 0 ] || fail "status --json: exit $rc: $json"
-printf '%s\n' "$json" >"$artefacts/status.json"
+set +e
+calsync status --json >"$artefacts/status.json" 2>"$work/status.err"
+rc=$?
+set -e
+[ "$rc" -eq 0 ] || fail "status --json: exit $rc: $(cat "$artefacts/status.json" "$work/status.err")"
 python3 - "$artefacts/status.json" <<'EOF' || fail "status --json is not the expected Status object"
 import json, sys
 st = json.load(open(sys.argv[1]))
@@ -240,6 +242,16 @@ calsync_out down status
 [ "$rc" -eq 3 ] || fail "calsync status with the service stopped: exit $rc, want 3: $down"
 case "$down" in *"calsync service start"*) ;; *) fail "calsync status with the service stopped names no remedy: $down" ;; esac
 ok "stopped; calsync status exits 3: $(printf '%s' "$down" | head -n 1)"
+# One secret store per installation: with the service installed and stopped, nothing falls back to
+# this user's Credential Manager, which the LocalSystem service would never read.
+printf 'another-client-secret-0123456789' >"$work/other.secret"
+calsync_out refused secret set graph <"$work/other.secret"
+[ "$rc" -ne 0 ] || fail "secret set with the service stopped went to this user's store: $refused"
+case "$refused" in *"installed but not running"*"calsync service start"*) ;; *) fail "secret set with the service stopped: $refused" ;; esac
+calsync_out refused check
+[ "$rc" -ne 0 ] || fail "check with the service stopped tested this user's store: $refused"
+case "$refused" in *"installed but not running"*) ;; *) fail "check with the service stopped: $refused" ;; esac
+ok "secret set and check with the service stopped: they say to start it"
 calsync_out msg service start
 [ "$rc" -eq 0 ] && [ "$(service_state)" = running ] || fail "service start: exit $rc: $msg"
 ok "started again"
@@ -257,6 +269,16 @@ fi
 calsync_out msg service start
 [ "$rc" -eq 0 ] && [ "$(service_state)" = running ] || fail "service start after reinstall: exit $rc: $msg"
 ok "started"
+
+calsync_out checked check
+case "$checked" in *"Checked by the running calsync service"*) ;; *) fail "check did not test the service's own secrets: $checked" ;; esac
+printf '%s\n' "$checked" | grep -q '^✓ Client secret is present' || fail "check through the service: no client secret:\n$checked"
+ok "check runs in the service, with its secrets (exit $rc)"
+calsync_out made cert new
+[ "$rc" -eq 0 ] || fail "cert new: exit $rc: $made"
+case "$made" in *"the running calsync service's keychain"*) ;; *) fail "cert new did not go to the service: $made" ;; esac
+[ -f "$datadir/calsync-graph.cer" ] || fail "cert new: no calsync-graph.cer beside the service's configuration"
+ok "cert new: the key in the service's store, the certificate beside its configuration"
 
 step "upgrade: the installer again over the running installation"
 cp "$datadir/config.json" "$work/config.before"
