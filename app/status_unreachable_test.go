@@ -17,10 +17,13 @@ import (
 type hangingBackend struct {
 	*fakeStatusBackend
 	hangSubscribe, hangStatus bool
+	// hanging receives once the screen waits on the hanging call: it touches nothing else then.
+	hanging chan struct{}
 }
 
 func (h *hangingBackend) Subscribe(ctx context.Context) (<-chan localapi.Event, error) {
 	if h.hangSubscribe {
+		h.hanging <- struct{}{}
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
@@ -29,6 +32,7 @@ func (h *hangingBackend) Subscribe(ctx context.Context) (<-chan localapi.Event, 
 
 func (h *hangingBackend) Status(ctx context.Context) (localapi.Status, error) {
 	if h.hangStatus {
+		h.hanging <- struct{}{}
 		<-ctx.Done()
 		return localapi.Status{}, ctx.Err()
 	}
@@ -55,10 +59,10 @@ func TestStatusScreenNeverWaitsSilently(t *testing.T) {
 			return f
 		}, false, "Access to the service denied", "as the user the service runs as"},
 		{"connection never accepted", func(f *fakeStatusBackend) localapi.Backend {
-			return &hangingBackend{fakeStatusBackend: f, hangSubscribe: true}
+			return &hangingBackend{fakeStatusBackend: f, hangSubscribe: true, hanging: make(chan struct{}, 1)}
 		}, true, "The service does not answer", "restart it on the Service tab"},
 		{"connected, status never comes", func(f *fakeStatusBackend) localapi.Backend {
-			return &hangingBackend{fakeStatusBackend: f, hangStatus: true}
+			return &hangingBackend{fakeStatusBackend: f, hangStatus: true, hanging: make(chan struct{}, 1)}
 		}, true, "The service does not answer", "restart it on the Service tab"},
 		{"status refused", func(f *fakeStatusBackend) localapi.Backend {
 			f.statusErr = errors.New("local API GET status: EOF")
@@ -73,6 +77,11 @@ func TestStatusScreenNeverWaitsSilently(t *testing.T) {
 			s.OnOpenService = func() { opened <- struct{}{} }
 			loads, clk := startStatusScreen(t, s)
 			if tc.wait {
+				select {
+				case <-b.(*hangingBackend).hanging:
+				case <-time.After(10 * time.Second): // a hang guard
+					t.Fatal("the screen never called the service")
+				}
 				if !clk.WaitForTimers(1, 10*time.Second) {
 					t.Fatal("no timer for the no-answer wait")
 				}
