@@ -185,11 +185,11 @@ ok "status: the table"
 printf '%s\n' "$table" | sed 's/^/     /'
 
 step "the window attached to the service (Xvfb, Wine's desktop with the taskbar)"
-n=$((90 + RANDOM % 100))
-display=:$n
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+# Xvfb picks a free display itself and writes its number once it accepts clients.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >/dev/null 2>&1 &
 xvfb_pid=$!
-wait_for 20 "Xvfb did not start" test -S "/tmp/.X11-unix/X$n"
+wait_for 20 "Xvfb did not start" test -s "$work/display"
+display=:$(tr -d '\n' <"$work/display")
 streams() { grep -c 'event stream opened' "$datadir/calsync.log" || true; }
 opened_before=$(streams)
 DISPLAY=$display LANG=en_US.UTF-8 "$wine" explorer /desktop=calsync,1280x760 "$installed_exe" >/dev/null 2>&1 &
