@@ -90,7 +90,7 @@ func notRunningRemedy(g *globals, e *env) string {
 	case st == service.StateNotInstalled:
 		return "the calsync service is not installed: install it with calsync service install, then start it with calsync service start"
 	case st == service.StateRunning:
-		return "the calsync service is starting or its local API is not up yet: wait a moment and run calsync status again; if this persists, see its log with the service's status in your service manager"
+		return "the calsync service is running but its local API did not answer: wait a moment and run calsync status again; if this persists, restart it with calsync service stop and calsync service start"
 	}
 	return fmt.Sprintf("the calsync service is installed but %s: start it with calsync service start", st)
 }

@@ -43,8 +43,8 @@ type scmHandler struct {
 	err     error // body's outcome, once Execute has returned
 }
 
-// stopWaitHint is what the SCM is told a stop may take: the bounded wait for
-// body, and a little more.
+// stopWaitHintExtra is added to the bounded wait for body in what the SCM is
+// told a stop may take.
 const stopWaitHintExtra = 5000 // milliseconds
 
 func (h *scmHandler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<- svc.Status) (serviceSpecific bool, exitCode uint32) {
