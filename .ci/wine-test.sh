@@ -92,10 +92,9 @@ wait_for() {
 reg_value() { # KEY NAME: the value's data, as 64-bit reg.exe reads it
 	"$wine" reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' | awk -v n="$2" '$1 == n {$1 = ""; $2 = ""; sub(/^  /, ""); print}'
 }
-service_state() { # the service's state as calsync service status prints it
-	local out
-	calsync_out out service status
-	printf '%s' "$out" | tail -n 1
+service_state() { # the service's state as calsync service status prints it (stdout only: Wine
+	# may add a line of its own on stderr)
+	calsync service status 2>/dev/null | tr -d '\r' | tail -n 1 || true
 }
 service_is() { [ "$(service_state)" = "$1" ]; }
 
