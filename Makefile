@@ -16,7 +16,7 @@ MINGW_CC := x86_64-w64-mingw32-gcc
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-build build demo test test-race vet fmt-check cross bench screenshots clean \
-	package package-windows package-linux package-darwin package-check fuzz soak
+	package package-windows package-linux package-darwin package-check wine-test fuzz soak
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,8 +41,8 @@ demo: ## run `calsync demo` on the embedded office (headless when there is no di
 	fi
 
 # The steps run one after the other (also under make -j): the packages must be there first.
-test: ## what CI runs: OS packages, gofmt, vet, race tests with a real keychain, cross-builds, package checks
-	@for step in deps fmt-check vet test-race cross package-check; do \
+test: ## what CI runs: OS packages, gofmt, vet, race tests with a real keychain, cross-builds, package checks, Wine
+	@for step in deps fmt-check vet test-race cross package-check wine-test; do \
 		echo "== make $$step"; $(MAKE) --no-print-directory $$step || exit 1; \
 	done
 
@@ -152,6 +152,15 @@ package-check: ## cheap package checks (make test runs it): installer contents a
 	$(MAKE) --no-print-directory $(LINUX_DESKTOP)
 	desktop-file-validate $(LINUX_DESKTOP)
 	@echo "package-check: all package checks passed"
+
+# The Windows program and installer, run under Wine (.ci/wine-test.sh, packaging/README.md): the
+# installer package-check built (zlib), a fresh prefix, the emulators on 127.0.0.1. Artefacts
+# (the window's screenshot, calsync status's output) go to bin/wine/.
+WINE_SETUP := $(PKG_STAGE)/check/calsync-setup-check.exe
+wine-test: ## run calsync.exe and its installer under Wine: install, service, sync, status, window, demo, upgrade, uninstall
+	@[ -f $(WIN_EXE) ] || $(MAKE) --no-print-directory cross
+	@[ -f $(WINE_SETUP) ] || $(MAKE) --no-print-directory package-check
+	.ci/wine-test.sh $(WIN_EXE) $(WINE_SETUP) $(BIN)/wine
 
 bench: ## regenerate the figures of docs/benchmarks.md (about four minutes; the idle one waits a minute)
 	$(GO) test -run '^$$' -bench BenchmarkGetSchedules1000 -benchtime 5x ./sync/graph/

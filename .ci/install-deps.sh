@@ -5,8 +5,8 @@
 # Usage: .ci/install-deps.sh [GROUP...]    (default: all)
 #   build  C toolchain and the GL/X11 headers Fyne's cgo driver compiles against (make build, make demo)
 #   test   build + a real Secret Service (dbus, gnome-keyring), Xvfb, the mingw-w64 cross compiler
-#          and windres, and what make package-check uses: nsis, p7zip-full, osslsigncode, openssl,
-#          desktop-file-utils, python3
+#          and windres, what make package-check uses: nsis, p7zip-full, osslsigncode, openssl,
+#          desktop-file-utils, python3, and what make wine-test uses: wine64, imagemagick
 #   screenshots  test + imagemagick and xdotool (make screenshots)
 #   package  same as test (make package)
 #   all    same as test
@@ -15,8 +15,11 @@ set -euo pipefail
 build_pkgs=(make gcc pkg-config libgl1-mesa-dev xorg-dev)
 # package-check (part of make test) builds the Windows installer and checks the packages.
 package_check_pkgs=(binutils-mingw-w64-x86-64 nsis p7zip-full osslsigncode openssl desktop-file-utils python3)
-test_pkgs=("${build_pkgs[@]}" dbus dbus-x11 gnome-keyring xvfb gcc-mingw-w64-x86-64 "${package_check_pkgs[@]}")
-screenshot_pkgs=("${test_pkgs[@]}" imagemagick xdotool)
+# wine-test (part of make test) runs calsync.exe and the installer under Wine; only 64-bit
+# programs, so wine64 without wine32 (no i386 multiarch). imagemagick takes the screenshot.
+wine_test_pkgs=(wine64 imagemagick)
+test_pkgs=("${build_pkgs[@]}" dbus dbus-x11 gnome-keyring xvfb gcc-mingw-w64-x86-64 "${package_check_pkgs[@]}" "${wine_test_pkgs[@]}")
+screenshot_pkgs=("${test_pkgs[@]}" xdotool)
 package_pkgs=("${test_pkgs[@]}")
 
 groups=("$@")

@@ -142,7 +142,9 @@ func newWindow(w fyne.Window, opts Options, screens windowScreens) *mainWindow {
 	}
 	mw.Tabs = container.NewAppTabs(container.NewTabItem(lang.L("Status"), mw.Status))
 	if opts.Service != nil {
-		mw.Tabs.Append(container.NewTabItem(lang.L("Service"), screens.service(w, opts.Service, opts.RunInWindow)))
+		serviceTab := container.NewTabItem(lang.L("Service"), screens.service(w, opts.Service, opts.RunInWindow))
+		mw.Tabs.Append(serviceTab)
+		mw.Status.OnOpenService = func() { mw.Tabs.Select(serviceTab) }
 	}
 	return mw
 }

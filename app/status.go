@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -27,7 +28,15 @@ const (
 	// event stream: quick after a restart, gentle while no service is installed.
 	statusMinBackoff = time.Second
 	statusMaxBackoff = 30 * time.Second
+	// statusAnswerWait is how long the screen waits for the service's first answer before it says
+	// the service does not answer: a pipe or socket that accepts nothing, a hung service. It keeps
+	// waiting (and retrying) after that; only the silence ends.
+	statusAnswerWait = 5 * time.Second
 )
+
+// errNoAnswer is what the screen reports when the service has not answered within
+// statusAnswerWait.
+var errNoAnswer = fmt.Errorf("no answer from the service within %d seconds", int(statusAnswerWait/time.Second))
 
 // errStatusStreamEnded is what the screen reports when the service closes its event stream,
 // which it does when it stops.
@@ -48,8 +57,14 @@ type statusScreen struct {
 	// or Resume because this user may only read; the screen then shows the admin notice. Run
 	// shows the window with it, since the tray's actions land here too.
 	OnNeedsAdmin func()
+	// OnOpenService, if set, opens the Service tab: while the service cannot be reached the
+	// screen offers it with a button. Nil (the demo, which has no Service tab) hides the button.
+	OnOpenService func()
 
 	backend localapi.Backend
+	// answered is set once the current attempt to reach the service has an outcome (a status or
+	// an error), so the no-answer watchdog stays quiet.
+	answered atomic.Bool
 
 	// UI state, touched only on the UI goroutine.
 	status   localapi.Status
@@ -60,6 +75,8 @@ type statusScreen struct {
 	nextSync   *widget.Label
 	progress   *widget.ProgressBar
 	notRunning *widget.Label
+	openSvc    *widget.Button
+	openSvcRow *fyne.Container // openSvc at its own width; hidden with it, so it takes no room
 	problems   *fyne.Container
 	actionErr  *widget.Label
 	admin      *adminNotice
@@ -96,6 +113,13 @@ func newStatusScreen(b localapi.Backend) *statusScreen {
 	s.notRunning.Importance = widget.DangerImportance
 	s.notRunning.Wrapping = fyne.TextWrapWord
 	s.notRunning.Hide()
+	s.openSvc = widget.NewButton(lang.L("Open the Service tab"), func() {
+		if s.OnOpenService != nil {
+			s.OnOpenService()
+		}
+	})
+	s.openSvcRow = container.NewHBox(s.openSvc)
+	s.openSvcRow.Hide()
 	s.actionErr.Importance = widget.DangerImportance
 	s.actionErr.Wrapping = fyne.TextWrapWord
 	s.actionErr.Hide()
@@ -129,7 +153,7 @@ func (s *statusScreen) CreateRenderer() fyne.WidgetRenderer {
 		widget.NewFormItem(lang.L("Next sync"), s.nextSync),
 	)
 	buttons := container.NewHBox(s.syncNow, s.pause, layout.NewSpacer())
-	top := container.NewVBox(s.state, s.notRunning, s.problems, form, s.progress, buttons, s.actionErr, s.admin)
+	top := container.NewVBox(s.state, s.notRunning, s.openSvcRow, s.problems, form, s.progress, buttons, s.actionErr, s.admin)
 	logBox := container.NewBorder(widget.NewLabelWithStyle(lang.L("Service log"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, s.logs)
 	split := container.NewVSplit(container.New(statusTableLayout{s}, s.table), logBox)
 	split.Offset = 0.65
@@ -322,6 +346,8 @@ func (s *statusScreen) follow(ctx context.Context) {
 	clk := clock.OrReal(s.Clock)
 	backoff := statusMinBackoff
 	for ctx.Err() == nil {
+		s.answered.Store(false)
+		stopWatch := s.watchAnswer(ctx, clk)
 		events, err := s.backend.Subscribe(ctx)
 		if err == nil {
 			// Before the first status shows: a user who may only read sees so at once.
@@ -330,8 +356,10 @@ func (s *statusScreen) follow(ctx context.Context) {
 			if s.fetch(ctx) {
 				backoff = statusMinBackoff
 			}
+			stopWatch()
 			err = s.consume(ctx, events)
 		}
+		stopWatch()
 		if ctx.Err() != nil {
 			return
 		}
@@ -341,6 +369,24 @@ func (s *statusScreen) follow(ctx context.Context) {
 		}
 		backoff = min(backoff*2, statusMaxBackoff)
 	}
+}
+
+// watchAnswer says the service does not answer when this attempt has had no outcome after
+// statusAnswerWait: the window never waits in silence (a pipe that accepts no connection, a hung
+// service). The returned func ends the watch.
+func (s *statusScreen) watchAnswer(ctx context.Context, clk clock.Clock) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		if clock.Sleep(ctx, clk, statusAnswerWait) != nil {
+			return
+		}
+		fyne.Do(func() {
+			if !s.answered.Load() {
+				s.show(localapi.Status{}, errNoAnswer)
+			}
+		})
+	}()
+	return cancel
 }
 
 // consume handles events until the stream ends. Events that say "something changed" without
@@ -446,6 +492,7 @@ func (s *statusScreen) fetchStatus(ctx context.Context) bool {
 	if err != nil {
 		err = fmt.Errorf("read status: %w", err)
 	}
+	s.answered.Store(true)
 	fyne.Do(func() { s.show(st, err) })
 	return err == nil
 }
@@ -464,16 +511,20 @@ func (s *statusScreen) showDown(err error) {
 	if err == nil {
 		err = errStatusStreamEnded
 	}
+	s.answered.Store(true)
 	fyne.Do(func() { s.show(localapi.Status{}, err) })
 }
 
 // show puts a status, or the reason there is none, on screen; UI goroutine only.
 func (s *statusScreen) show(st localapi.Status, err error) {
 	if err != nil {
-		s.state.SetText(lang.L("Service not running"))
-		s.notRunning.SetText(lang.L("The calsync service is not running or cannot be reached; retrying. Start it on the Service tab.") +
-			"\n" + err.Error())
+		state, why := unreachableTexts(err)
+		s.state.SetText(state)
+		s.notRunning.SetText(why + "\n" + err.Error())
 		s.notRunning.Show()
+		if s.OnOpenService != nil {
+			s.openSvcRow.Show()
+		}
 		s.progress.Hide()
 		s.syncNow.Disable()
 		s.pause.Disable()
@@ -483,6 +534,7 @@ func (s *statusScreen) show(st localapi.Status, err error) {
 		return
 	}
 	s.notRunning.Hide()
+	s.openSvcRow.Hide()
 	s.status = st
 
 	s.state.SetText(statusStateText(st))
@@ -519,6 +571,21 @@ func (s *statusScreen) show(st localapi.Status, err error) {
 	if s.OnLoaded != nil {
 		s.OnLoaded(st, nil)
 	}
+}
+
+// unreachableTexts are the headline and the explanation for a service that cannot be reached,
+// by why: the OS refused this user, the service does not answer, or it is not running.
+func unreachableTexts(err error) (state, why string) {
+	switch {
+	case errors.Is(err, localapi.ErrAccessDenied):
+		return lang.L("Access to the service denied"),
+			lang.L("The system refused this user's connection to the calsync service: open calsync as the user the service runs as, or as an administrator on Windows. Retrying.")
+	case errors.Is(err, errNoAnswer):
+		return lang.L("The service does not answer"),
+			lang.L("The calsync service has not answered yet; still trying. If this lasts, restart it on the Service tab.")
+	}
+	return lang.L("Service not running"),
+		lang.L("The calsync service is not running or cannot be reached; retrying. Start it on the Service tab.")
 }
 
 func statusStateText(st localapi.Status) string {

@@ -129,6 +129,13 @@ func startedStatusScreen(t *testing.T, b localapi.Backend) (*statusScreen, chan 
 	t.Helper()
 	test.NewTempApp(t)
 	s := newStatusScreen(b)
+	loads, clk := startStatusScreen(t, s)
+	return s, loads, clk
+}
+
+// startStatusScreen is startedStatusScreen for a screen the test built (and hooked) itself.
+func startStatusScreen(t *testing.T, s *statusScreen) (chan statusLoad, *clock.Fake) {
+	t.Helper()
 	loads := make(chan statusLoad, 16)
 	s.OnLoaded = func(st localapi.Status, err error) { loads <- statusLoad{st, err} }
 	clk := clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
@@ -138,7 +145,7 @@ func startedStatusScreen(t *testing.T, b localapi.Backend) (*statusScreen, chan 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	s.Start(ctx)
-	return s, loads, clk
+	return loads, clk
 }
 
 func nextStatusLoad(t *testing.T, loads chan statusLoad) statusLoad {

@@ -21,6 +21,8 @@ const (
 	exitUsage      = 2 // bad usage or configuration: the message names the file and field
 	exitSomeFailed = 3 // some users could not be synced
 	exitNoneSynced = 4 // nothing could be synced (auth, network)
+	// exitServiceDown is calsync status's: the service did not answer.
+	exitServiceDown = 3
 )
 
 // exitError carries an exit code up to run.
@@ -52,6 +54,10 @@ type env struct {
 	stdinIsTTY func() bool
 	// keychain is the secret store's backend; nil is the OS keychain.
 	keychain secrets.Backend
+	// serviceOwnsSecrets says whether an installed service keeps the secrets
+	// for a configuration in a store of its own (secretroute.go); nil asks
+	// the OS (Windows: is the service installed).
+	serviceOwnsSecrets func(configPath string) bool
 }
 
 func newEnv() *env {
@@ -119,6 +125,7 @@ func rootCommand() *command {
 			certCommand(),
 			rulesCommand(),
 			serviceCommand(),
+			statusCommand(),
 			versionCommand(),
 		},
 	}

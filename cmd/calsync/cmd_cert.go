@@ -146,6 +146,9 @@ func certNew(ctx context.Context, g *globals, e *env, years int, out string, asJ
 		return err
 	}
 	if !handed {
+		if err := localStoreFallback(e, s.path, "the certificate's private key"); err != nil {
+			return err
+		}
 		cred, err := certcred.New(s.name, years, time.Now())
 		if err != nil {
 			return err
@@ -185,6 +188,9 @@ func certImport(ctx context.Context, g *globals, e *env, file string, asJSON boo
 		return err
 	}
 	if !handed {
+		if err := localStoreFallback(e, s.path, "the certificate's private key"); err != nil {
+			return err
+		}
 		cred, err := certcred.Import(data, password, time.Now())
 		if err != nil {
 			// The package's errors never hold the key or the password, and begin with what

@@ -52,6 +52,11 @@ func runCheck(ctx context.Context, e *env, g *globals, timeout time.Duration, ve
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if viaService, err := checkThroughService(ctx, e, path); viaService {
+		return err
+	}
 	// The diagnosis runs on an invalid config too: a bad rule does not keep
 	// the connector from being tested.
 	cfg, cfgErr, missing := loadConfigForCheck(path)
@@ -60,8 +65,6 @@ func runCheck(ctx context.Context, e *env, g *globals, timeout time.Duration, ve
 	if verbose {
 		logger = stderrLogger(e, true)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	deps := setup.CheckDeps(ctx, cfg, cfgErr, setup.Options{ConfigPath: path, Secrets: newSecretStore(e, path), Logger: logger})
 	steps := check.Run(ctx, deps)
 	if missing {

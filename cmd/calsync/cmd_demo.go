@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime"
 	"time"
 
 	"github.com/calsync/calsync/app"
@@ -63,16 +65,30 @@ func runDesktopDemo(ctx context.Context, e *env, opts demo.Options) error {
 		return err
 	}
 	defer office.Close()
-	d := daemon.New(daemon.Options{ConfigPath: office.ConfigPath, Secrets: office.Secrets, Logger: opts.Logger, Version: version})
+	d := daemon.New(daemon.Options{ConfigPath: office.ConfigPath, SocketPath: demoSocketPath(runtime.GOOS, os.Getpid()),
+		Secrets: office.Secrets, Logger: opts.Logger, Version: version})
 	done := make(chan error, 1)
 	go func() { done <- d.ListenAndRun(ctx) }()
-	fmt.Fprintf(e.stdout, "OneCloud Calendar Sync demo: %d people on emulated Microsoft 365 and OneCloud; close the window (or Quit in the tray) to end.\n", len(office.People))
+	fmt.Fprintf(e.stdout, "OneCloud Calendar Sync demo: %d people on emulated Microsoft 365 and OneCloud, local API on %s; close the window (or Quit in the tray) to end.\n",
+		len(office.People), localapi.Endpoint(d.SocketPath()))
 	guiErr := app.Run(app.Options{Backend: localapi.NewClient(d.SocketPath()), Title: "demo"})
 	cancel()
 	if err := <-done; err != nil && guiErr == nil {
 		return err
 	}
 	return guiErr
+}
+
+// demoSocketPath is where the desktop demo serves its local API: on Windows
+// a pipe of this process's own, never the service's (which a non-admin
+// cannot create, and where an installed service would answer instead of the
+// demo office); elsewhere "", the socket beside the demo's own configuration
+// in its temporary directory.
+func demoSocketPath(goos string, pid int) string {
+	if goos == "windows" {
+		return localapi.ProcessPipeName(pid)
+	}
+	return ""
 }
 
 func hasDisplay(e *env) bool {

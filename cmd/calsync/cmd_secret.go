@@ -155,7 +155,7 @@ func handSecretToService(ctx context.Context, g *globals, e *env, name secrets.N
 	case err == nil:
 		return true, nil
 	case errors.Is(err, localapi.ErrNotRunning):
-		return false, nil
+		return false, localStoreFallback(e, path, "the "+string(name)+" secret")
 	case errors.Is(err, localapi.ErrAccessDenied):
 		return false, fmt.Errorf("the calsync service is running but refused this user: run this command as the user the service runs as (on Windows, from an elevated prompt): %w", err)
 	case len(localapi.FieldErrors(err)) > 0:

@@ -10,7 +10,10 @@
 ; an installed one is the upgrade: it stops the service first, replaces the files and starts it again;
 ; the configuration (%ProgramData%\calsync) and the service's secrets are not touched.
 
-Unicode true
+; A 64-bit installer (Debian's nsis ships the amd64-unicode stubs and plugins) for a 64-bit-only
+; program: $PROGRAMFILES64 and the registry are the real ones, with no WOW64 redirection of files
+; or registry keys, and it runs where only 64-bit code can (Wine's wine64 in CI).
+Target amd64-unicode
 ; -DCOMPRESSOR=zlib builds quicker (make package-check); releases use the smaller solid LZMA.
 !ifndef COMPRESSOR
   !define COMPRESSOR "/SOLID lzma"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check-installer.sh lists a built installer with 7z (which reads NSIS archives) and fails unless
 # the files the installer must carry are inside: the program, its icon, the uninstaller and the
-# nsExec plug-in that runs `calsync service ...`. For CI; needs p7zip-full.
+# nsExec plug-in that runs `calsync service ...`, and unless it is a 64-bit program. For CI; needs
+# p7zip-full and binutils-mingw-w64-x86-64.
 #
 # Usage: packaging/windows/check-installer.sh bin/calsync-setup-<version>.exe
 set -euo pipefail
@@ -34,6 +35,15 @@ size=$(printf '%s\n' "$listing" | awk '/^Path = calsync.exe$/ {f=1; next}
 	f && /^$/ {print packed; exit}')
 if [ -n "$size" ] && [ "$size" -lt 1000000 ]; then
 	echo "calsync.exe is only $size bytes inside $installer: expected the GUI build (make cross)" >&2
+	missing=1
+fi
+
+# A 64-bit installer (Target amd64-unicode) writes the real Program Files and registry view.
+objdump=x86_64-w64-mingw32-objdump
+command -v "$objdump" >/dev/null || objdump=objdump
+format=$("$objdump" -f "$installer" 2>/dev/null | sed -n 's/.*file format //p' | head -1)
+if [ "$format" != "pei-x86-64" ]; then
+	echo "$installer is \"${format:-not a PE file}\", want a 64-bit installer (pei-x86-64: Target amd64-unicode in calsync.nsi)" >&2
 	missing=1
 fi
 

@@ -173,8 +173,10 @@ func (d *Daemon) ListenAndRun(ctx context.Context) error {
 		return errors.New("run the service: no secret store")
 	}
 	path := d.SocketPath()
-	if err := os.MkdirAll(filepath.Dir(path), config.DirPerm); err != nil {
-		return fmt.Errorf("run the service: create the directory of the local API socket: %w", err)
+	if !localapi.IsPipeName(path) {
+		if err := os.MkdirAll(filepath.Dir(path), config.DirPerm); err != nil {
+			return fmt.Errorf("run the service: create the directory of the local API socket: %w", err)
+		}
 	}
 	l, err := localapi.Listen(path)
 	if err != nil {

@@ -20,6 +20,12 @@ import (
 // DefaultClientTimeout bounds each client call except the event stream.
 const DefaultClientTimeout = 30 * time.Second
 
+// DefaultDialTimeout bounds connecting, for every call and the event stream: a
+// pipe or socket that exists but accepts nothing (a hung service, a pipe
+// another program holds open) must not keep a caller without a deadline of
+// its own, such as the window following the event stream, waiting forever.
+const DefaultDialTimeout = 10 * time.Second
+
 // testConnectionTimeout is the least a connection test gets: it makes real
 // network calls to Entra, Graph and OneCloud, each with its own retries.
 const testConnectionTimeout = 2 * time.Minute
@@ -39,7 +45,10 @@ type Client struct {
 	// gets at least 2 minutes); zero means DefaultClientTimeout. A deadline
 	// on the call's context applies as well. Set it before first use.
 	Timeout time.Duration
-	hc      *http.Client
+	// DialTimeout bounds connecting; zero means DefaultDialTimeout. A
+	// connection not accepted in time is ErrNotRunning. Set it before first use.
+	DialTimeout time.Duration
+	hc          *http.Client
 }
 
 var _ Backend = (*Client)(nil)
@@ -55,12 +64,22 @@ func NewClient(socketPath string) *Client {
 // NewClientWithDialer returns a client whose connections come from dial,
 // for tests and unusual transports.
 func NewClientWithDialer(dial func(ctx context.Context) (net.Conn, error)) *Client {
+	client := &Client{}
 	tr := &http.Transport{
 		// Never a proxy: the URL's host is a fixed name, not a place.
 		Proxy: nil,
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			c, err := dial(ctx)
+			wait := client.DialTimeout
+			if wait <= 0 {
+				wait = DefaultDialTimeout
+			}
+			dctx, cancel := context.WithTimeout(ctx, wait)
+			defer cancel()
+			c, err := dial(dctx)
 			if err != nil {
+				if ctx.Err() == nil && dctx.Err() != nil {
+					return nil, fmt.Errorf("%w: nothing accepted the connection within %s", ErrNotRunning, wait)
+				}
 				return nil, classifyDialError(err)
 			}
 			return c, nil
@@ -70,12 +89,13 @@ func NewClientWithDialer(dial func(ctx context.Context) (net.Conn, error)) *Clie
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     30 * time.Second,
 	}
-	return &Client{hc: &http.Client{
+	client.hc = &http.Client{
 		Transport: tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse // the API never redirects
 		},
-	}}
+	}
+	return client
 }
 
 // classifyDialError marks a failed connect as ErrAccessDenied (the OS refused
@@ -173,6 +193,16 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	var st Status
 	err := c.do(ctx, c.timeout(), http.MethodGet, "status", nil, &st)
 	return st, err
+}
+
+// StatusJSON returns the service's status exactly as the service sent it
+// (`calsync status --json` prints it): fields a newer service adds survive.
+func (c *Client) StatusJSON(ctx context.Context) (json.RawMessage, error) {
+	var raw json.RawMessage
+	if err := c.do(ctx, c.timeout(), http.MethodGet, "status", nil, &raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
 }
 
 // SyncNow asks the service to poll at once.

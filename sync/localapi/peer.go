@@ -90,6 +90,11 @@ func (p Peer) String() string {
 type Policy struct {
 	// OwnerUID is the uid the service runs as; -1 admits no uid as owner.
 	OwnerUID int
+	// OwnerSID is, on Windows, the SID of the account the server runs as:
+	// that account's own processes may read and write (for the service,
+	// LocalSystem, which is privileged anyway; for the desktop demo on its
+	// ProcessPipeName, the user who started it). "" admits no SID as owner.
+	OwnerSID string
 	// ReadGIDs are groups whose members may read status, config and logs but
 	// change nothing. Empty today; it is here so an "observers" group can be
 	// admitted without restructuring. Note the socket is 0600, so such a
@@ -97,9 +102,10 @@ type Policy struct {
 	ReadGIDs []int
 }
 
-// DefaultPolicy admits the current process's user and root.
+// DefaultPolicy admits the current process's user and root (on Windows, its
+// account).
 func DefaultPolicy() Policy {
-	return Policy{OwnerUID: os.Getuid()}
+	return Policy{OwnerUID: os.Getuid(), OwnerSID: processSID()}
 }
 
 // Permission returns what peer may do.
@@ -108,6 +114,9 @@ func (p Policy) Permission(peer Peer) Permission {
 		return PermReadWrite
 	}
 	if peer.UID < 0 {
+		if p.OwnerSID != "" && peer.SID == p.OwnerSID {
+			return PermReadWrite
+		}
 		if peer.Interactive {
 			return PermRead // Windows: a logged-on user without admin rights here
 		}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/calsync/calsync/sync/clock"
+	"github.com/calsync/calsync/sync/internal/testhelp"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -251,6 +253,42 @@ func TestEventStream(t *testing.T) {
 	}
 	<-sub.ctx.Done() // the server stopped streaming: its request context ended
 	_ = stream.Close()
+}
+
+// TestEventStreamLogged: each watcher's stream is one line at info when it
+// opens and one when it closes, naming the caller (the Windows harness reads
+// it to see that the window attached to the service).
+func TestEventStreamLogged(t *testing.T) {
+	var logs testhelp.Buffer
+	fake := newFake()
+	fake.subs = make(chan *subscription, 1)
+	s := serve(t, fake, ServerOptions{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream, err := s.client.Events(ctx)
+	if err != nil {
+		t.Fatalf("Events: %v", err)
+	}
+	sub := <-fake.subs
+	if _, err := s.client.Status(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-sub.ctx.Done()
+	_ = stream.Close()
+	for i := 0; !strings.Contains(logs.String(), "event stream closed"); i++ {
+		if i > 200 {
+			t.Fatalf("no close logged:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	out := logs.String()
+	if strings.Count(out, "level=INFO msg=\"event stream opened\" peer=") != 1 || strings.Count(out, "level=INFO msg=\"event stream closed\" peer=") != 1 {
+		t.Errorf("want one opened and one closed line at info:\n%s", out)
+	}
+	if strings.Contains(out, "endpoint=status") {
+		t.Errorf("a plain request was logged at info:\n%s", out)
+	}
 }
 
 // TestEventStreamEnds checks the two ways the service ends a stream: the
@@ -483,6 +521,24 @@ func TestClientErrors(t *testing.T) {
 		_, err := c.Status(context.Background())
 		if !errors.Is(err, ErrNotRunning) {
 			t.Errorf("error %v, want ErrNotRunning", err)
+		}
+	})
+	t.Run("connection never accepted", func(t *testing.T) {
+		// A pipe or socket nobody accepts on: the dial, not the caller's
+		// deadline (the event stream has none), ends the wait.
+		c := NewClientWithDialer(func(ctx context.Context) (net.Conn, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		})
+		c.DialTimeout = 20 * time.Millisecond
+		_, err := c.Events(context.Background())
+		if !errors.Is(err, ErrNotRunning) || !strings.Contains(err.Error(), "nothing accepted the connection within 20ms") {
+			t.Errorf("error %v, want ErrNotRunning saying nothing accepted the connection", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := c.Status(ctx); !errors.Is(err, context.Canceled) || errors.Is(err, ErrNotRunning) {
+			t.Errorf("a cancelled call: %v, want context.Canceled, not ErrNotRunning", err)
 		}
 	})
 	t.Run("stale socket", func(t *testing.T) {

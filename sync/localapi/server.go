@@ -553,6 +553,14 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, _ string) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
+	// One line per watcher (a window follows the service this way; the CLI
+	// never does), at info: the log says which windows were attached when.
+	watcher := "(unknown)"
+	if p, ok := PeerFromContext(ctx); ok {
+		watcher = p.String()
+	}
+	s.log.Info("event stream opened", slog.String("peer", watcher))
+	defer s.log.Info("event stream closed", slog.String("peer", watcher))
 	beat := s.clock.NewTimer(s.heartbeat)
 	defer beat.Stop()
 	for {

@@ -177,6 +177,58 @@ func TestPeerPermission(t *testing.T) {
 	}
 }
 
+// TestOwnerSIDPermission: on Windows the account the server runs as may
+// write over its pipe (the desktop demo's user, even without admin rights);
+// other interactive users still only read, and a policy without an owner SID
+// admits no SID as owner.
+func TestOwnerSIDPermission(t *testing.T) {
+	const me, other = "S-1-5-21-1-2-3-1001", "S-1-5-21-1-2-3-1002"
+	for _, tt := range []struct {
+		name   string
+		policy Policy
+		peer   Peer
+		want   Permission
+	}{
+		{"owner, not an admin", Policy{OwnerUID: -1, OwnerSID: me}, Peer{UID: -1, SID: me, Interactive: true}, PermReadWrite},
+		{"another interactive user", Policy{OwnerUID: -1, OwnerSID: me}, Peer{UID: -1, SID: other, Interactive: true}, PermRead},
+		{"another account, not interactive", Policy{OwnerUID: -1, OwnerSID: me}, Peer{UID: -1, SID: other}, PermNone},
+		{"no owner SID", Policy{OwnerUID: -1}, Peer{UID: -1, Interactive: true}, PermRead},
+		{"no owner SID, no SID", Policy{OwnerUID: -1}, Peer{UID: -1}, PermNone},
+		{"SYSTEM", Policy{OwnerUID: -1, OwnerSID: me}, Peer{UID: -1, SID: "S-1-5-18", Privileged: true}, PermReadWrite},
+	} {
+		if got := tt.policy.Permission(tt.peer); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestPipeNamesAndACLs: the service's pipe keeps its ACL; a process pipe
+// (the desktop demo's) lies outside the protected namespace, carries the pid
+// and admits only SYSTEM and its creator.
+func TestPipeNamesAndACLs(t *testing.T) {
+	const sid = "S-1-5-21-1-2-3-1001"
+	demo := ProcessPipeName(4242)
+	if demo != `\\.\pipe\calsync-4242\localapi` || PipeName(demo) != demo {
+		t.Errorf("process pipe %q (PipeName %q)", demo, PipeName(demo))
+	}
+	if ProcessPipeName(1) == ProcessPipeName(2) || ProcessPipeName(4242) == DefaultPipeName {
+		t.Error("process pipes are not per process")
+	}
+	if !IsPipeName(demo) || !IsPipeName(DefaultPipeName) || IsPipeName(`C:\\ProgramData\\calsync\\calsync.sock`) || IsPipeName("/run/calsync.sock") {
+		t.Error("IsPipeName tells pipes from files wrongly")
+	}
+	for _, tt := range []struct{ name, sid, want string }{
+		{DefaultPipeName, sid, pipeSDDL},
+		{`\\.\pipe\protectedprefix\Administrators\calsync\test`, sid, pipeSDDL},
+		{demo, sid, "D:P(A;;GA;;;SY)(A;;GA;;;" + sid + ")"},
+		{demo, "", pipeSDDL},
+	} {
+		if got := pipeSDDLFor(tt.name, tt.sid); got != tt.want {
+			t.Errorf("pipeSDDLFor(%q, %q) = %q, want %q", tt.name, tt.sid, got, tt.want)
+		}
+	}
+}
+
 // TestRefusalMessageSaysWho checks a stranger learns who may use the API.
 func TestRefusalMessageSaysWho(t *testing.T) {
 	srv := NewServer(newFake(), ServerOptions{Policy: &Policy{OwnerUID: 1000}})

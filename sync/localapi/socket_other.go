@@ -23,3 +23,6 @@ func Dial(_ context.Context, path string) (net.Conn, error) {
 func PeerCredentials(net.Conn) (Peer, error) {
 	return Peer{}, fmt.Errorf("peer credentials are not supported on %s", runtime.GOOS)
 }
+
+// processSID is for Windows pipes: there is no SID here.
+func processSID() string { return "" }

@@ -185,3 +185,6 @@ func PeerCredentials(c net.Conn) (Peer, error) {
 	}
 	return p, nil
 }
+
+// processSID is for Windows pipes: there is no SID here.
+func processSID() string { return "" }

@@ -10,31 +10,20 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// pipeSDDL is the named pipe's security descriptor, a protected DACL:
-//   - SYSTEM and Administrators: full access;
-//   - interactive users (IU): 0x12018b = FILE_GENERIC_READ | FILE_WRITE_DATA
-//     | FILE_WRITE_ATTRIBUTES, enough to talk over the pipe, but without
-//     FILE_APPEND_DATA, which on a pipe is FILE_CREATE_PIPE_INSTANCE: they
-//     cannot add a server instance of their own and pose as the service.
-//
-// Everyone else (network logons, other services) is refused by the OS
-// before any byte is read. What an admitted caller may do is decided per
-// connection from its token (PeerCredentials, permissionFor).
-const pipeSDDL = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;0x12018b;;;IU)"
-
 // pipeClientAccess is what Dial asks for: exactly the rights interactive
 // users have on the pipe (GENERIC_WRITE would include
 // FILE_CREATE_PIPE_INSTANCE and be refused to them).
 const pipeClientAccess = windows.FILE_GENERIC_READ | windows.FILE_WRITE_DATA | windows.FILE_WRITE_ATTRIBUTES
 
 // Listen creates the local API's named pipe: PipeName(path), with the ACL
-// pipeSDDL. Creating a pipe under ProtectedPrefix\Administrators itself needs
+// pipeSDDLFor gives it (the service's pipeSDDL, or a process pipe's own).
+// Creating a pipe under ProtectedPrefix\Administrators itself needs
 // administrator rights (the service runs as LocalSystem), so no ordinary
 // process can create the pipe first and impersonate the service.
 func Listen(path string) (net.Listener, error) {
 	name := PipeName(path)
 	l, err := winio.ListenPipe(name, &winio.PipeConfig{
-		SecurityDescriptor: pipeSDDL,
+		SecurityDescriptor: pipeSDDLFor(name, processSID()),
 		InputBufferSize:    64 << 10,
 		OutputBufferSize:   64 << 10,
 	})
@@ -44,7 +33,26 @@ func Listen(path string) (net.Listener, error) {
 		}
 		return nil, fmt.Errorf("listen on pipe %s: %w", name, err)
 	}
+	occupyFirstInstance(name)
 	return l, nil
+}
+
+// occupyFirstInstance connects to the pipe's first instance once and lets go
+// at once. go-winio keeps that instance (created to own the name) without
+// ever accepting on it; where a client can connect to it (Wine, which CI runs
+// calsync under; Windows 7 and Server 2008 R2, go-winio issue #313) the
+// first client would wait forever on an instance nobody serves. Used up
+// here, it is never offered again; where clients cannot reach it, this fails
+// harmlessly. Only the name is opened: no data, no identity (anonymous).
+func occupyFirstInstance(name string) {
+	n, err := windows.UTF16PtrFromString(name)
+	if err != nil {
+		return
+	}
+	h, err := windows.CreateFile(n, 0, 0, nil, windows.OPEN_EXISTING, windows.SECURITY_SQOS_PRESENT|windows.SECURITY_ANONYMOUS, 0)
+	if err == nil {
+		windows.CloseHandle(h)
+	}
 }
 
 // Dial connects to the local API pipe PipeName(path).
@@ -126,4 +134,14 @@ func processTokenFacts(pid uint32) (f tokenFacts, user, sid string, err error) {
 		}
 	}
 	return f, user, sid, nil
+}
+
+// processSID is the SID of this process's account, "" when it cannot be
+// read (the pipe then gets the service's ACL).
+func processSID() string {
+	tu, err := windows.GetCurrentProcessToken().GetTokenUser()
+	if err != nil {
+		return ""
+	}
+	return tu.User.Sid.String()
 }

@@ -71,16 +71,11 @@ func TestConfigFacts(t *testing.T) {
 		}
 	}
 	w := Config(windowsParams).Option
-	for key, want := range map[string]any{
-		"StartType": "automatic", "OnFailure": "restart", "OnFailureDelayDuration": "10s",
-		"OnFailureResetPeriod": 86400, "DelayedAutoStart": true,
-	} {
-		if w[key] != want {
-			t.Errorf("windows %s = %#v (%T), want %#v (%T)", key, w[key], w[key], want, want)
-		}
+	if len(w) != 1 || w["StartType"] != "automatic" {
+		t.Errorf("windows options %v: want only StartType automatic; the optional settings are applied one by one after install", w)
 	}
-	if d, err := time.ParseDuration(w["OnFailureDelayDuration"].(string)); err != nil || d != 10*time.Second {
-		t.Errorf("windows restart delay %v, %v", d, err)
+	if opt := WindowsOptionalSettings(); opt != (WindowsOptional{DelayedAutoStart: true, RestartDelay: 10 * time.Second, ResetPeriod: 24 * time.Hour, RestartOnErrorExit: true}) {
+		t.Errorf("windows optional settings %+v", opt)
 	}
 	d := Config(darwinParams).Option
 	if d["UserService"] != true || d["RunAtLoad"] != true || d["KeepAlive"] != true {

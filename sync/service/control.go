@@ -64,9 +64,10 @@ type host struct {
 	// userManager returns nil when `systemctl --user` can reach the user's
 	// service manager, else an error with what systemctl said (Linux only).
 	userManager func(ctx context.Context) error
-	// afterInstall applies what kardianos cannot (Windows: count a non-zero
-	// exit as a failure, so restart-on-failure covers a sync that gives up).
-	afterInstall func() error
+	// afterInstall applies the optional settings kardianos is not given
+	// (Windows: WindowsOptional), each best-effort: it returns one error per
+	// setting the system refused.
+	afterInstall func() []error
 }
 
 func currentHost() host {
@@ -74,7 +75,7 @@ func currentHost() host {
 		euid:         os.Geteuid(),
 		lingerDir:    "/var/lib/systemd/linger",
 		userManager:  systemdUserManager,
-		afterInstall: func() error { return afterInstall(Name) },
+		afterInstall: func() []error { return afterInstall(Name, WindowsOptionalSettings()) },
 	}
 	// The user name only goes into the Linux advice (loginctl enable-linger).
 	if runtime.GOOS != "windows" {
@@ -254,10 +255,10 @@ func (c *controller) install(ctx context.Context, st State) (string, error) {
 	if err := c.svc.Install(); err != nil {
 		return "", c.explain("install", err)
 	}
-	if err := c.h.afterInstall(); err != nil {
-		// The service works without it; only a sync that exits with an
-		// error is not restarted. Say so rather than undo the install.
-		c.log.Warn("service installed, but restart after a failed exit could not be enabled", "err", err)
+	for _, err := range c.h.afterInstall() {
+		// The service works without any of them: say so rather than undo
+		// the install.
+		c.log.Warn("service installed without an optional setting the system refused", "err", err.Error())
 	}
 	c.log.Info("service installed", "platform", c.svc.Platform(), "config", c.p.ConfigPath)
 	switch c.p.GOOS {

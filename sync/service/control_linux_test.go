@@ -5,6 +5,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -117,7 +118,7 @@ func testController(t *testing.T, f fakeSystemd, mutate func(*host)) (*controlle
 	t.Helper()
 	h := host{
 		euid: 1000, username: "alice", home: f.home, lingerDir: filepath.Join(f.state, "linger"),
-		userManager: systemdUserManager, afterInstall: func() error { return nil },
+		userManager: systemdUserManager, afterInstall: func() []error { return nil },
 	}
 	if mutate != nil {
 		mutate(&h)
@@ -153,6 +154,43 @@ func TestSystemdUnitGolden(t *testing.T) {
 		if !strings.Contains(calls, want) {
 			t.Errorf("systemctl was not called with %q; calls:\n%s", want, calls)
 		}
+	}
+}
+
+// TestInstallOptionalSettingsRefused: optional settings the service manager
+// refuses (Wine's "Invalid level" for the delayed start) leave an installed
+// service and one logged warning each, never a failed install.
+func TestInstallOptionalSettingsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		refused []error
+	}{
+		{"none refused", nil},
+		{"delayed start refused", []error{errors.New("delayed automatic start of service calsync: Invalid level.")}},
+		{"all refused", []error{errors.New("delayed automatic start: Invalid level."), errors.New("restart after a failure: Access is denied.")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := useFakeSystemd(t)
+			c, logs := testController(t, f, func(h *host) { h.afterInstall = func() []error { return tc.refused } })
+			msg, err := c.control(context.Background(), action.Install)
+			if err != nil {
+				t.Fatalf("install failed: %v", err)
+			}
+			if !strings.HasPrefix(msg, "installed as") {
+				t.Errorf("install message %q", msg)
+			}
+			if st, err := c.status(context.Background()); err != nil || st != StateStopped {
+				t.Errorf("after install: state %v, %v; want stopped", st, err)
+			}
+			if got := strings.Count(logs.String(), "level=WARN msg=\"service installed without an optional setting the system refused\""); got != len(tc.refused) {
+				t.Errorf("%d warnings, want %d:\n%s", got, len(tc.refused), logs)
+			}
+			for _, err := range tc.refused {
+				if !strings.Contains(logs.String(), err.Error()) {
+					t.Errorf("the warning does not name %q:\n%s", err, logs)
+				}
+			}
+		})
 	}
 }
 

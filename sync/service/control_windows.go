@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+	"time"
+	"unsafe"
 
+	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc/mgr"
 )
 
@@ -16,24 +19,38 @@ const (
 	errServiceExists          syscall.Errno = 1073 // ERROR_SERVICE_EXISTS
 )
 
-// afterInstall makes the SCM run the recovery action (restart) also when the
-// service stops with a non-zero exit code, not only when the process crashes:
-// Run reports a sync that gave up with an error that way.
-func afterInstall(name string) error {
+// afterInstall applies opt to the service name, each setting on its own, and
+// returns one error per setting the service manager refused (see
+// WindowsOptional).
+func afterInstall(name string, opt WindowsOptional) []error {
 	m, err := mgr.Connect()
 	if err != nil {
-		return fmt.Errorf("connect to the service manager: %w", err)
+		return []error{fmt.Errorf("connect to the service manager: %w", err)}
 	}
 	defer m.Disconnect()
 	s, err := m.OpenService(name)
 	if err != nil {
-		return fmt.Errorf("open service %s: %w", name, err)
+		return []error{fmt.Errorf("open service %s: %w", name, err)}
 	}
 	defer s.Close()
-	if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
-		return fmt.Errorf("restart service %s after a failed exit: %w", name, err)
+	var errs []error
+	if opt.DelayedAutoStart {
+		info := windows.SERVICE_DELAYED_AUTO_START_INFO{IsDelayedAutoStartUp: 1}
+		if err := windows.ChangeServiceConfig2(s.Handle, windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, (*byte)(unsafe.Pointer(&info))); err != nil {
+			errs = append(errs, fmt.Errorf("delayed automatic start of service %s: %w", name, err))
+		}
 	}
-	return nil
+	if opt.RestartDelay > 0 {
+		actions := []mgr.RecoveryAction{{Type: mgr.ServiceRestart, Delay: opt.RestartDelay}}
+		if err := s.SetRecoveryActions(actions, uint32(opt.ResetPeriod/time.Second)); err != nil {
+			errs = append(errs, fmt.Errorf("restart service %s after a failure: %w", name, err))
+		} else if opt.RestartOnErrorExit {
+			if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
+				errs = append(errs, fmt.Errorf("restart service %s after a failed exit: %w", name, err))
+			}
+		}
+	}
+	return errs
 }
 
 // platformAdvice says what to do about a Windows service manager error.

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"syscall"
@@ -28,10 +29,12 @@ type Body func(ctx context.Context, log *slog.Logger) error
 // Run runs body until it is told to stop, then cancels body's context and waits
 // for it (at most p.StopTimeout) so it can save its state.
 //
-// Started by the service manager (kservice.Interactive() is false), it runs
-// under kardianos's Run: the manager's stop request (SCM stop, SIGTERM from
-// systemd or launchd) is the stop. Run in a terminal (`calsync service run`),
-// it runs in the foreground and SIGINT (Ctrl+C) or SIGTERM is the stop.
+// Started by the service manager it runs under it: on Windows through the
+// SCM's dispatcher (runUnderSCM), elsewhere under kardianos's Run
+// (kservice.Interactive() is false); the manager's stop request (SCM stop,
+// SIGTERM from systemd or launchd) is the stop. Run in a terminal
+// (`calsync service run`), it runs in the foreground and SIGINT (Ctrl+C) or
+// SIGTERM is the stop.
 // Cancelling ctx stops it in both modes.
 //
 // If body returns by itself, Run returns its error, so the process exits
@@ -47,7 +50,10 @@ func Run(ctx context.Context, p Params, log *slog.Logger, body Body) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if kservice.Interactive() {
+	if handled, err := runUnderSCM(ctx, p, log, body); handled {
+		return err
+	}
+	if kservice.Interactive() || runtime.GOOS == "windows" {
 		return runForeground(ctx, p, log, body)
 	}
 	return runManaged(ctx, p, log, body)
@@ -69,9 +75,8 @@ func runForeground(ctx context.Context, p Params, log *slog.Logger, body Body) e
 	return r.finish()
 }
 
-// runManaged runs body under the OS service manager through kardianos.
+// runManaged runs body under systemd or launchd through kardianos.
 func runManaged(ctx context.Context, p Params, log *slog.Logger, body Body) error {
-	// On Windows only Ctrl+C arrives; SIGTERM is never sent there.
 	sigCtx, unnotify := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer unnotify()
 	r := newRunner(ctx, log, body, p.stopTimeout())
@@ -82,8 +87,8 @@ func runManaged(ctx context.Context, p Params, log *slog.Logger, body Body) erro
 	if cfg.Option == nil {
 		cfg.Option = kservice.KeyValue{}
 	}
-	// Unix: instead of kardianos's own wait for SIGTERM, also end the wait
-	// when body returns by itself or ctx is cancelled. Windows ignores it.
+	// Instead of kardianos's own wait for SIGTERM, also end the wait when
+	// body returns by itself or ctx is cancelled.
 	cfg.Option["RunWait"] = func() {
 		select {
 		case <-sigCtx.Done():
@@ -94,38 +99,8 @@ func runManaged(ctx context.Context, p Params, log *slog.Logger, body Body) erro
 	if err != nil {
 		return fmt.Errorf("run the service: %w", err)
 	}
-	runReturned := make(chan struct{})
-	defer close(runReturned)
-	if p.GOOS == "windows" {
-		go stopFromWithin(ctx, s, r, log, runReturned)
-	}
 	runErr := s.Run()
 	return errors.Join(runErr, r.timeoutErr())
-}
-
-// stopFromWithin asks the Windows SCM to stop this service when body returns
-// by itself or ctx is cancelled: the SCM's control loop only ends on a
-// request from the SCM.
-func stopFromWithin(ctx context.Context, s kservice.Service, r *runner, log *slog.Logger, runReturned <-chan struct{}) {
-	select {
-	case <-r.done:
-	case <-ctx.Done():
-	case <-runReturned:
-		return
-	}
-	// The SCM refuses a stop until the service reports running; retry briefly.
-	var err error
-	for range 20 {
-		if err = s.Stop(); err == nil {
-			return
-		}
-		select {
-		case <-runReturned:
-			return
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-	log.Error("the sync ended but the service could not stop itself; stop it with calsync service stop", "err", err)
 }
 
 // program is the kservice.Interface: Start launches body, Stop ends it.

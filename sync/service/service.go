@@ -35,10 +35,35 @@ const DefaultStopTimeout = 15 * time.Second
 
 // Values of the per-OS options, named so tests and docs agree with the code.
 const (
-	windowsRestartDelay = "10s"
-	windowsResetPeriod  = 86400 // seconds: the failure count is forgotten after a day
+	windowsRestartDelay = 10 * time.Second
+	windowsResetPeriod  = 24 * time.Hour // the failure count is forgotten after a day
 	linuxRestart        = "on-failure"
 )
+
+// WindowsOptional is what install sets on the Windows service once it
+// exists, each setting on its own (ChangeServiceConfig2): a system that
+// refuses one (Wine refuses the delayed start with "Invalid level", an older
+// or locked-down Windows may refuse another) gets a service without it and
+// a logged warning, never a failed install.
+type WindowsOptional struct {
+	// DelayedAutoStart: the engine copes with a network that is not up yet
+	// (it retries), but starting after boot has settled avoids a first poll
+	// that fails on Wi-Fi/VPN still connecting and keeps the boot itself
+	// quick. Cost: about two minutes after a reboot.
+	DelayedAutoStart bool
+	// RestartDelay is how long the SCM waits before restarting a failed
+	// service; ResetPeriod, after how long without failure it forgets them.
+	RestartDelay, ResetPeriod time.Duration
+	// RestartOnErrorExit also restarts a service that stopped with a
+	// non-zero exit code, not only a crash: Run reports a sync that gave up
+	// with an error that way.
+	RestartOnErrorExit bool
+}
+
+// WindowsOptionalSettings is the WindowsOptional install applies.
+func WindowsOptionalSettings() WindowsOptional {
+	return WindowsOptional{DelayedAutoStart: true, RestartDelay: windowsRestartDelay, ResetPeriod: windowsResetPeriod, RestartOnErrorExit: true}
+}
 
 // Params says what to install: for which OS, which binary, which config.
 type Params struct {
@@ -106,9 +131,10 @@ func (p Params) stopTimeout() time.Duration {
 // tests can inspect the definition for every OS on any machine. The service
 // runs calsync itself as `calsync service run --config <ConfigPath>`.
 //
-//   - windows: a system service (LocalSystem: no UserName), automatic start
-//     delayed until boot has settled, restarted 10 s after a failure, the
-//     failure count reset after a day.
+//   - windows: a system service (LocalSystem: no UserName), automatic start;
+//     install then delays the start until boot has settled and sets the
+//     restart 10 s after a failure, the failure count reset after a day
+//     (WindowsOptional).
 //   - darwin: a per-user LaunchAgent (so the login keychain is readable),
 //     started at load and kept alive; launchd's stdout/stderr capture (where a
 //     crash trace lands) goes next to the config instead of the home folder.
@@ -132,17 +158,12 @@ func Config(p Params) *kservice.Config {
 	}
 	switch p.GOOS {
 	case "windows":
-		c.Option = kservice.KeyValue{
-			"StartType": "automatic",
-			// Delayed start: the engine copes with a network that is not up
-			// yet (it retries), but starting after boot has settled avoids a
-			// first poll that fails on Wi-Fi/VPN still connecting and keeps
-			// the boot itself quick. Cost: about two minutes after a reboot.
-			"DelayedAutoStart":       true,
-			"OnFailure":              "restart",
-			"OnFailureDelayDuration": windowsRestartDelay,
-			"OnFailureResetPeriod":   windowsResetPeriod,
-		}
+		// Only what CreateService itself takes: the optional settings
+		// (delayed start, restart on failure) go through ChangeServiceConfig2,
+		// which a system may refuse one by one (Wine, an older or locked-down
+		// Windows), so install applies them itself, each best-effort
+		// (WindowsOptional), instead of letting kardianos fail the install.
+		c.Option = kservice.KeyValue{"StartType": "automatic"}
 	case "darwin":
 		// LaunchdConfig is the whole plist (launchdPlist), so the options
 		// below only repeat what it says for kardianos's own use.
