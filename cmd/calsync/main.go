@@ -13,6 +13,9 @@ import (
 	// First of all imports in initialisation order: C.UTF-8 must read as English before Fyne's
 	// lang package parses the locale, or every command prints a locale error on stderr.
 	_ "github.com/calsync/calsync/cmd/calsync/internal/posixlocale"
+	// Next, on Windows: a command typed in cmd.exe or PowerShell prints there, although
+	// calsync.exe is a GUI program (winconsole explains).
+	_ "github.com/calsync/calsync/cmd/calsync/internal/winconsole"
 )
 
 // Stamped at build time with -ldflags "-X main.version=... ".
