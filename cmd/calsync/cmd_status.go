@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -119,8 +120,10 @@ func printStatus(w io.Writer, st localapi.Status, now time.Time) error {
 	for _, e := range st.Errors {
 		fmt.Fprintf(tw, "Error:\t%s\n", e)
 	}
-	if st.SecretExpiresWarning != "" {
-		fmt.Fprintf(tw, "Warning:\t%s\n", st.SecretExpiresWarning)
+	for _, warning := range []string{st.SecretExpiresWarning, st.OneCloudTokenExpiresWarning} {
+		if warning != "" {
+			fmt.Fprintf(tw, "Warning:\t%s\n", warning)
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -130,8 +133,14 @@ func printStatus(w io.Writer, st localapi.Status, now time.Time) error {
 		return err
 	}
 	fmt.Fprintln(w)
+	// A TEAMS column beside the calendar only while Teams presence is read (a teams rule).
+	withTeams := slices.ContainsFunc(st.Users, func(u localapi.UserStatus) bool { return u.Teams != "" })
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USER\tPRESENCE\tUNTIL\tCALENDAR\tNEXT CHANGE\tERROR")
+	if withTeams {
+		fmt.Fprintln(tw, "USER\tPRESENCE\tUNTIL\tCALENDAR\tTEAMS\tNEXT CHANGE\tERROR")
+	} else {
+		fmt.Fprintln(tw, "USER\tPRESENCE\tUNTIL\tCALENDAR\tNEXT CHANGE\tERROR")
+	}
 	for _, u := range st.Users {
 		name := u.Name
 		if name == "" {
@@ -141,8 +150,12 @@ func printStatus(w io.Writer, st localapi.Status, now time.Time) error {
 		if !u.NextChange.IsZero() && u.NextActivity != "" {
 			next += " " + u.NextActivity
 		}
+		calendar := cell(orDash(u.Calendar))
+		if withTeams {
+			calendar += "\t" + cell(orDash(u.Teams))
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cell(name), cell(orDash(u.Current.Activity)),
-			clockOr(u.Current.Until, now, "-"), cell(orDash(u.Calendar)), cell(next), cell(orDash(u.LastError)))
+			clockOr(u.Current.Until, now, "-"), calendar, cell(next), cell(orDash(u.LastError)))
 	}
 	return tw.Flush()
 }

@@ -159,6 +159,16 @@ func TestPrintStatus(t *testing.T) {
 				"Anna Rossi  meeting    15:02:30  busy      15:02:30 available          -\n" +
 				"1002        -          -         -         -                           mailbox not found\n" +
 				"Tom         gone-home  -         free      2026-11-26 08:00 available  -\n"},
+		{"a teams rule: the Teams column, the ticket's warning", localapi.Status{
+			State: "ok", LastSync: now.Add(-time.Minute), OneCloudTokenExpiresWarning: "the API ticket expires on 2026-12-01",
+			Users: []localapi.UserStatus{
+				{OneCloudUser: "1001", Name: "Anna Rossi", Current: localapi.Presence{Activity: "busy"}, Calendar: "busy", Teams: "InACall"},
+				{OneCloudUser: "1002", Name: "Bruno", Current: localapi.Presence{Activity: "available"}, Calendar: "no event", Teams: "Available"},
+			}},
+			"State:      ok\nLast sync:  14:01:30\nNext sync:  -\nWarning:    the API ticket expires on 2026-12-01\n\n" +
+				"USER        PRESENCE   UNTIL  CALENDAR  TEAMS      NEXT CHANGE  ERROR\n" +
+				"Anna Rossi  busy       -      busy      InACall    -            -\n" +
+				"Bruno       available  -      no event  Available  -            -\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b strings.Builder
