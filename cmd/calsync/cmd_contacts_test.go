@@ -11,7 +11,6 @@ import (
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/contacts"
 	"github.com/calsync/calsync/sync/emulator"
-	"github.com/calsync/calsync/sync/onecloud"
 )
 
 // contactsReportJSON is the contract of `calsync contacts sync --once --json`, decoded strictly.
@@ -88,7 +87,7 @@ func TestContactsSyncOnce(t *testing.T) {
 	if s := rep.Phonebooks[0].Skipped; len(s) != 1 || *s[0].Contact != "Idraulico" || *s[0].Reason != "no phone number" {
 		t.Errorf("skipped = %+v", s)
 	}
-	if e := o.oc.PhonebookEntries(onecloud.OfficePhonebook()); len(e) != 1 || e[0].Numbers[0].Number != "+39800123456" {
+	if e := o.oc.PhonebookEntries(emulator.OneCloudOfficeBook()); len(e) != 1 || e[0].Numbers[0].Number != "+39800123456" {
 		t.Errorf("office phonebook = %+v", e)
 	}
 

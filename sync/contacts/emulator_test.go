@@ -78,6 +78,7 @@ func person(i int) emulator.GraphContact {
 func TestAgainstEmulators(t *testing.T) {
 	o := newOffice(t, "1001")
 	mario := onecloud.PersonalPhonebook("1001")
+	marioBook := emulator.OneCloudPersonalBook("1001") // the same phonebook, as the emulator names it
 	var cs []emulator.GraphContact
 	for i := range 250 { // three Graph pages of 100, five OneCloud pages of 50
 		cs = append(cs, person(i))
@@ -85,7 +86,7 @@ func TestAgainstEmulators(t *testing.T) {
 	cs = append(cs, emulator.GraphContact{DisplayName: "Idraulico"}, // no number
 		emulator.GraphContact{DisplayName: "Studio Bianchi", BusinessPhones: []string{"02 1234 5678", "chiamare"}, CompanyName: "Studio Bianchi srl"})
 	cs = o.setContacts(t, "mario@contoso.it", cs...)
-	manual, err := o.oc.AddPhonebookEntry(mario, onecloud.PhonebookContact{Name: "Mamma", Numbers: []onecloud.PhoneNumber{{Type: "mobile", Number: "+393339999999"}}})
+	manual, err := o.oc.AddPhonebookEntry(marioBook, emulator.OneCloudContact{Name: "Mamma", Numbers: []emulator.OneCloudNumber{{Type: "mobile", Number: "+393339999999"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestAgainstEmulators(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(r.Skipped), "Idraulico no phone number") || !strings.Contains(fmt.Sprint(r.Skipped), `"chiamare" is not a phone number`) {
 		t.Errorf("skipped = %v", r.Skipped)
 	}
-	entries := o.oc.PhonebookEntries(mario)
+	entries := o.oc.PhonebookEntries(marioBook)
 	if len(entries) != 252 {
 		t.Fatalf("%d entries, want 251 + the manual one", len(entries))
 	}
@@ -120,18 +121,18 @@ func TestAgainstEmulators(t *testing.T) {
 	}
 
 	run("nothing changed", `created 0 updated 0 deleted 0 unchanged 251 keptEdited 0 skipped 2 error ""`)
-	if c := o.oc.PhonebookCounts(mario); c.Writes != 0 {
+	if c := o.oc.PhonebookCounts(marioBook); c.Writes != 0 {
 		t.Errorf("nothing changed: %d OneCloud writes", c.Writes)
 	}
 
 	// A person edits one entry in OneCloud; Exchange changes it too, and deletes another.
-	var edited onecloud.PhonebookContact
-	for _, e := range o.oc.PhonebookEntries(mario) {
+	var edited emulator.OneCloudContact
+	for _, e := range o.oc.PhonebookEntries(marioBook) {
 		if e.ExternalID == cs[0].ID {
 			edited = e
 		}
 	}
-	if _, err := o.oc.EditPhonebookEntry(mario, edited.ID, func(c *onecloud.PhonebookContact) { c.Name = "Cliente 000 (VIP)" }); err != nil {
+	if _, err := o.oc.EditPhonebookEntry(marioBook, edited.ID, func(c *emulator.OneCloudContact) { c.Name = "Cliente 000 (VIP)" }); err != nil {
 		t.Fatal(err)
 	}
 	cs[0].DisplayName = "Cliente 000 spa"
@@ -146,7 +147,7 @@ func TestAgainstEmulators(t *testing.T) {
 		t.Fatal(err)
 	}
 	run("edits on both sides", `created 0 updated 1 deleted 1 unchanged 248 keptEdited 1 skipped 2 error ""`)
-	for _, e := range o.oc.PhonebookEntries(mario) {
+	for _, e := range o.oc.PhonebookEntries(marioBook) {
 		switch {
 		case e.ID == edited.ID && e.Name != "Cliente 000 (VIP)":
 			t.Errorf("the entry edited in OneCloud was overwritten: %q", e.Name)
@@ -161,6 +162,7 @@ func TestAgainstEmulators(t *testing.T) {
 func TestAgainstEmulatorsAdoptsWithoutState(t *testing.T) {
 	o := newOffice(t, "1001")
 	mario := onecloud.PersonalPhonebook("1001")
+	marioBook := emulator.OneCloudPersonalBook("1001") // the same phonebook, as the emulator names it
 	cs := o.setContacts(t, "mario@contoso.it", person(1), person(2))
 	// Entries calsync made before its state was lost; one differs from Exchange by now.
 	for i, c := range cs {
@@ -168,8 +170,8 @@ func TestAgainstEmulatorsAdoptsWithoutState(t *testing.T) {
 		if i == 1 {
 			name = "old name"
 		}
-		if _, err := o.oc.AddPhonebookEntry(mario, onecloud.PhonebookContact{Source: onecloud.ContactSourceCalsync, ExternalID: c.ID, Name: name,
-			Numbers: []onecloud.PhoneNumber{{Type: "mobile", Number: fmt.Sprintf("+39333%07d", 1000001+i)}}}); err != nil {
+		if _, err := o.oc.AddPhonebookEntry(marioBook, emulator.OneCloudContact{Source: onecloud.ContactSourceCalsync, ExternalID: c.ID, Name: name,
+			Numbers: []emulator.OneCloudNumber{{Type: "mobile", Number: fmt.Sprintf("+39333%07d", 1000001+i)}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -177,7 +179,7 @@ func TestAgainstEmulatorsAdoptsWithoutState(t *testing.T) {
 	if got, want := counts(r), `created 0 updated 1 deleted 0 unchanged 1 keptEdited 0 skipped 0 error ""`; got != want {
 		t.Errorf("%s\nwant %s", got, want)
 	}
-	if n := len(o.oc.PhonebookEntries(mario)); n != 2 {
+	if n := len(o.oc.PhonebookEntries(marioBook)); n != 2 {
 		t.Errorf("%d entries, want 2 (adopted, not duplicated)", n)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/emulator"
 	"github.com/calsync/calsync/sync/localapi"
-	"github.com/calsync/calsync/sync/onecloud"
 )
 
 // TestServiceSyncsContacts: with contacts on, the service syncs them at start, shows the last
@@ -46,7 +45,7 @@ func TestServiceSyncsContacts(t *testing.T) {
 	if b, _ := book(st, "user:1099"); !strings.Contains(b.Error, "mailbox not found") {
 		t.Errorf("the ghost's phonebook: %+v", b)
 	}
-	if e := o.oc.PhonebookEntries(onecloud.PersonalPhonebook("1001")); len(e) != 1 || e[0].Numbers[0].Number != "+390212345678" {
+	if e := o.oc.PhonebookEntries(emulator.OneCloudPersonalBook("1001")); len(e) != 1 || e[0].Numbers[0].Number != "+390212345678" {
 		t.Errorf("anna's phonebook = %+v", e)
 	}
 

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/calsync/calsync/sync/emulator"
-	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/workhours"
 )
 
@@ -68,7 +67,7 @@ func TestHeadlessDemo(t *testing.T) {
 		t.Fatal("OnOffice was not called")
 	}
 	names := map[string]string{}
-	for _, e := range office.OneCloud.PhonebookEntries(onecloud.PersonalPhonebook("1001")) {
+	for _, e := range office.OneCloud.PhonebookEntries(emulator.OneCloudPersonalBook("1001")) {
 		names[e.Name] = e.Source
 	}
 	if names["Mamma"] != "manual" || names["Studio Bianchi (commercialista)"] != "calsync" || len(names) != 4 {

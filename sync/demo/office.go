@@ -14,7 +14,6 @@ import (
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/emulator"
-	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/secrets"
 	"github.com/calsync/calsync/sync/workhours"
 )
@@ -274,8 +273,8 @@ func (o *Office) seedContacts() error {
 			return fmt.Errorf("seed the contacts of %s: %w", mailbox, err)
 		}
 	}
-	if _, err := o.OneCloud.AddPhonebookEntry(onecloud.PersonalPhonebook("1001"), onecloud.PhonebookContact{
-		Name: "Mamma", Numbers: []onecloud.PhoneNumber{{Type: "mobile", Number: "+393339998877"}}}); err != nil {
+	if _, err := o.OneCloud.AddPhonebookEntry(emulator.OneCloudPersonalBook("1001"), emulator.OneCloudContact{
+		Name: "Mamma", Numbers: []emulator.OneCloudNumber{{Type: "mobile", Number: "+393339998877"}}}); err != nil {
 		return fmt.Errorf("seed the entry made by hand: %w", err)
 	}
 	return nil
@@ -284,12 +283,12 @@ func (o *Office) seedContacts() error {
 // editContactByHand renames Mario's "Studio Bianchi" in OneCloud, as a person would in the
 // OneCloud app, and changes its number in Exchange: contacts sync keeps the hand edit.
 func (o *Office) editContactByHand() error {
-	mario := onecloud.PersonalPhonebook("1001")
+	mario := emulator.OneCloudPersonalBook("1001")
 	for _, e := range o.OneCloud.PhonebookEntries(mario) {
 		if e.Name != "Studio Bianchi" {
 			continue
 		}
-		if _, err := o.OneCloud.EditPhonebookEntry(mario, e.ID, func(c *onecloud.PhonebookContact) { c.Name = "Studio Bianchi (commercialista)" }); err != nil {
+		if _, err := o.OneCloud.EditPhonebookEntry(mario, e.ID, func(c *emulator.OneCloudContact) { c.Name = "Studio Bianchi (commercialista)" }); err != nil {
 			return err
 		}
 		for _, c := range o.Graph.Contacts("mario.rossi@contoso.it") {

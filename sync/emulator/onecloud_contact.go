@@ -77,3 +77,44 @@ func ocClip(s string, n int) string {
 	}
 	return string([]rune(s)[:n]) + "..."
 }
+
+// OneCloudBook names one phonebook of the emulator: a user's personal one (GET
+// /v1/users/{id}/contacts) or the organisation's (/v1/phonebook/contacts).
+type OneCloudBook struct {
+	userID string
+	office bool
+}
+
+// OneCloudPersonalBook is the personal phonebook of the OneCloud user userID.
+func OneCloudPersonalBook(userID string) OneCloudBook { return OneCloudBook{userID: userID} }
+
+// OneCloudOfficeBook is the organisation's shared phonebook.
+func OneCloudOfficeBook() OneCloudBook { return OneCloudBook{office: true} }
+
+// String is "user:1001" for a personal phonebook and "phonebook" for the office one, the names
+// docs/onecloud-api.md gives them.
+func (b OneCloudBook) String() string {
+	switch {
+	case b.office:
+		return "phonebook"
+	case b.userID != "":
+		return "user:" + b.userID
+	}
+	return "(no phonebook)"
+}
+
+// UserID is the user of a personal phonebook, "" for the office one.
+func (b OneCloudBook) UserID() string { return b.userID }
+
+// IsOffice reports whether b is the office phonebook.
+func (b OneCloudBook) IsOffice() bool { return b.office }
+
+// OneCloudContact is one phonebook entry as the emulator stores it. ID and ETag are the
+// emulator's; Source "calsync" marks an entry calsync wrote.
+type OneCloudContact struct {
+	ID, ETag, Source, ExternalID, Name, Company, Title, Email string
+	Numbers                                                   []OneCloudNumber
+}
+
+// OneCloudNumber is one number of an entry: Type work, mobile, home or other; Number E.164.
+type OneCloudNumber struct{ Type, Number string }

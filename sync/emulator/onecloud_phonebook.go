@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/calsync/calsync/sync/onecloud"
 )
 
 // The phonebook endpoint keys of OneCloudCounts.ByEndpoint.
@@ -42,16 +40,16 @@ type OneCloudPhonebookCounts struct {
 // DeletePhonebookEntry) are not in this log.
 type OneCloudPhonebookWrite struct {
 	At     time.Time
-	Book   string // onecloud.Phonebook.String(): "user:1001" or "phonebook"
+	Book   string // OneCloudBook.String(): "user:1001" or "phonebook"
 	Method string // POST, PUT or DELETE
 	// Entry is the stored entry (with its new ETag); for a DELETE the entry
 	// as it was.
-	Entry onecloud.PhonebookContact
+	Entry OneCloudContact
 }
 
 // ocPhonebooks is the phonebook state of the OneCloud emulator, under o.mu.
 type ocPhonebooks struct {
-	books  map[string]*ocBook // by onecloud.Phonebook.String()
+	books  map[string]*ocBook // by OneCloudBook.String()
 	idSeq  int                // entry ids c-1, c-2, ... across all books
 	counts map[string]*OneCloudPhonebookCounts
 	writes []OneCloudPhonebookWrite
@@ -62,8 +60,8 @@ type ocBook struct {
 }
 
 type ocEntry struct {
-	c       onecloud.PhonebookContact // ID and ETag set
-	version int                       // the ETag is "<id>-<version>"
+	c       OneCloudContact // ID and ETag set
+	version int             // the ETag is "<id>-<version>"
 }
 
 func (p *ocPhonebooks) init() {
@@ -75,7 +73,7 @@ func (p *ocPhonebooks) init() {
 
 // bookLocked returns b's state, creating it; ok is false for the personal
 // phonebook of an unknown user. o.mu is held.
-func (o *OneCloud) bookLocked(b onecloud.Phonebook) (*ocBook, error) {
+func (o *OneCloud) bookLocked(b OneCloudBook) (*ocBook, error) {
 	o.phonebooks.init()
 	if !b.IsOffice() {
 		if b.UserID() == "" {
@@ -116,13 +114,13 @@ func (bk *ocBook) externalIDTaken(externalID, except string) bool {
 	return false
 }
 
-func cloneContact(c onecloud.PhonebookContact) onecloud.PhonebookContact {
-	c.Numbers = append([]onecloud.PhoneNumber(nil), c.Numbers...)
+func cloneContact(c OneCloudContact) OneCloudContact {
+	c.Numbers = append([]OneCloudNumber(nil), c.Numbers...)
 	return c
 }
 
 // newEntryLocked stores c as a new entry of bk with a fresh id and ETag.
-func (o *OneCloud) newEntryLocked(bk *ocBook, c onecloud.PhonebookContact) *ocEntry {
+func (o *OneCloud) newEntryLocked(bk *ocBook, c OneCloudContact) *ocEntry {
 	o.phonebooks.idSeq++
 	c = cloneContact(c)
 	c.ID = "c-" + strconv.Itoa(o.phonebooks.idSeq)
@@ -143,21 +141,21 @@ func (e *ocEntry) bump() {
 // may store an internal extension), but the name is required. It returns
 // the entry with its id and ETag. It is not counted nor logged as an API
 // write.
-func (o *OneCloud) AddPhonebookEntry(b onecloud.Phonebook, c onecloud.PhonebookContact) (onecloud.PhonebookContact, error) {
+func (o *OneCloud) AddPhonebookEntry(b OneCloudBook, c OneCloudContact) (OneCloudContact, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	bk, err := o.bookLocked(b)
 	if err != nil {
-		return onecloud.PhonebookContact{}, fmt.Errorf("onecloud emulator: add phonebook entry: %w", err)
+		return OneCloudContact{}, fmt.Errorf("onecloud emulator: add phonebook entry: %w", err)
 	}
 	if strings.TrimSpace(c.Name) == "" {
-		return onecloud.PhonebookContact{}, errors.New("onecloud emulator: add phonebook entry: name is empty")
+		return OneCloudContact{}, errors.New("onecloud emulator: add phonebook entry: name is empty")
 	}
 	if c.Source == "" {
 		c.Source = "manual"
 	}
 	if bk.externalIDTaken(c.ExternalID, "") {
-		return onecloud.PhonebookContact{}, fmt.Errorf("onecloud emulator: add phonebook entry: externalId %q already in %s", c.ExternalID, b)
+		return OneCloudContact{}, fmt.Errorf("onecloud emulator: add phonebook entry: externalId %q already in %s", c.ExternalID, b)
 	}
 	return cloneContact(o.newEntryLocked(bk, c).c), nil
 }
@@ -166,16 +164,16 @@ func (o *OneCloud) AddPhonebookEntry(b onecloud.Phonebook, c onecloud.PhonebookC
 // OneCloud app: edit is applied to a copy (id and ETag changes are
 // ignored), and the entry gets a new ETag even if edit changed nothing. It
 // returns the entry as stored.
-func (o *OneCloud) EditPhonebookEntry(b onecloud.Phonebook, id string, edit func(*onecloud.PhonebookContact)) (onecloud.PhonebookContact, error) {
+func (o *OneCloud) EditPhonebookEntry(b OneCloudBook, id string, edit func(*OneCloudContact)) (OneCloudContact, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	bk, err := o.bookLocked(b)
 	if err != nil {
-		return onecloud.PhonebookContact{}, fmt.Errorf("onecloud emulator: edit phonebook entry: %w", err)
+		return OneCloudContact{}, fmt.Errorf("onecloud emulator: edit phonebook entry: %w", err)
 	}
 	_, e := bk.find(id)
 	if e == nil {
-		return onecloud.PhonebookContact{}, fmt.Errorf("onecloud emulator: edit phonebook entry: no entry %q in %s", id, b)
+		return OneCloudContact{}, fmt.Errorf("onecloud emulator: edit phonebook entry: no entry %q in %s", id, b)
 	}
 	c := cloneContact(e.c)
 	if edit != nil {
@@ -188,7 +186,7 @@ func (o *OneCloud) EditPhonebookEntry(b onecloud.Phonebook, id string, edit func
 }
 
 // DeletePhonebookEntry removes entry id of b as a person would.
-func (o *OneCloud) DeletePhonebookEntry(b onecloud.Phonebook, id string) error {
+func (o *OneCloud) DeletePhonebookEntry(b OneCloudBook, id string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	bk, err := o.bookLocked(b)
@@ -205,14 +203,14 @@ func (o *OneCloud) DeletePhonebookEntry(b onecloud.Phonebook, id string) error {
 
 // PhonebookEntries returns the entries of b in listing order (nil for an
 // unknown user's or an empty phonebook).
-func (o *OneCloud) PhonebookEntries(b onecloud.Phonebook) []onecloud.PhonebookContact {
+func (o *OneCloud) PhonebookEntries(b OneCloudBook) []OneCloudContact {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	bk := o.phonebooks.books[b.String()]
 	if bk == nil {
 		return nil
 	}
-	out := make([]onecloud.PhonebookContact, 0, len(bk.entries))
+	out := make([]OneCloudContact, 0, len(bk.entries))
 	for _, e := range bk.entries {
 		out = append(out, cloneContact(e.c))
 	}
@@ -221,7 +219,7 @@ func (o *OneCloud) PhonebookEntries(b onecloud.Phonebook) []onecloud.PhonebookCo
 
 // PhonebookCounts returns the requests b received since the emulator was
 // made or ResetCounts.
-func (o *OneCloud) PhonebookCounts(b onecloud.Phonebook) OneCloudPhonebookCounts {
+func (o *OneCloud) PhonebookCounts(b OneCloudBook) OneCloudPhonebookCounts {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if c := o.phonebooks.counts[b.String()]; c != nil {
@@ -250,7 +248,7 @@ func (o *OneCloud) resetPhonebookCountsLocked() {
 
 // ocPhonebookTarget reads the phonebook and entry id of a path split after
 // /v1/; ok is false when the path is not a phonebook's.
-func ocPhonebookTarget(parts []string) (b onecloud.Phonebook, cid string, ok bool) {
+func ocPhonebookTarget(parts []string) (b OneCloudBook, cid string, ok bool) {
 	unescape := func(s string) (string, bool) {
 		v, err := url.PathUnescape(s)
 		return v, err == nil && v != ""
@@ -262,9 +260,9 @@ func ocPhonebookTarget(parts []string) (b onecloud.Phonebook, cid string, ok boo
 		if !ok {
 			return b, "", false
 		}
-		b, rest = onecloud.PersonalPhonebook(id), parts[3:]
+		b, rest = OneCloudPersonalBook(id), parts[3:]
 	case len(parts) >= 2 && parts[0] == "phonebook" && parts[1] == "contacts":
-		b, rest = onecloud.OfficePhonebook(), parts[2:]
+		b, rest = OneCloudOfficeBook(), parts[2:]
 	default:
 		return b, "", false
 	}
@@ -320,9 +318,9 @@ func (o *OneCloud) countPhonebookLocked(endpoint, userID string) {
 		return
 	}
 	o.phonebooks.init()
-	key := onecloud.OfficePhonebook().String()
+	key := OneCloudOfficeBook().String()
 	if userID != "" {
-		key = onecloud.PersonalPhonebook(userID).String()
+		key = OneCloudPersonalBook(userID).String()
 	}
 	c := o.phonebooks.counts[key]
 	if c == nil {
@@ -367,7 +365,7 @@ func (o *OneCloud) servePhonebook(w http.ResponseWriter, r *http.Request, endpoi
 
 // servePhonebookPage pages the entries in creation order with the users'
 // page size and convention: a page past the end is empty, nextPage null.
-func (o *OneCloud) servePhonebookPage(w http.ResponseWriter, r *http.Request, b onecloud.Phonebook) {
+func (o *OneCloud) servePhonebookPage(w http.ResponseWriter, r *http.Request, b OneCloudBook) {
 	page, ok := queryPage(w, r)
 	if !ok {
 		return
@@ -399,7 +397,7 @@ func (o *OneCloud) servePhonebookPage(w http.ResponseWriter, r *http.Request, b 
 }
 
 // ocWireContact is the listing and answer shape of an entry.
-func ocWireContact(c onecloud.PhonebookContact) ocContactJSON {
+func ocWireContact(c OneCloudContact) ocContactJSON {
 	wc := ocContactJSON{ID: c.ID, ETag: c.ETag, Source: c.Source, ExternalID: c.ExternalID, Name: c.Name,
 		Company: c.Company, Title: c.Title, Email: c.Email, Numbers: make([]ocNumberJSON, 0, len(c.Numbers))}
 	for _, n := range c.Numbers {
@@ -411,7 +409,7 @@ func ocWireContact(c onecloud.PhonebookContact) ocContactJSON {
 // ocReadContactBody reads a POST or PUT body: one Contact object, unknown
 // fields rejected (contract drift shows up in tests), then the Contact rules
 // of docs/onecloud-api.md (ocContactProblem). code is "" on success.
-func ocReadContactBody(r *http.Request) (c onecloud.PhonebookContact, id, etag string, status int, code, msg string) {
+func ocReadContactBody(r *http.Request) (c OneCloudContact, id, etag string, status int, code, msg string) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10+1))
 	if err != nil || len(body) > 64<<10 {
 		return c, "", "", http.StatusBadRequest, "bad_request", "body: unreadable or larger than 64 KiB"
@@ -428,10 +426,10 @@ func ocReadContactBody(r *http.Request) (c onecloud.PhonebookContact, id, etag s
 	if problem := ocContactProblem(in); problem != "" {
 		return c, "", "", http.StatusBadRequest, "invalid_contact", problem
 	}
-	c = onecloud.PhonebookContact{Source: in.Source, ExternalID: in.ExternalID, Name: in.Name, Company: in.Company,
+	c = OneCloudContact{Source: in.Source, ExternalID: in.ExternalID, Name: in.Name, Company: in.Company,
 		Title: in.Title, Email: in.Email}
 	for _, n := range in.Numbers {
-		c.Numbers = append(c.Numbers, onecloud.PhoneNumber{Type: n.Type, Number: n.Number})
+		c.Numbers = append(c.Numbers, OneCloudNumber{Type: n.Type, Number: n.Number})
 	}
 	return c, in.ID, in.ETag, 0, "", ""
 }
@@ -439,7 +437,7 @@ func ocReadContactBody(r *http.Request) (c onecloud.PhonebookContact, id, etag s
 // servePostContact is POST {base}: 404 unknown user, 400 bad body or
 // invalid_contact (id/etag given, rules broken, externalId already in this
 // phonebook), else 201 with ETag and the stored entry.
-func (o *OneCloud) servePostContact(w http.ResponseWriter, r *http.Request, b onecloud.Phonebook) {
+func (o *OneCloud) servePostContact(w http.ResponseWriter, r *http.Request, b OneCloudBook) {
 	o.mu.Lock()
 	_, err := o.bookLocked(b)
 	o.mu.Unlock()
@@ -482,7 +480,7 @@ func (o *OneCloud) servePostContact(w http.ResponseWriter, r *http.Request, b on
 // order: 404 unknown user or entry, 428 no If-Match, 412 If-Match does not
 // match. It writes the answer and returns nil when a check failed. o.mu is
 // held and released on failure.
-func (o *OneCloud) ocCheckEntryLocked(w http.ResponseWriter, r *http.Request, b onecloud.Phonebook, cid string) (*ocBook, *ocEntry) {
+func (o *OneCloud) ocCheckEntryLocked(w http.ResponseWriter, r *http.Request, b OneCloudBook, cid string) (*ocBook, *ocEntry) {
 	bk, err := o.bookLocked(b)
 	if err != nil {
 		o.mu.Unlock()
@@ -513,7 +511,7 @@ func (o *OneCloud) ocCheckEntryLocked(w http.ResponseWriter, r *http.Request, b 
 
 // servePutContact is PUT {base}/{cid}: the preconditions first, then the
 // body (400), then stores it with a new ETag (200).
-func (o *OneCloud) servePutContact(w http.ResponseWriter, r *http.Request, b onecloud.Phonebook, cid string) {
+func (o *OneCloud) servePutContact(w http.ResponseWriter, r *http.Request, b OneCloudBook, cid string) {
 	o.mu.Lock()
 	if bk, _ := o.ocCheckEntryLocked(w, r, b, cid); bk == nil {
 		return
@@ -551,7 +549,7 @@ func (o *OneCloud) servePutContact(w http.ResponseWriter, r *http.Request, b one
 }
 
 // serveDeleteContact is DELETE {base}/{cid}: 404, 428, 412, else 204.
-func (o *OneCloud) serveDeleteContact(w http.ResponseWriter, r *http.Request, b onecloud.Phonebook, cid string) {
+func (o *OneCloud) serveDeleteContact(w http.ResponseWriter, r *http.Request, b OneCloudBook, cid string) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
 	o.mu.Lock()
 	bk, e := o.ocCheckEntryLocked(w, r, b, cid)

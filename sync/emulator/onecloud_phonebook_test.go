@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/calsync/calsync/sync/onecloud"
 )
 
 const ocContactBody = `{"source":"calsync","externalId":"AAMk1","name":"Studio Bianchi","company":"Studio Bianchi srl",` +
@@ -23,7 +21,7 @@ func TestOneCloudPhonebookContract(t *testing.T) {
 			if r.status != http.StatusCreated {
 				t.Fatalf("POST = %d %s", r.status, r.body)
 			}
-			var stored onecloud.WireContact
+			var stored ocContactJSON
 			if err := json.Unmarshal([]byte(r.body), &stored); err != nil {
 				t.Fatal(err)
 			}
@@ -93,11 +91,11 @@ func TestOneCloudPhonebookContract(t *testing.T) {
 	}
 }
 
-func onecloudBook(base string) onecloud.Phonebook {
+func onecloudBook(base string) OneCloudBook {
 	if strings.HasPrefix(base, "/v1/phonebook") {
-		return onecloud.OfficePhonebook()
+		return OneCloudOfficeBook()
 	}
-	return onecloud.PersonalPhonebook("1001")
+	return OneCloudPersonalBook("1001")
 }
 
 func TestOneCloudPhonebookUnknownUser(t *testing.T) {
@@ -107,7 +105,7 @@ func TestOneCloudPhonebookUnknownUser(t *testing.T) {
 			t.Errorf("%s unknown user = %d %s", m, r.status, r.body)
 		}
 	}
-	if _, err := f.oc.AddPhonebookEntry(onecloud.PersonalPhonebook("9999"), onecloud.PhonebookContact{Name: "x"}); err == nil {
+	if _, err := f.oc.AddPhonebookEntry(OneCloudPersonalBook("9999"), OneCloudContact{Name: "x"}); err == nil {
 		t.Error("AddPhonebookEntry accepted an unknown user")
 	}
 }
@@ -116,9 +114,9 @@ func TestOneCloudPhonebookUnknownUser(t *testing.T) {
 // 20, and the counters tell reads and writes per phonebook.
 func TestOneCloudPhonebookPagingAndCounts(t *testing.T) {
 	f := ocNewFixture(t, OneCloudOptions{})
-	office := onecloud.OfficePhonebook()
+	office := OneCloudOfficeBook()
 	for i := range 120 {
-		if _, err := f.oc.AddPhonebookEntry(office, onecloud.PhonebookContact{Name: fmt.Sprint("n", i)}); err != nil {
+		if _, err := f.oc.AddPhonebookEntry(office, OneCloudContact{Name: fmt.Sprint("n", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,7 +136,7 @@ func TestOneCloudPhonebookPagingAndCounts(t *testing.T) {
 	if c := f.oc.PhonebookCounts(office); c != (OneCloudPhonebookCounts{Reads: 4}) {
 		t.Errorf("office counts = %+v", c)
 	}
-	if c := f.oc.PhonebookCounts(onecloud.PersonalPhonebook("1001")); c != (OneCloudPhonebookCounts{Writes: 2, Creates: 1, Deletes: 1}) {
+	if c := f.oc.PhonebookCounts(OneCloudPersonalBook("1001")); c != (OneCloudPhonebookCounts{Writes: 2, Creates: 1, Deletes: 1}) {
 		t.Errorf("personal counts = %+v", c)
 	}
 	if c := f.oc.Counts(); c.Writes != 2 || c.ByEndpoint[OneCloudGetOfficeContacts] != 4 || c.ByEndpoint[OneCloudPostPersonalContact] != 1 {
@@ -152,19 +150,19 @@ func TestOneCloudPhonebookPagingAndCounts(t *testing.T) {
 
 func TestOneCloudPhonebookHooks(t *testing.T) {
 	f := ocNewFixture(t, OneCloudOptions{})
-	b := onecloud.PersonalPhonebook("1002")
-	e, err := f.oc.AddPhonebookEntry(b, onecloud.PhonebookContact{Name: "Idraulico", ExternalID: "AAMk9",
-		Numbers: []onecloud.PhoneNumber{{Type: "mobile", Number: "+393331234567"}}})
+	b := OneCloudPersonalBook("1002")
+	e, err := f.oc.AddPhonebookEntry(b, OneCloudContact{Name: "Idraulico", ExternalID: "AAMk9",
+		Numbers: []OneCloudNumber{{Type: "mobile", Number: "+393331234567"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.Source != "manual" || e.ID == "" || e.ETag == "" {
 		t.Fatalf("added %+v", e)
 	}
-	if _, err := f.oc.AddPhonebookEntry(b, onecloud.PhonebookContact{Name: "again", ExternalID: "AAMk9"}); err == nil {
+	if _, err := f.oc.AddPhonebookEntry(b, OneCloudContact{Name: "again", ExternalID: "AAMk9"}); err == nil {
 		t.Error("a second entry with the same externalId was added")
 	}
-	ed, err := f.oc.EditPhonebookEntry(b, e.ID, func(c *onecloud.PhonebookContact) { c.ID, c.Title = "hijack", "Capo" })
+	ed, err := f.oc.EditPhonebookEntry(b, e.ID, func(c *OneCloudContact) { c.ID, c.Title = "hijack", "Capo" })
 	if err != nil || ed.ID != e.ID || ed.ETag == e.ETag || ed.Title != "Capo" {
 		t.Fatalf("edited %+v, %v", ed, err)
 	}
@@ -198,7 +196,7 @@ func TestOneCloudPhonebookReadOnlyAndFaults(t *testing.T) {
 	if r := f.do(t, "POST", "/v1/phonebook/contacts", ocContactBody); r.status != 429 || r.header.Get("Retry-After") != "1" {
 		t.Errorf("throttled = %d Retry-After %q", r.status, r.header.Get("Retry-After"))
 	}
-	if n := len(f.oc.PhonebookEntries(onecloud.OfficePhonebook())); n != 0 {
+	if n := len(f.oc.PhonebookEntries(OneCloudOfficeBook())); n != 0 {
 		t.Errorf("a refused POST stored %d entries", n)
 	}
 }

@@ -18,6 +18,34 @@ import (
 	"github.com/calsync/calsync/sync/retry"
 )
 
+// emuBook is b as the emulator names it: the emulator has types of its own, so that a contract
+// mistake in the client cannot be mirrored there.
+func emuBook(b onecloud.Phonebook) emulator.OneCloudBook {
+	if b.IsOffice() {
+		return emulator.OneCloudOfficeBook()
+	}
+	return emulator.OneCloudPersonalBook(b.UserID())
+}
+
+// emuContact is c as the emulator stores it, and clientContact the way back.
+func emuContact(c onecloud.PhonebookContact) emulator.OneCloudContact {
+	out := emulator.OneCloudContact{ID: c.ID, ETag: c.ETag, Source: c.Source, ExternalID: c.ExternalID, Name: c.Name,
+		Company: c.Company, Title: c.Title, Email: c.Email}
+	for _, n := range c.Numbers {
+		out.Numbers = append(out.Numbers, emulator.OneCloudNumber{Type: n.Type, Number: n.Number})
+	}
+	return out
+}
+
+func clientContact(c emulator.OneCloudContact) onecloud.PhonebookContact {
+	out := onecloud.PhonebookContact{ID: c.ID, ETag: c.ETag, Source: c.Source, ExternalID: c.ExternalID, Name: c.Name,
+		Company: c.Company, Title: c.Title, Email: c.Email}
+	for _, n := range c.Numbers {
+		out.Numbers = append(out.Numbers, onecloud.PhoneNumber{Type: n.Type, Number: n.Number})
+	}
+	return out
+}
+
 func studio(ext string) onecloud.PhonebookContact {
 	return onecloud.PhonebookContact{Source: onecloud.ContactSourceCalsync, ExternalID: ext, Name: "Studio Bianchi",
 		Company: "Studio Bianchi srl", Email: "info@studiobianchi.it",
@@ -70,14 +98,14 @@ func TestPhonebookRoundTrip(t *testing.T) {
 			if _, err := e.client.UpdateContact(ctx, b, got, got.ETag); !errors.Is(err, onecloud.ErrNotFound) {
 				t.Fatalf("update of deleted: err = %v, want ErrNotFound", err)
 			}
-			if n := len(e.oc.PhonebookEntries(b)); n != 0 {
+			if n := len(e.oc.PhonebookEntries(emuBook(b))); n != 0 {
 				t.Errorf("entries left: %d", n)
 			}
 			s := e.client.Stats()
 			if s.PhonebookReads != 1 || s.PhonebookWrites != 7 || s.Reads != 1 || s.Writes != 7 {
 				t.Errorf("client stats = %+v", s)
 			}
-			if c := e.oc.PhonebookCounts(b); c != (emulator.OneCloudPhonebookCounts{Reads: 1, Writes: 7, Creates: 1, Updates: 3, Deletes: 3}) {
+			if c := e.oc.PhonebookCounts(emuBook(b)); c != (emulator.OneCloudPhonebookCounts{Reads: 1, Writes: 7, Creates: 1, Updates: 3, Deletes: 3}) {
 				t.Errorf("emulator counts = %+v", c)
 			}
 			if w := e.oc.PhonebookWrites(); len(w) != 3 || w[0].Method != "POST" || w[1].Method != "PUT" || w[2].Method != "DELETE" || w[0].Book != b.String() {
@@ -94,12 +122,12 @@ func TestPhonebookPaging(t *testing.T) {
 	ctx := context.Background()
 	personal, office := onecloud.PersonalPhonebook("1002"), onecloud.OfficePhonebook()
 	for i := range 120 {
-		if _, err := e.oc.AddPhonebookEntry(office, studio(fmt.Sprintf("ext-%d", i))); err != nil {
+		if _, err := e.oc.AddPhonebookEntry(emuBook(office), emuContact(studio(fmt.Sprintf("ext-%d", i)))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.oc.AddPhonebookEntry(personal, onecloud.PhonebookContact{Name: "Reception",
-		Numbers: []onecloud.PhoneNumber{{Type: "work", Number: "201"}}}); err != nil {
+	if _, err := e.oc.AddPhonebookEntry(emuBook(personal), emulator.OneCloudContact{Name: "Reception",
+		Numbers: []emulator.OneCloudNumber{{Type: "work", Number: "201"}}}); err != nil {
 		t.Fatal(err)
 	}
 	list, err := e.client.ListPhonebook(ctx, office)
@@ -109,7 +137,7 @@ func TestPhonebookPaging(t *testing.T) {
 	if len(list) != 120 || list[0].ExternalID != "ext-0" || list[119].ExternalID != "ext-119" {
 		t.Fatalf("office: %d entries", len(list))
 	}
-	if got := e.oc.PhonebookCounts(office).Reads; got != 3 {
+	if got := e.oc.PhonebookCounts(emuBook(office)).Reads; got != 3 {
 		t.Errorf("office pages read = %d, want 3", got)
 	}
 	mine, err := e.client.ListPhonebook(ctx, personal)
@@ -133,7 +161,7 @@ func TestPhonebookHandEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edited, err := e.oc.EditPhonebookEntry(b, created.ID, func(c *onecloud.PhonebookContact) { c.Name = "Bianchi (avv.)" })
+	edited, err := e.oc.EditPhonebookEntry(emuBook(b), created.ID, func(c *emulator.OneCloudContact) { c.Name = "Bianchi (avv.)" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +174,7 @@ func TestPhonebookHandEdit(t *testing.T) {
 	if err := e.client.DeleteContact(ctx, b, created.ID, created.ETag); !errors.Is(err, onecloud.ErrPreconditionFailed) {
 		t.Fatalf("delete after hand edit: %v", err)
 	}
-	if got := e.oc.PhonebookEntries(b); len(got) != 1 || got[0].Name != "Bianchi (avv.)" {
+	if got := e.oc.PhonebookEntries(emuBook(b)); len(got) != 1 || got[0].Name != "Bianchi (avv.)" {
 		t.Fatalf("entries = %+v", got)
 	}
 	list, _ := e.client.ListPhonebook(ctx, b)
@@ -214,7 +242,7 @@ func TestPhonebookErrors(t *testing.T) {
 		})
 	}
 	// Nothing invalid was sent: only the first create reached the server.
-	if c := e.oc.PhonebookCounts(b); c.Creates != 2 {
+	if c := e.oc.PhonebookCounts(emuBook(b)); c.Creates != 2 {
 		t.Errorf("creates received = %d, want 2 (the first and the duplicate)", c.Creates)
 	}
 
@@ -269,14 +297,15 @@ func TestPhonebookRetries(t *testing.T) {
 		if _, err := e.client.CreateContact(context.Background(), onecloud.OfficePhonebook(), studio("a")); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(e.oc.PhonebookEntries(onecloud.OfficePhonebook())); n != 1 {
+		if n := len(e.oc.PhonebookEntries(emulator.OneCloudOfficeBook())); n != 1 {
 			t.Errorf("entries = %d", n)
 		}
 	})
 	t.Run("lost PUT answer", func(t *testing.T) {
 		oc := emulator.NewOneCloud(emulator.OneCloudOptions{Token: testToken})
 		b := onecloud.OfficePhonebook()
-		entry, _ := oc.AddPhonebookEntry(b, studio("a"))
+		stored, _ := oc.AddPhonebookEntry(emuBook(b), emuContact(studio("a")))
+		entry := clientContact(stored)
 		var puts atomic.Int32
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPut && puts.Add(1) == 1 {

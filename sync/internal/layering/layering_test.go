@@ -178,3 +178,18 @@ func TestOnlyTheDemoImportsTheEmulators(t *testing.T) {
 		}
 	}
 }
+
+// The emulators decode and validate requests with types of their own, written from the docs:
+// importing a client would let a contract mistake in it be mirrored and go unseen.
+func TestEmulatorsImportNoClient(t *testing.T) {
+	pkgs := listModule(t)
+	emu, ok := pkgs[module+"sync/emulator"]
+	if !ok {
+		t.Fatal("package sync/emulator not listed")
+	}
+	for _, client := range []string{"sync/onecloud", "sync/graph", "sync/teamspresence", "sync/contacts", "sync/engine"} {
+		if slices.Contains(emu.deps, module+client) {
+			t.Errorf("sync/emulator depends on %s", client)
+		}
+	}
+}
