@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -29,22 +28,14 @@ func contactsCommand() *command {
 					"--json prints exactly one JSON object on standard output (the report; see README). Exit\n" +
 					"codes: 0 every phonebook synced, 2 configuration or missing secret, 3 some phonebooks failed,\n" +
 					"4 nothing synced: signing in failed or a credential was refused (said once, with what to do).",
-				flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
-					once := fs.Bool("once", false, "run one contacts sync and exit (required)")
-					dryRun := fs.Bool("dry-run", false, "read both sides and report what would be written; write nothing")
-					asJSON := fs.Bool("json", false, "print the report as one JSON object")
-					verbose := fs.Bool("verbose", false, "log details to standard error (names mailboxes and contacts, never secrets)")
-					return func(ctx context.Context, e *env, args []string) error {
-						if err := noArgs("calsync contacts sync", args); err != nil {
-							return err
-						}
-						if !*once {
-							return usageErrorf("calsync contacts sync: --once is required; the service syncs contacts every contacts.interval " +
-								"(calsync service run, or calsync service install)")
-						}
-						return runContactsOnce(ctx, e, g, syncOptions{dryRun: *dryRun, json: *asJSON, verbose: *verbose})
-					}
-				},
+				flags: onceCommand{
+					cmd:     "calsync contacts sync",
+					once:    "run one contacts sync and exit (required)",
+					dryRun:  "read both sides and report what would be written; write nothing",
+					verbose: "log details to standard error (names mailboxes and contacts, never secrets)",
+					without: "the service syncs contacts every contacts.interval (calsync service run, or calsync service install)",
+					run:     runContactsOnce,
+				}.flags,
 			},
 		},
 	}

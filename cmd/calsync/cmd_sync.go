@@ -29,27 +29,44 @@ func syncCommand() *command {
 			"--json prints exactly one JSON object on standard output (the report; see README);\n" +
 			"logs go to standard error. Exit codes: 0 every user synced, 2 configuration or missing\n" +
 			"secret, 3 some users failed, 4 nothing could be synced (authentication, network).",
-		flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
-			once := fs.Bool("once", false, "run one full cycle and exit (required)")
-			dryRun := fs.Bool("dry-run", false, "decide but write nothing to OneCloud nor to the state file; reports would-set")
-			asJSON := fs.Bool("json", false, "print the report as one JSON object")
-			verbose := fs.Bool("verbose", false, "log warnings and debug details to standard error (names mailboxes, never secrets or private text)")
-			return func(ctx context.Context, e *env, args []string) error {
-				if err := noArgs("calsync sync", args); err != nil {
-					return err
-				}
-				if !*once {
-					return usageErrorf("calsync sync: --once is required; for continuous sync run the service: " +
-						"calsync service run (in the foreground) or calsync service install")
-				}
-				return runSyncOnce(ctx, e, g, syncOptions{dryRun: *dryRun, json: *asJSON, verbose: *verbose})
-			}
-		},
+		flags: onceCommand{
+			cmd:     "calsync sync",
+			once:    "run one full cycle and exit (required)",
+			dryRun:  "decide but write nothing to OneCloud nor to the state file; reports would-set",
+			verbose: "log warnings and debug details to standard error (names mailboxes, never secrets or private text)",
+			without: "for continuous sync run the service: calsync service run (in the foreground) or calsync service install",
+			run:     runSyncOnce,
+		}.flags,
 	}
 }
 
 type syncOptions struct {
 	dryRun, json, verbose bool
+}
+
+// onceCommand is a job's `sync --once` command: what differs between the jobs, around the flags
+// they share (--once, required; --dry-run; --json; --verbose).
+type onceCommand struct {
+	cmd                   string // "calsync sync"
+	once, dryRun, verbose string // the flags' help
+	without               string // the usage error's remedy when --once is missing
+	run                   func(ctx context.Context, e *env, g *globals, o syncOptions) error
+}
+
+func (c onceCommand) flags(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
+	once := fs.Bool("once", false, c.once)
+	dryRun := fs.Bool("dry-run", false, c.dryRun)
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	verbose := fs.Bool("verbose", false, c.verbose)
+	return func(ctx context.Context, e *env, args []string) error {
+		if err := noArgs(c.cmd, args); err != nil {
+			return err
+		}
+		if !*once {
+			return usageErrorf("%s: --once is required; %s", c.cmd, c.without)
+		}
+		return c.run(ctx, e, g, syncOptions{dryRun: *dryRun, json: *asJSON, verbose: *verbose})
+	}
 }
 
 // stderrLogger keeps logs off standard output, which belongs to the report.
