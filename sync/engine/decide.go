@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/calsync/calsync/sync/calendar"
@@ -93,7 +94,10 @@ func (e *Engine) decide(sched calendar.Schedule, groups []string, now time.Time)
 //   - "lapsed": any activity whose until is not after now; whoever set it
 //     said it would be over by now;
 //   - "ours": equal (activity, role, until to the second) to the presence
-//     this program last applied, or to the write whose answer it never got.
+//     this program last applied, or to the write whose answer it never got;
+//   - "ours (Teams)": with no record at all (a lost state), an open-ended
+//     presence whose note is the one a teams rule writes ("Teams: ..."): it
+//     has no until to lapse by, so without this it would stay for good.
 func (e *Engine) overwriteReason(cur onecloud.Presence, st UserState, now time.Time) string {
 	switch {
 	case cur.Activity == e.defaultActivity && cur.Until.IsZero():
@@ -104,6 +108,9 @@ func (e *Engine) overwriteReason(cur onecloud.Presence, st UserState, now time.T
 		return "ours"
 	case !st.Attempted.IsZero() && st.Attempted.presence().Equal(cur):
 		return "ours"
+	case st.Applied.IsZero() && st.Attempted.IsZero() && cur.Until.IsZero() && e.rules.UsesTeams() &&
+		strings.HasPrefix(cur.Note, teamsNotePrefix):
+		return "ours (Teams)"
 	}
 	return ""
 }
@@ -119,6 +126,9 @@ func appliedFrom(p onecloud.Presence, at time.Time) AppliedPresence {
 	}
 	return a
 }
+
+// teamsNotePrefix begins the note of every presence a teams rule writes.
+const teamsNotePrefix = "Teams: "
 
 // isWorkingHours reports whether a workinghours rule made the decision:
 // only those and teams rules win without an event.
@@ -154,7 +164,7 @@ func note(d rules.Decision, want Desired, now time.Time, loc *time.Location) str
 	case isWorkingHours(d):
 		s = "Outside working hours"
 	case d.TeamsActivity != "":
-		return "Teams: " + teams.Words(d.TeamsActivity)
+		return teamsNotePrefix + teams.Words(d.TeamsActivity)
 	case d.Event == nil:
 		return ""
 	default:

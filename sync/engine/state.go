@@ -23,9 +23,11 @@ const StateVersion = 1
 //     a presence we set cannot be told from one a person set. Every non-default
 //     presence we write carries an until (the end of its event), so such a
 //     leftover lapses by itself and is replaced at the first decision after
-//     its until. A lost state therefore never causes an overwrite of a person's
-//     choice; at worst it costs one GET per user, and leaves one of our own
-//     presences in place no longer than its own until.
+//     its until. A presence from a teams rule has no until; its note
+//     ("Teams: in a call") marks it as ours instead. A lost state therefore
+//     never causes an overwrite of a person's choice; at worst it costs one
+//     GET per user, and leaves one of our own presences in place no longer
+//     than its own until (or the Teams activity behind it).
 type State struct {
 	Version int                  `json:"version"`
 	Users   map[string]UserState `json:"users"`

@@ -193,3 +193,33 @@ func TestSyncOnceReportsTeams(t *testing.T) {
 		t.Errorf("note %q", p.Note)
 	}
 }
+
+// TestTeamsPresenceAfterLostState: a presence a teams rule wrote has no until to lapse by; with
+// the state lost, its note marks it as calsync's, so the end of the call still replaces it. A
+// presence a person set with no such note stays.
+func TestTeamsPresenceAfterLostState(t *testing.T) {
+	for _, tc := range []struct {
+		name, note, want string
+	}{
+		{"calsync's Teams presence", "Teams: in a call", "available"},
+		{"a person's busy", "back at 3", "busy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newFakeGraph()
+			teams := &fakeTeams{activity: map[string]string{"a@contoso.test": "Available"}}
+			oc := newFakeOneCloud()
+			oc.presence["1001"] = onecloud.Presence{Activity: "busy", Note: tc.note} // no state records it
+			eng, err := New(teamsConfig(), Deps{Schedules: g, OneCloud: oc, Catalog: oc, Teams: teams},
+				Options{Clock: clock.NewFake(t0), Location: time.UTC})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := eng.SyncOnce(context.Background(), false); err != nil {
+				t.Fatal(err)
+			}
+			if got := oc.presence["1001"].Activity; got != tc.want {
+				t.Errorf("presence %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
