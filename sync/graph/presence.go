@@ -159,21 +159,8 @@ func (c *Client) presenceBatch(ctx context.Context, ids []string) (map[string]Te
 		if attempt > 1 {
 			c.retries.Add(1)
 		}
-		b, err := c.send(ctx, request{
-			what:    "getPresencesByUserId response",
-			counter: &c.presenceRequests,
-			limit:   maxPresenceResponseBytes,
-			tooLarge: &Error{Kind: KindBadResponse, Message: fmt.Sprintf("a presence answer larger than %d bytes", maxPresenceResponseBytes),
-				Remedy: remedy(KindBadResponse, "", "")},
-			newRequest: func(ctx context.Context) (*http.Request, error) {
-				req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
-				if err != nil {
-					return nil, fmt.Errorf("build getPresencesByUserId request: %w", err)
-				}
-				req.Header.Set("Content-Type", "application/json")
-				return req, nil
-			},
-			classify: func(status int, body []byte) *Error {
+		b, err := c.send(ctx, postJSON("getPresencesByUserId", endpoint, payload, &c.presenceRequests,
+			func(status int, body []byte) *Error {
 				e := classifyGraphResponse(status, body, "")
 				if e.Kind == KindAccessDenied {
 					e.Remedy = PresenceAccessRemedy
@@ -182,8 +169,7 @@ func (c *Client) presenceBatch(ctx context.Context, ids []string) (map[string]Te
 					e.Kind, e.Mailbox, e.Remedy = KindBadRequest, "", remedy(KindBadRequest, "", "")
 				}
 				return e
-			},
-		})
+			}))
 		body = b
 		return err
 	})
@@ -200,6 +186,27 @@ func (c *Client) presenceBatch(ctx context.Context, ids []string) (map[string]Te
 		got[strings.ToLower(v.ID)] = TeamsPresence{ID: v.ID, Availability: v.Availability, Activity: v.Activity}
 	}
 	return got, nil
+}
+
+// postJSON is a POST of a JSON payload for send, whose answer may be at most
+// maxPresenceResponseBytes; what names the call in messages.
+func postJSON(what, endpoint string, payload []byte, counter *atomic.Int64, classify func(int, []byte) *Error) request {
+	return request{
+		what:    what + " response",
+		counter: counter,
+		limit:   maxPresenceResponseBytes,
+		tooLarge: &Error{Kind: KindBadResponse, Message: fmt.Sprintf("a %s answer larger than %d bytes", what, maxPresenceResponseBytes),
+			Remedy: remedy(KindBadResponse, "", "")},
+		newRequest: func(ctx context.Context) (*http.Request, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
+			if err != nil {
+				return nil, fmt.Errorf("build %s request: %w", what, err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			return req, nil
+		},
+		classify: classify,
+	}
 }
 
 // finalError makes the error a retried call ended with an *Error, a cancellation when the
@@ -306,22 +313,8 @@ func (c *Client) lookupBatch(ctx context.Context, mailboxes []string) (map[strin
 		if err != nil {
 			return fmt.Errorf("encode $batch request: %w", err)
 		}
-		body, err := c.send(ctx, request{
-			what:    "$batch response",
-			counter: &c.lookupRequests,
-			limit:   maxPresenceResponseBytes,
-			tooLarge: &Error{Kind: KindBadResponse, Message: fmt.Sprintf("a $batch answer larger than %d bytes", maxPresenceResponseBytes),
-				Remedy: remedy(KindBadResponse, "", "")},
-			newRequest: func(ctx context.Context) (*http.Request, error) {
-				r, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
-				if err != nil {
-					return nil, fmt.Errorf("build $batch request: %w", err)
-				}
-				r.Header.Set("Content-Type", "application/json")
-				return r, nil
-			},
-			classify: func(status int, body []byte) *Error { return classifyGraphResponse(status, body, "") },
-		})
+		body, err := c.send(ctx, postJSON("$batch", endpoint, payload, &c.lookupRequests,
+			func(status int, body []byte) *Error { return classifyGraphResponse(status, body, "") }))
 		if err != nil {
 			return err
 		}
