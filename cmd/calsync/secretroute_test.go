@@ -39,9 +39,10 @@ func runCLIOwned(t *testing.T, owned bool, vars map[string]string, stdin string,
 }
 
 // localSecret is what this user's keychain (go-keyring's mock) holds for n.
-func localSecret(t *testing.T, n secrets.Name) string {
+func localSecret(t *testing.T, configPath string, n secrets.Name) string {
 	t.Helper()
-	v, _, err := secrets.New(secrets.Options{Backend: secrets.KeyringBackend{Reachable: func() error { return nil }},
+	v, _, err := secrets.New(secrets.Options{Service: keychainService(configPath),
+		Backend: secrets.KeyringBackend{Reachable: func() error { return nil }},
 		Getenv: func(string) string { return "" }}).Get(context.Background(), n)
 	if err != nil {
 		return ""
@@ -80,7 +81,7 @@ func TestSecretStoreRouting(t *testing.T) {
 					t.Errorf("the error does not say %q: %s", want, r)
 				}
 			}
-			if tc.key != "" && localSecret(t, tc.key) != "" {
+			if tc.key != "" && localSecret(t, vars["CALSYNC_CONFIG"], tc.key) != "" {
 				t.Errorf("%s went to this user's keychain, which the service never reads", tc.key)
 			}
 		})
@@ -91,7 +92,7 @@ func TestSecretStoreRouting(t *testing.T) {
 		if r.code != exitOK || !strings.Contains(r.stdout, "stored in the system keychain") {
 			t.Fatalf("%s", r)
 		}
-		if localSecret(t, secrets.Graph) != "a-client-secret-value-1234567890" {
+		if localSecret(t, vars["CALSYNC_CONFIG"], secrets.Graph) != "a-client-secret-value-1234567890" {
 			t.Error("the secret is not in this user's keychain")
 		}
 	})
@@ -140,7 +141,7 @@ func TestSecretStoreRoutingRunningService(t *testing.T) {
 	if v, _, err := office.Secrets.Get(ctx, secrets.OneCloud); err != nil || v != "onecloud-token-from-the-admin-0123" {
 		t.Errorf("the service's store has %q, %v", v, err)
 	}
-	if localSecret(t, secrets.OneCloud) != "" {
+	if localSecret(t, office.ConfigPath, secrets.OneCloud) != "" {
 		t.Error("the secret also went to this user's keychain")
 	}
 }
