@@ -43,7 +43,7 @@ func localSecret(t *testing.T, configPath string, n secrets.Name) string {
 	t.Helper()
 	v, _, err := secrets.New(secrets.Options{Service: keychainService(configPath),
 		Backend: secrets.KeyringBackend{Reachable: func() error { return nil }},
-		Getenv: func(string) string { return "" }}).Get(context.Background(), n)
+		Getenv:  func(string) string { return "" }}).Get(context.Background(), n)
 	if err != nil {
 		return ""
 	}
