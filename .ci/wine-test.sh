@@ -178,7 +178,7 @@ ok "status --json: the local API's Status object, 12 people"
 calsync_out table status
 [ "$rc" -eq 0 ] || fail "status: exit $rc: $table"
 printf '%s\n' "$table" >"$artefacts/status.txt"
-printf '%s\n' "$table" | grep -q '^USER  *PRESENCE  *UNTIL  *CALENDAR  *NEXT CHANGE  *ERROR' || fail "status has no user table:\n$table"
+printf '%s\n' "$table" | grep -Eq '^USER +PRESENCE +UNTIL +CALENDAR +TEAMS +NEXT CHANGE +ERROR' || fail "status has no user table (with the demo's Teams column):\n$table"
 printf '%s\n' "$table" | grep -q '^Mario Rossi  *meeting' || fail "status does not show Mario Rossi in a meeting:\n$table"
 ok "status: the table"
 printf '%s\n' "$table" | sed 's/^/     /'

@@ -177,14 +177,12 @@ func keychainService(configPath string) string {
 }
 
 // defaultConfigPaths are the places that count as the default
-// configuration: the OS default, and on Linux and the BSDs also
+// configuration: the OS default (on Windows also under the ProgramData folder
+// Windows names, as a service's environment may differ), and on Linux and the BSDs also
 // ~/.config/calsync/config.json, where the systemd user unit looks, in case
 // XDG_CONFIG_HOME differs between the admin's shell and the service.
 func defaultConfigPaths() []string {
-	var out []string
-	if def, err := config.DefaultPath(); err == nil {
-		out = append(out, def)
-	}
+	out := config.DefaultPaths()
 	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" {
 		if home, err := os.UserHomeDir(); err == nil {
 			out = append(out, filepath.Join(home, ".config", "calsync", "config.json"))

@@ -160,6 +160,21 @@ func DefaultPath() (string, error) {
 	return defaultPath(runtime.GOOS, os.Getenv, os.UserConfigDir)
 }
 
+// DefaultPaths are every spelling of the default configuration's path on this machine: DefaultPath
+// and, on Windows, the same file under the ProgramData folder Windows itself names, which is what
+// a service's environment and the admin's agree on. Code that asks "is this the default
+// configuration?" (the keychain entries' names) compares with each.
+func DefaultPaths() []string {
+	var out []string
+	if def, err := DefaultPath(); err == nil {
+		out = append(out, def)
+	}
+	if pd := programData(); pd != "" {
+		out = append(out, strings.TrimRight(pd, `\/`)+`\calsync\config.json`)
+	}
+	return out
+}
+
 // defaultPath is DefaultPath with the OS and the environment passed in, so
 // the Windows rule is testable anywhere.
 func defaultPath(goos string, getenv func(string) string, userConfigDir func() (string, error)) (string, error) {
