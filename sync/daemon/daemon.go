@@ -341,8 +341,8 @@ type generation struct {
 	eng   *engine.Engine
 	sched *engine.Scheduler
 	oc    *onecloud.Client // for names, the directory and observed presence
-	// contacts is contacts sync, run by sched as a job; nil when it is off.
-	contacts *contactsRun
+	// jobs is every sync job the configuration turns on, in jobSpecs' order (presence first).
+	jobs []*runningJob
 
 	cancel    context.CancelFunc
 	schedDone chan struct{}  // closed when the scheduler's Run has returned
@@ -430,10 +430,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 	// A pause survives the restart without a poll in between.
 	schedOpts := d.opts.SchedulerOptions
 	schedOpts.Paused = paused
-	if parts.Contacts != nil {
-		g.contacts = &contactsRun{syncer: parts.Contacts, cfg: cfg, interval: cfg.ContactsInterval()}
-		schedOpts.Jobs = append(slices.Clone(schedOpts.Jobs), g.contacts.job(d))
-	}
+	schedOpts.Jobs = append(slices.Clone(schedOpts.Jobs), d.startJobs(g, parts)...)
 	g.sched = engine.NewScheduler(eng, schedOpts)
 	d.cur, d.cfg, d.reasons = g, cfg, nil
 	d.mu.Unlock()

@@ -57,9 +57,7 @@ func (d *Daemon) status() localapi.Status {
 		return st
 	}
 
-	if g.contacts != nil {
-		st.Contacts = g.contacts.status()
-	}
+	g.jobsStatus(&st)
 	ss := g.sched.Status()
 	st.Syncing = ss.Polling
 	st.LastSync = utc(ss.LastPoll)

@@ -13,6 +13,7 @@ import (
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/contacts"
 	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/job"
 	"github.com/calsync/calsync/sync/setup"
 	"github.com/calsync/calsync/sync/teams"
 )
@@ -69,9 +70,9 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	w := opts.Out
 	contactsLines := make(chan string, 64)
 	lastContacts := map[string]string{} // phonebook -> the line last printed about it
-	var jobs []engine.Job
+	var jobs []job.Job
 	if parts.Contacts != nil {
-		jobs = append(jobs, engine.Job{Name: "contacts", Interval: office.Config.ContactsInterval(), Run: func(ctx context.Context) error {
+		jobs = append(jobs, job.Job{Name: "contacts", Interval: office.Config.ContactsInterval(), Run: func(ctx context.Context) error {
 			rep := parts.Contacts.Run(ctx, contacts.Books(office.Config), false)
 			for _, b := range rep.Phonebooks {
 				// One run at a time: the job owns lastContacts.

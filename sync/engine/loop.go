@@ -258,11 +258,11 @@ func (l *loop) jobDue(i int, now time.Time) bool {
 
 // startJob runs job i in its own goroutine, like a poll.
 func (l *loop) startJob(i int) {
-	job := l.s.jobs[i]
+	j := l.s.jobs[i]
 	l.jobs[i].running, l.jobs[i].requested = true, false
-	l.s.hub.Publish(Event{Type: EventJobStarted, Time: l.s.clock.Now(), Message: job.Name})
+	l.s.hub.Publish(Event{Type: EventJobStarted, Time: l.s.clock.Now(), Message: j.Name})
 	go func() {
-		l.jobDone <- jobResult{i: i, err: job.Run(l.ctx)}
+		l.jobDone <- jobResult{i: i, err: j.Run(l.ctx)}
 	}()
 }
 

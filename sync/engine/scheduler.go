@@ -9,6 +9,7 @@ import (
 
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/internal/pubsub"
+	"github.com/calsync/calsync/sync/job"
 )
 
 // Scheduler runs an Engine unattended. It polls Graph every interval and,
@@ -31,7 +32,7 @@ type Scheduler struct {
 	syncNow chan struct{}
 	jobNow  chan string
 	pause   chan bool
-	jobs    []Job
+	jobs    []job.Job
 	hub     pubsub.Hub[Event]
 	paused  bool // initial state
 	// idle, when set (tests only), receives each time the loop is about to
@@ -56,21 +57,8 @@ type SchedulerOptions struct {
 	JumpTolerance time.Duration
 	// Paused starts the scheduler paused: no poll until Resume.
 	Paused bool
-	// Jobs run besides presence, each on its own interval (contacts sync): see Job.
-	Jobs []Job
-}
-
-// Job is periodic work the scheduler runs besides presence: first at start, then every
-// Interval after a run ends, at once (or right after the run in progress) on SyncNow or
-// SyncJobNow, never while paused, and one run of it at a time. A run that fails is tried again
-// after its interval, and after each further failure in a row twice as late, up to 16 intervals
-// (a refused credential is not retried at full rate); a run that succeeds resets that. The
-// work's own retries belong to it.
-type Job struct {
-	// Name identifies the job in events (EventJobStarted, EventJobFinished) and SyncJobNow.
-	Name     string
-	Interval time.Duration
-	Run      func(ctx context.Context) error
+	// Jobs run besides presence, each on its own interval (contacts sync): see job.Job.
+	Jobs []job.Job
 }
 
 // SchedulerStatus is what the scheduler is doing, for the local API.

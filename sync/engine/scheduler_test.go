@@ -15,6 +15,7 @@ import (
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/config"
+	"github.com/calsync/calsync/sync/job"
 	"github.com/calsync/calsync/sync/onecloud"
 	"github.com/calsync/calsync/sync/rules"
 )
@@ -321,11 +322,11 @@ func TestSchedulerStartsPaused(t *testing.T) {
 func TestSchedulerRunsJobsOnTheirInterval(t *testing.T) {
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	var runs atomic.Int64
-	job := Job{Name: "contacts", Interval: 15 * time.Minute, Run: func(context.Context) error {
+	jb := job.Job{Name: "contacts", Interval: 15 * time.Minute, Run: func(context.Context) error {
 		runs.Add(1)
 		return nil
 	}}
-	r := newSchedRig(t, start, "10m", SchedulerOptions{MaxSleep: time.Hour, Jobs: []Job{job}})
+	r := newSchedRig(t, start, "10m", SchedulerOptions{MaxSleep: time.Hour, Jobs: []job.Job{jb}})
 	<-r.idle
 	at := []time.Duration{}
 	seen := int64(0)
@@ -370,13 +371,13 @@ func TestSchedulerRunsJobsOnTheirInterval(t *testing.T) {
 func TestSchedulerBacksOffAFailingJob(t *testing.T) {
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	var runs atomic.Int64
-	job := Job{Name: "contacts", Interval: 15 * time.Minute, Run: func(context.Context) error {
+	jb := job.Job{Name: "contacts", Interval: 15 * time.Minute, Run: func(context.Context) error {
 		if runs.Add(1) <= 4 {
 			return errors.New("credential refused")
 		}
 		return nil
 	}}
-	r := newSchedRig(t, start, "1h", SchedulerOptions{MaxSleep: 24 * time.Hour, Jobs: []Job{job}})
+	r := newSchedRig(t, start, "1h", SchedulerOptions{MaxSleep: 24 * time.Hour, Jobs: []job.Job{jb}})
 	<-r.idle
 	var at []time.Duration
 	seen := int64(0)

@@ -119,8 +119,8 @@ func (f *fakeBackend) Subscribe(ctx context.Context) (<-chan Event, error) {
 }
 
 func (f *fakeBackend) SyncNow(context.Context) error { return f.call("SyncNow") }
-func (f *fakeBackend) SyncContactsNow(context.Context) error {
-	return f.call("SyncContactsNow")
+func (f *fakeBackend) SyncJobNow(_ context.Context, name string) error {
+	return f.call("SyncJobNow " + name)
 }
 func (f *fakeBackend) Pause(context.Context) error  { return f.call("Pause") }
 func (f *fakeBackend) Resume(context.Context) error { return f.call("Resume") }
