@@ -340,7 +340,7 @@ type generation struct {
 	cfg   *config.Config
 	eng   *engine.Engine
 	sched *engine.Scheduler
-	oc    *onecloud.Client // for names, the directory and observed presence
+	oc    *onecloud.Client // for names and the directory
 	// jobs is every sync job the configuration turns on, in jobSpecs' order (presence first).
 	jobs []*runningJob
 
@@ -348,16 +348,8 @@ type generation struct {
 	schedDone chan struct{}  // closed when the scheduler's Run has returned
 	helpers   sync.WaitGroup // the event translator and the observer
 
-	observe chan struct{} // asks the observer to look again (capacity 1)
-	obsMu   sync.Mutex
-	current map[string]observedPresence // OneCloud user -> what OneCloud showed
-}
-
-// observedPresence is a presence read from OneCloud for a user whose presence
-// is not ours (kept by hand), with the state's ChangedAt it was read for.
-type observedPresence struct {
-	stamp time.Time
-	p     localapi.Presence
+	// observer reads the presences a person set and the presence job kept, for the status.
+	observer *engine.Observer
 }
 
 // start loads the configuration and starts an engine and its scheduler.
@@ -420,8 +412,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 		eng:       eng,
 		oc:        oc,
 		schedDone: make(chan struct{}),
-		observe:   make(chan struct{}, 1),
-		current:   map[string]observedPresence{},
+		observer:  engine.NewObserver(eng),
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	g.cancel = cancel
@@ -444,7 +435,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 	}()
 	go func() {
 		defer g.helpers.Done()
-		d.observeLoop(runCtx, g)
+		g.observer.Run(runCtx, d.publishStatus)
 	}()
 	go func() {
 		defer g.helpers.Done()

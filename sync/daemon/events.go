@@ -64,7 +64,7 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 			refreshShown()
 			st := d.status()
 			d.hub.Publish(localapi.Event{Type: localapi.EventSyncFinished, Time: at, Status: &st, Message: ev.Message})
-			d.askObserver(g)
+			g.observer.Ask()
 			dirty = true
 		case engine.EventPresence:
 			id, key := ev.User.OneCloudUser, keptKey(ev.User)
@@ -78,7 +78,7 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 			}
 			d.hub.Publish(localapi.Event{Type: localapi.EventPresence, Time: at, Presence: d.presenceChange(g, ev.User, shown)})
 			if ev.User.Action == engine.ActionKeptManual {
-				d.askObserver(g)
+				g.observer.Ask()
 			}
 			dirty = true
 		case engine.EventUserError:
@@ -131,65 +131,11 @@ func (d *Daemon) presenceChange(g *generation, u engine.UserReport, shown map[st
 		shown[id] = pc.To
 	case engine.ActionKeptManual:
 		pc.To = pc.From
-		g.obsMu.Lock()
-		if o, ok := g.current[id]; ok {
-			pc.To = o.p
+		if p, ok := g.observer.Presence(id); ok {
+			pc.To = oneCloudPresence(p)
 		}
-		g.obsMu.Unlock()
 		pc.Reason = fmt.Sprintf("kept the presence set by hand (the calendar asks for %s)", u.Activity)
 		shown[id] = pc.To
 	}
 	return pc
-}
-
-func (d *Daemon) askObserver(g *generation) {
-	select {
-	case g.observe <- struct{}{}:
-	default:
-	}
-}
-
-// observeLoop reads, when asked, the OneCloud presence of the users whose
-// presence a person set and calsync kept: the engine's state has no record
-// of it, and the status table should show it. Each user is read once per
-// change of their state (a kept-manual decision), not on every status.
-func (d *Daemon) observeLoop(ctx context.Context, g *generation) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-g.observe:
-		}
-		changed := false
-		state := g.eng.State()
-		for _, u := range g.eng.Users() {
-			us, ok := state.Users[u.OneCloudUser]
-			if !ok || !us.KeptManual || !us.Applied.IsZero() {
-				continue
-			}
-			g.obsMu.Lock()
-			seen, known := g.current[u.OneCloudUser]
-			g.obsMu.Unlock()
-			if known && seen.stamp.Equal(us.ChangedAt) {
-				continue
-			}
-			p, _, err := g.oc.GetPresence(ctx, u.OneCloudUser)
-			if ctx.Err() != nil {
-				return
-			}
-			obs := observedPresence{stamp: us.ChangedAt}
-			if err != nil {
-				d.log.Debug("presence set by hand could not be read for the status", "user", u.OneCloudUser, "err", err.Error())
-			} else {
-				obs.p = localapi.Presence{Activity: p.Activity, Role: p.Role, Until: utc(p.Until)}
-			}
-			g.obsMu.Lock()
-			g.current[u.OneCloudUser] = obs
-			g.obsMu.Unlock()
-			changed = true
-		}
-		if changed {
-			d.publishStatus()
-		}
-	}
 }

@@ -141,14 +141,18 @@ func syncProgress(syncing bool, users int, engine func() (done, total int)) loca
 
 // currentPresence is what OneCloud shows for a user as far as calsync knows
 // without asking: the presence it applied (or found already right), or, for
-// a presence a person set and calsync kept, what the observer last read.
+// a presence a person set and calsync kept, what the presence job's observer last read.
 func (g *generation) currentPresence(id string, us engine.UserState) localapi.Presence {
 	if !us.Applied.IsZero() {
 		return appliedPresence(us.Applied)
 	}
-	g.obsMu.Lock()
-	defer g.obsMu.Unlock()
-	return g.current[id].p
+	p, _ := g.observer.Presence(id)
+	return oneCloudPresence(p)
+}
+
+// oneCloudPresence is a presence read from OneCloud as the local API shows it.
+func oneCloudPresence(p onecloud.Presence) localapi.Presence {
+	return localapi.Presence{Activity: p.Activity, Role: p.Role, Until: utc(p.Until)}
 }
 
 func appliedPresence(a engine.AppliedPresence) localapi.Presence {
