@@ -25,10 +25,10 @@ import (
 
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/config"
-	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/internal/pubsub"
 	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/onecloud"
+	"github.com/calsync/calsync/sync/presence"
 	"github.com/calsync/calsync/sync/secrets"
 	"github.com/calsync/calsync/sync/setup"
 )
@@ -57,7 +57,7 @@ type Options struct {
 	Version    string
 	// SchedulerOptions tune every scheduler the daemon starts (zero:
 	// production behaviour; Interval 0 uses the config's sync.interval).
-	SchedulerOptions engine.SchedulerOptions
+	SchedulerOptions presence.SchedulerOptions
 	// StartRetry is how long to wait before trying again to start the
 	// engine after a failure that may pass by itself (a locked keychain, an
 	// unreadable state file); 0 means DefaultStartRetry. A missing or
@@ -338,8 +338,8 @@ func (d *Daemon) requestRestart(ctx context.Context, reason string) {
 // configuration and one set of secrets.
 type generation struct {
 	cfg   *config.Config
-	eng   *engine.Engine
-	sched *engine.Scheduler
+	eng   *presence.Engine
+	sched *presence.Scheduler
 	oc    *onecloud.Client // for names and the directory
 	// jobs is every sync job the configuration turns on, in jobSpecs' order (presence first).
 	jobs []*runningJob
@@ -349,7 +349,7 @@ type generation struct {
 	helpers   sync.WaitGroup // the event translator and the observer
 
 	// observer reads the presences a person set and the presence job kept, for the status.
-	observer *engine.Observer
+	observer *presence.Observer
 }
 
 // start loads the configuration and starts an engine and its scheduler.
@@ -401,7 +401,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 		// for PutConfig; anything else (a locked keychain, an unreadable
 		// state file) may pass by itself.
 		var missing *setup.MissingSecretError
-		var ce *engine.ConfigError
+		var ce *presence.ConfigError
 		retry = (!errors.As(err, &missing) || errors.Is(err, secrets.ErrKeychain)) && !errors.As(err, &ce) && ctx.Err() == nil
 		return nil, cfg, []string{err.Error()}, retry
 	}
@@ -412,7 +412,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 		eng:       eng,
 		oc:        oc,
 		schedDone: make(chan struct{}),
-		observer:  engine.NewObserver(eng),
+		observer:  presence.NewObserver(eng),
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	g.cancel = cancel
@@ -422,7 +422,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 	schedOpts := d.opts.SchedulerOptions
 	schedOpts.Paused = paused
 	schedOpts.Jobs = append(slices.Clone(schedOpts.Jobs), d.startJobs(g, parts)...)
-	g.sched = engine.NewScheduler(eng, schedOpts)
+	g.sched = presence.NewScheduler(eng, schedOpts)
 	d.cur, d.cfg, d.reasons = g, cfg, nil
 	d.mu.Unlock()
 

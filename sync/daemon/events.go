@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/calsync/calsync/sync/config"
-	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/internal/pubsub"
 	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/presence"
 	"github.com/calsync/calsync/sync/teams"
 )
 
@@ -35,7 +35,7 @@ func (d *Daemon) Subscribe(ctx context.Context) (<-chan localapi.Event, error) {
 // translate turns g's scheduler events into local API events until the
 // scheduler's subscription closes. After a burst of changes (the channel is
 // empty again) it publishes one status event.
-func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
+func (d *Daemon) translate(g *generation, events <-chan presence.Event) {
 	// shown is the presence last reported per user: the From of the next
 	// change.
 	shown := map[string]localapi.Presence{}
@@ -55,10 +55,10 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 	for ev := range events {
 		at := utc(ev.Time)
 		switch ev.Type {
-		case engine.EventSyncStarted:
+		case presence.EventSyncStarted:
 			st := d.status()
 			d.hub.Publish(localapi.Event{Type: localapi.EventSyncStarted, Time: at, Status: &st})
-		case engine.EventSyncFinished:
+		case presence.EventSyncFinished:
 			// A poll's apply may have recorded presences without a change
 			// event (found already right): they are the From of the next.
 			refreshShown()
@@ -66,9 +66,9 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 			d.hub.Publish(localapi.Event{Type: localapi.EventSyncFinished, Time: at, Status: &st, Message: ev.Message})
 			g.observer.Ask()
 			dirty = true
-		case engine.EventPresence:
+		case presence.EventPresence:
 			id, key := ev.User.OneCloudUser, keptKey(ev.User)
-			if ev.User.Action == engine.ActionKeptManual {
+			if ev.User.Action == presence.ActionKeptManual {
 				if kept[id] == key {
 					break
 				}
@@ -77,23 +77,23 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 				delete(kept, id)
 			}
 			d.hub.Publish(localapi.Event{Type: localapi.EventPresence, Time: at, Presence: d.presenceChange(g, ev.User, shown)})
-			if ev.User.Action == engine.ActionKeptManual {
+			if ev.User.Action == presence.ActionKeptManual {
 				g.observer.Ask()
 			}
 			dirty = true
-		case engine.EventUserError:
+		case presence.EventUserError:
 			name := d.dir.name(ev.User.OneCloudUser)
 			d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: at,
 				Message: fmt.Sprintf("user %s: %s", userLabel(name, ev.User.OneCloudUser), ev.Message)})
 			dirty = true
-		case engine.EventError:
+		case presence.EventError:
 			d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: at, Message: ev.Message})
 			dirty = true
-		case engine.EventDegraded:
+		case presence.EventDegraded:
 			d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: at,
 				Message: "calendars could not be read; presence keeps following the calendars already read: " + ev.Message})
 			dirty = true
-		case engine.EventRecovered, engine.EventPaused, engine.EventResumed:
+		case presence.EventRecovered, presence.EventPaused, presence.EventResumed:
 			dirty = true
 		default:
 			dirty = true
@@ -105,17 +105,17 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 	}
 }
 
-func keptKey(u engine.UserReport) string {
+func keptKey(u presence.UserReport) string {
 	return fmt.Sprintf("%s|%s|%d", u.Activity, u.Role, u.Until.Unix())
 }
 
 // presenceChange describes one decision of the engine for the GUI. It
 // carries the event's class ("busy (private)"), never its text.
-func (d *Daemon) presenceChange(g *generation, u engine.UserReport, shown map[string]localapi.Presence) *localapi.PresenceChange {
+func (d *Daemon) presenceChange(g *generation, u presence.UserReport, shown map[string]localapi.Presence) *localapi.PresenceChange {
 	id := u.OneCloudUser
 	pc := &localapi.PresenceChange{OneCloudUser: id, Name: d.dir.name(id), Mailbox: u.Mailbox, From: shown[id]}
 	switch u.Action {
-	case engine.ActionSet:
+	case presence.ActionSet:
 		pc.To = localapi.Presence{Activity: u.Activity, Role: u.Role, Until: utc(u.Until)}
 		// The state has what was really written (a rule without a role
 		// keeps the user's role).
@@ -129,7 +129,7 @@ func (d *Daemon) presenceChange(g *generation, u engine.UserReport, shown map[st
 			pc.Reason = "calendar: " + u.Current
 		}
 		shown[id] = pc.To
-	case engine.ActionKeptManual:
+	case presence.ActionKeptManual:
 		pc.To = pc.From
 		if p, ok := g.observer.Presence(id); ok {
 			pc.To = oneCloudPresence(p)

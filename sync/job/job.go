@@ -1,7 +1,7 @@
 // Package job is the contract of a calsync sync job: its name, when it runs, how one run goes,
 // and the report of its last run that the service's status shows.
 //
-// Presence (sync/engine) is the job the scheduler is built around: it runs every poll interval
+// Presence (sync/presence) is the job the scheduler is built around: it runs every poll interval
 // and at the exact second a calendar event starts or ends, plus on Teams presence reads. Every
 // other job (contacts) is a Job here: the scheduler runs it first at start, then every Interval
 // after a run ends, and on demand (Sync now); a Tracker records its runs for the status. The
