@@ -1,8 +1,8 @@
-// Package daemon is the body of `calsync service run`: it runs the sync
-// engine and its boundary scheduler from the configuration and the secret
-// store, serves the local API the GUI steers it through (it implements
-// localapi.Backend), and swaps in a new engine when the GUI saves a
-// configuration or a secret.
+// Package daemon is the body of `calsync service run`: it runs the sync jobs
+// (jobs.go lists them: presence, whose scheduler runs the others, and
+// contacts) from the configuration and the secret store, serves the local
+// API the GUI steers it through (it implements localapi.Backend), and swaps
+// in a new generation of jobs when the GUI saves a configuration or a secret.
 //
 // The service never exits because it cannot sync: with no configuration, an
 // invalid one or a missing secret it stays up, reports the state "error"

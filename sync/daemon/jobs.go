@@ -62,12 +62,16 @@ func (d *Daemon) startJobs(g *generation, parts *setup.Parts) []job.Job {
 }
 
 // startPresence is the presence job: the scheduler's own polls and boundaries.
-func startPresence(_ *Daemon, g *generation, _ *setup.Parts) *runningJob {
+func startPresence(d *Daemon, g *generation, _ *setup.Parts) *runningJob {
+	interval := d.opts.SchedulerOptions.Interval // as the scheduler reads it
+	if interval <= 0 {
+		interval = g.cfg.Interval()
+	}
 	return &runningJob{
 		syncNow: func() { g.sched.SyncNow() },
 		report: func() job.Report {
 			ss := g.sched.Status()
-			r := job.Report{Running: ss.Polling, LastRun: ss.LastPoll, Interval: g.cfg.Interval(), Error: ss.LastError}
+			r := job.Report{Running: ss.Polling, LastRun: ss.LastPoll, Interval: interval, Error: ss.LastError}
 			if r.Error == "" {
 				r.Error = ss.Degraded
 			}
