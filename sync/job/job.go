@@ -3,9 +3,10 @@
 //
 // Presence (sync/presence) is the job the scheduler is built around: it runs every poll interval
 // and at the exact second a calendar event starts or ends, plus on Teams presence reads. Every
-// other job (contacts) is a Job here: the scheduler runs it first at start, then every Interval
-// after a run ends, and on demand (Sync now); a Tracker records its runs for the status. The
-// service's one list of jobs is sync/daemon's jobs.go.
+// other job (contacts) is a Job here: a Runner, which the presence scheduler's loop drives, runs
+// it first at start, then every Interval after a run ends (later after failures), and on demand
+// (Sync now); a Tracker records its runs for the status. The service's one list of jobs is
+// sync/daemon's jobs.go.
 package job
 
 import (

@@ -2,10 +2,10 @@ package presence
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/calsync/calsync/sync/clock"
+	"github.com/calsync/calsync/sync/job"
 )
 
 // Run polls and applies until ctx ends. It returns ctx's error after any
@@ -18,11 +18,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if l.pollDue(now) {
 			l.startPoll()
 		}
-		for i := range l.jobs {
-			if l.jobDue(i, now) {
-				l.startJob(i)
-			}
-		}
+		l.jobs.StartDue(ctx, now, l.paused)
 		if l.teamsDue(now) {
 			l.startTeams()
 		}
@@ -35,11 +31,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if l.polling {
 				<-l.pollDone
 			}
-			for _, j := range l.jobs {
-				if j.running {
-					<-l.jobDone
-				}
-			}
+			l.jobs.Wait()
 			if l.teams.running {
 				<-l.teamsDone
 			}
@@ -51,9 +43,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-s.syncNow:
 			l.manualSync()
 		case name := <-s.jobNow:
-			l.manualJob(name)
-		case r := <-l.jobDone:
-			l.jobFinished(r)
+			l.jobs.Request(name)
+		case r := <-l.jobs.Done():
+			l.jobs.Finished(ctx, r, s.clock.Now())
 		case p := <-s.pause:
 			l.setPaused(p)
 		case <-l.timer.C():
@@ -76,8 +68,8 @@ type pollResult struct {
 }
 
 // loop is one Run's state. Only Run's goroutine touches it; each thing the
-// loop reacts to is one method, so another periodic job is one more field
-// and method here, not one more closure in Run.
+// loop reacts to is one method, not one more closure in Run. Every job but
+// presence is a job.Job that jobs runs: another job adds nothing here.
 type loop struct {
 	s     *Scheduler
 	ctx   context.Context
@@ -90,8 +82,7 @@ type loop struct {
 	failures      int // polls failed in a row
 	paused        bool
 
-	jobs    []jobState
-	jobDone chan jobResult // a job whose run ended
+	jobs *job.Runner // every job but presence
 
 	teams     teamsLoop        // Teams presence reads (loop_teams.go)
 	teamsDone chan teamsResult // the read in flight's result (capacity 1)
@@ -102,14 +93,15 @@ type loop struct {
 }
 
 func newLoop(ctx context.Context, s *Scheduler) *loop {
-	jobs := make([]jobState, len(s.jobs))
-	for i := range jobs {
-		jobs[i].requested = !s.paused
-	}
 	return &loop{
-		s:             s,
-		jobs:          jobs,
-		jobDone:       make(chan jobResult, len(s.jobs)),
+		s: s,
+		jobs: job.NewRunner(s.jobs, s.paused, s.log, func(started bool, name string) {
+			typ := EventJobFinished
+			if started {
+				typ = EventJobStarted
+			}
+			s.hub.Publish(Event{Type: typ, Time: s.clock.Now(), Message: name})
+		}),
 		ctx:           ctx,
 		timer:         s.clock.NewTimer(time.Hour),
 		pollDone:      make(chan pollResult, 1),
@@ -136,10 +128,8 @@ func (l *loop) arm(now time.Time) time.Duration {
 	if !l.paused && !l.boundary.IsZero() && l.boundary.Before(wake) {
 		wake = l.boundary
 	}
-	for _, j := range l.jobs {
-		if !l.paused && !j.running && j.next.Before(wake) {
-			wake = j.next
-		}
+	if !l.paused {
+		wake = l.jobs.Wake(wake)
 	}
 	if l.s.eng.UsesTeams() && !l.paused && !l.teams.running && l.teams.next.Before(wake) {
 		wake = l.teams.next
@@ -153,7 +143,7 @@ func (l *loop) arm(now time.Time) time.Duration {
 // signalIdle tells a test waiting on Scheduler.idle that the loop is about
 // to wait with no poll and no job in flight, so simulated time may advance.
 func (l *loop) signalIdle() {
-	if l.s.idle == nil || l.polling || l.teams.running || slices.ContainsFunc(l.jobs, func(j jobState) bool { return j.running }) {
+	if l.s.idle == nil || l.polling || l.teams.running || l.jobs.Running() {
 		return
 	}
 	select {
@@ -214,87 +204,8 @@ func (l *loop) manualSync() {
 	if !l.polling {
 		l.pollRequested = true
 	}
-	for i := range l.jobs {
-		l.jobs[i].requested = true
-	}
+	l.jobs.RequestAll()
 	l.teams.requested = true
-}
-
-// jobState is one Job's part of the loop.
-type jobState struct {
-	running, requested bool
-	next               time.Time
-	failures           int // runs failed in a row
-}
-
-// jobResult is how a job's run ended: the job's index and its error.
-type jobResult struct {
-	i   int
-	err error
-}
-
-// maxJobBackoff caps a failing job's wait at this many intervals: a job
-// failing for a reason that lasts (a refused credential) is not retried at
-// full rate forever, and one that has recovered is noticed within a day
-// or so (16 × the default 15 minutes contacts interval is 4 hours).
-const maxJobBackoff = 16
-
-// jobDelay is the wait before job i's next run after failures runs failed in
-// a row: its interval, doubled per failure after the first, at most
-// maxJobBackoff intervals.
-func jobDelay(interval time.Duration, failures int) time.Duration {
-	d := interval
-	for n := 1; n < failures && d < maxJobBackoff*interval; n++ {
-		d *= 2
-	}
-	return min(d, maxJobBackoff*interval)
-}
-
-// jobDue reports whether job i should start now.
-func (l *loop) jobDue(i int, now time.Time) bool {
-	j := l.jobs[i]
-	return !l.paused && !j.running && (j.requested || !now.Before(j.next))
-}
-
-// startJob runs job i in its own goroutine, like a poll.
-func (l *loop) startJob(i int) {
-	j := l.s.jobs[i]
-	l.jobs[i].running, l.jobs[i].requested = true, false
-	l.s.hub.Publish(Event{Type: EventJobStarted, Time: l.s.clock.Now(), Message: j.Name})
-	go func() {
-		l.jobDone <- jobResult{i: i, err: j.Run(l.ctx)}
-	}()
-}
-
-// jobFinished schedules job i's next run: after its interval, or after a
-// failure later and later (jobDelay); SyncJobNow still runs it at once.
-func (l *loop) jobFinished(r jobResult) {
-	now := l.s.clock.Now()
-	j := &l.jobs[r.i]
-	j.running = false
-	switch {
-	case r.err == nil:
-		j.failures = 0
-	case l.ctx.Err() == nil:
-		j.failures++
-	}
-	delay := jobDelay(l.s.jobs[r.i].Interval, j.failures)
-	if r.err != nil && l.ctx.Err() == nil {
-		l.s.log.Warn("job failed; trying again later", "job", l.s.jobs[r.i].Name, "in", delay.String(),
-			"failuresInARow", j.failures, "err", r.err.Error())
-	}
-	j.next = now.Add(delay)
-	l.s.hub.Publish(Event{Type: EventJobFinished, Time: now, Message: l.s.jobs[r.i].Name})
-}
-
-// manualJob asks for a run of the named job at the next turn, or, while one runs, right after
-// it: the running one may have read its source before the change that prompted the request.
-func (l *loop) manualJob(name string) {
-	for i, j := range l.s.jobs {
-		if j.Name == name {
-			l.jobs[i].requested = true
-		}
-	}
 }
 
 // setPaused pauses or resumes; resuming polls at once.
@@ -312,9 +223,7 @@ func (l *loop) setPaused(p bool) {
 	l.s.log.Info("sync resumed")
 	l.s.hub.Publish(Event{Type: EventResumed, Time: l.s.clock.Now()})
 	l.pollRequested = true
-	for i := range l.jobs {
-		l.jobs[i].requested = true
-	}
+	l.jobs.RequestAll()
 	l.teams.requested = true
 }
 

@@ -3,7 +3,6 @@ package presence
 import (
 	"context"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -110,12 +109,6 @@ func NewScheduler(eng *Engine, opts SchedulerOptions) *Scheduler {
 	}
 	if s.log == nil {
 		s.log = eng.log
-	}
-	s.jobs = slices.Clone(s.jobs)
-	for i := range s.jobs {
-		if s.jobs[i].Interval <= 0 {
-			s.jobs[i].Interval = 15 * time.Minute // never a job that spins
-		}
 	}
 	return s
 }

@@ -398,15 +398,3 @@ func TestSchedulerBacksOffAFailingJob(t *testing.T) {
 		t.Fatalf("job ran at %v; want %v", at, want)
 	}
 }
-
-func TestJobDelay(t *testing.T) {
-	const iv = 15 * time.Minute
-	for _, tt := range []struct {
-		failures int
-		want     time.Duration
-	}{{0, iv}, {1, iv}, {2, 2 * iv}, {3, 4 * iv}, {5, 16 * iv}, {6, 16 * iv}, {100, 16 * iv}} {
-		if got := jobDelay(iv, tt.failures); got != tt.want {
-			t.Errorf("jobDelay(%s, %d) = %s; want %s", iv, tt.failures, got, tt.want)
-		}
-	}
-}
