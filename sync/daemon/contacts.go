@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 )
 
 // contactsJobName names contacts sync among the jobs.
-const contactsJobName = "contacts"
+const contactsJobName = contacts.JobName
 
 // CodeContactsOff is the local API error code of contacts/sync-now while contacts sync is off.
 const CodeContactsOff = contactsJobName + "_off"
@@ -49,20 +48,14 @@ func startContacts(d *Daemon, g *generation, parts *setup.Parts) *runningJob {
 // run is one contacts sync.
 func (c *contactsRun) run(ctx context.Context, d *Daemon) error {
 	started := d.clock.Now()
-	rep := c.syncer.Run(ctx, contacts.Books(c.cfg), false)
+	rep, err := c.syncer.RunJob(ctx, c.cfg)
 	c.mu.Lock()
 	c.last = rep
 	c.mu.Unlock()
 	d.logContacts(rep, d.clock.Now().Sub(started))
-	if rep.Error != "" {
-		// The scheduler logs it, once, with when it tries again: it backs off a job failing
-		// in a row, so a refused credential is not retried every interval.
-		return fmt.Errorf("contacts sync stopped: %s", rep.Error)
-	}
-	if n := rep.Failed(); n > 0 {
-		return fmt.Errorf("%d of %d phonebooks could not be synced", n, len(rep.Phonebooks))
-	}
-	return nil
+	// The scheduler logs err, once, with when it tries again: it backs off a job failing in a
+	// row, so a refused credential is not retried every interval.
+	return err
 }
 
 // logContacts puts one line per run in the service log, and one per phonebook that failed or

@@ -72,8 +72,10 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	lastContacts := map[string]string{} // phonebook -> the line last printed about it
 	var jobs []job.Job
 	if parts.Contacts != nil {
-		jobs = append(jobs, job.Job{Name: "contacts", Interval: office.Config.ContactsInterval(), Run: func(ctx context.Context) error {
-			rep := parts.Contacts.Run(ctx, contacts.Books(office.Config), false)
+		jobs = append(jobs, job.Job{Name: contacts.JobName, Interval: office.Config.ContactsInterval(), Run: func(ctx context.Context) error {
+			// The demo shows each phonebook's outcome (a failed one too) and keeps its pace: it
+			// does not back off as the service does.
+			rep, _ := parts.Contacts.RunJob(ctx, office.Config)
 			for _, b := range rep.Phonebooks {
 				// One run at a time: the job owns lastContacts.
 				if line := contactsLine(b, office); line != "" && lastContacts[b.Book] != line {
@@ -162,7 +164,7 @@ func RunHeadless(ctx context.Context, opts Options) error {
 			}
 			fmt.Fprintf(w, "%s  [contacts] in OneCloud someone renamed Mario's \"Studio Bianchi\" to \"Studio Bianchi (commercialista)\", "+
 				"and Exchange changed its number: syncing contacts now\n", clockText(time.Now()))
-			sched.SyncJobNow("contacts")
+			sched.SyncJobNow(contacts.JobName)
 		case ev, ok := <-events:
 			if !ok {
 				continue
