@@ -164,14 +164,14 @@ wine-test: ## run calsync.exe and its installer under Wine: install, service, sy
 
 bench: ## regenerate the figures of docs/benchmarks.md (about four minutes; the idle one waits a minute)
 	$(GO) test -run '^$$' -bench BenchmarkGetSchedules1000 -benchtime 5x ./sync/graph/
-	$(GO) test -run '^$$' -bench 'BoundaryLatency|MemoryAfterSimulatedHour|IdleCPU' -benchtime 1x ./sync/engine/
+	$(GO) test -run '^$$' -bench 'BoundaryLatency|MemoryAfterSimulatedHour|IdleCPU' -benchtime 1x ./sync/presence/
 	$(GO) test -run '^$$' -bench 'Decide|Match' ./sync/rules/
 	$(GO) test -run '^$$' -bench BenchmarkContacts200x300 -benchtime 1x ./sync/contacts/
-	$(GO) test -run '^$$' -bench BenchmarkTeamsPresence10k -benchtime 1x ./sync/engine/
+	$(GO) test -run '^$$' -bench BenchmarkTeamsPresence10k -benchtime 1x ./sync/presence/
 
 soak: ## fault soak (200 users, 7 simulated days) and 5000-user load run; writes docs/reliability.md (~2 min)
-	$(GO) test -run '^TestSoak$$' -v -timeout 60m ./sync/engine/ -soak -soak.report $(CURDIR)/docs/reliability.md
-	$(GO) test -run '^$$' -bench BenchmarkLoad5000 -benchtime 1x -timeout 20m ./sync/engine/
+	$(GO) test -run '^TestSoak$$' -v -timeout 60m ./sync/presence/ -soak -soak.report $(CURDIR)/docs/reliability.md
+	$(GO) test -run '^$$' -bench BenchmarkLoad5000 -benchtime 1x -timeout 20m ./sync/presence/
 
 FUZZTIME ?= 1m
 # Every fuzz target with its package; a crasher lands in that package's testdata/fuzz and then

@@ -277,9 +277,9 @@ type adminStatusBackend struct {
 	*fakeStatusBackend
 }
 
-func (adminStatusBackend) SyncNow(context.Context) error         { return adminReadOnlyErr() }
-func (adminStatusBackend) SyncContactsNow(context.Context) error { return adminReadOnlyErr() }
-func (adminStatusBackend) Pause(context.Context) error           { return adminReadOnlyErr() }
+func (adminStatusBackend) SyncNow(context.Context) error            { return adminReadOnlyErr() }
+func (adminStatusBackend) SyncJobNow(context.Context, string) error { return adminReadOnlyErr() }
+func (adminStatusBackend) Pause(context.Context) error              { return adminReadOnlyErr() }
 
 // The tray's Sync now and Pause land on the status screen: a refusal shows the notice and asks
 // the window to come up.

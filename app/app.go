@@ -91,8 +91,8 @@ type mainWindow struct {
 	loading bool // a load is in flight or done
 	editing bool // the editing tabs exist
 	screens windowScreens
-	// showContacts shows each status in the Contacts tab, once it exists.
-	showContacts func(localapi.Status)
+	// showJobs show each status in the jobs' tabs, once they exist.
+	showJobs []func(localapi.Status)
 }
 
 // windowScreens are the constructors Run builds the window with; tests of the window's own logic pass
@@ -102,16 +102,26 @@ type windowScreens struct {
 	connector, rules, users func(fyne.Window, localapi.Backend, *configEditor) fyne.CanvasObject
 	wizard                  func(fyne.Window, localapi.Backend, *configEditor, func()) fyne.CanvasObject
 	service                 func(fyne.Window, ServiceControl, func()) fyne.CanvasObject
-	// contacts builds the Contacts tab and returns what shows each status in it; nil: no tab.
-	contacts func(fyne.Window, localapi.Backend, *configEditor) (fyne.CanvasObject, func(localapi.Status))
+	// jobs are the tabs of the sync jobs that have one of their own (presence has the others), in
+	// the order they follow Users.
+	jobs []jobScreen
+}
+
+// jobScreen is a sync job's own tab: its title, translated, and what builds it, returning what
+// shows each status in it.
+type jobScreen struct {
+	title func() string
+	build func(fyne.Window, localapi.Backend, *configEditor) (fyne.CanvasObject, func(localapi.Status))
 }
 
 func realScreens() windowScreens {
 	return windowScreens{
 		connector: connectorTab, rules: rulesTab, users: usersTab, wizard: wizardTab,
-		contacts: func(w fyne.Window, b localapi.Backend, ed *configEditor) (fyne.CanvasObject, func(localapi.Status)) {
-			s := newContactsScreen(b, ed)
-			return s.root, s.showStatus
+		jobs: []jobScreen{
+			{title: func() string { return lang.L("Contacts") }, build: func(w fyne.Window, b localapi.Backend, ed *configEditor) (fyne.CanvasObject, func(localapi.Status)) {
+				s := newContactsScreen(b, ed)
+				return s.root, s.showStatus
+			}},
 		},
 		service: func(w fyne.Window, c ServiceControl, run func()) fyne.CanvasObject {
 			return newServiceScreen(w, c, run, nil)
@@ -158,8 +168,8 @@ func (mw *mainWindow) Observe(st localapi.Status, err error) {
 	if err != nil {
 		return
 	}
-	if mw.showContacts != nil {
-		mw.showContacts(st)
+	for _, show := range mw.showJobs {
+		show(st)
 	}
 	mw.loadMu.Lock()
 	if mw.loading {
@@ -215,7 +225,7 @@ func (mw *mainWindow) takeOverDraft() {
 		lang.L("The changes you had not saved in the previous window are here. Check them and press Save."), mw.w)
 }
 
-// addEditingTabs puts Connector, Rules and Users after Status, once.
+// addEditingTabs puts Connector, Rules, Users and the jobs' own tabs after Status, once.
 func (mw *mainWindow) addEditingTabs() {
 	if mw.editing {
 		return
@@ -227,11 +237,11 @@ func (mw *mainWindow) addEditingTabs() {
 		container.NewTabItem(lang.L("Rules"), mw.screens.rules(w, b, ed)),
 		container.NewTabItem(lang.L("Users"), mw.screens.users(w, b, ed)),
 	}
-	if mw.screens.contacts != nil {
-		var tab fyne.CanvasObject
-		tab, mw.showContacts = mw.screens.contacts(w, b, ed)
-		mw.showContacts(mw.Status.status) // the status shown so far; later ones come through Observe
-		items = append(items, container.NewTabItem(lang.L("Contacts"), tab))
+	for _, js := range mw.screens.jobs {
+		tab, show := js.build(w, b, ed)
+		show(mw.Status.status) // the status shown so far; later ones come through Observe
+		mw.showJobs = append(mw.showJobs, show)
+		items = append(items, container.NewTabItem(js.title(), tab))
 	}
 	mw.Tabs.SetItems(append(items, mw.Tabs.Items[1:]...))
 }

@@ -220,13 +220,16 @@ func (s *contactsScreen) doRevert() {
 	}, nil)
 }
 
+// contactsJob is the service's name of contacts sync among its jobs (status.jobs, jobs/{name}/sync-now).
+const contactsJob = "contacts"
+
 // doSyncNow asks the service for a contacts sync; the status stream then shows its outcome.
 func (s *contactsScreen) doSyncNow() {
 	s.syncNow.Disable()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
-		err := s.b.SyncContactsNow(ctx)
+		err := s.b.SyncJobNow(ctx, contactsJob)
 		fyne.Do(func() {
 			if s.admin.Check(err) {
 				err = nil

@@ -19,7 +19,10 @@ type contactsBackend struct {
 	syncs chan struct{}
 }
 
-func (b contactsBackend) SyncContactsNow(context.Context) error {
+func (b contactsBackend) SyncJobNow(_ context.Context, name string) error {
+	if name != contactsJob {
+		return &localapi.APIError{Status: 404, Code: localapi.CodeNotFound, Message: "no sync job " + name}
+	}
 	b.syncs <- struct{}{}
 	return nil
 }

@@ -78,7 +78,7 @@ func (g *goldenBackend) Subscribe(context.Context) (<-chan localapi.Event, error
 }
 
 func (g *goldenBackend) SyncNow(context.Context) error                   { return nil }
-func (g *goldenBackend) SyncContactsNow(context.Context) error           { return nil }
+func (g *goldenBackend) SyncJobNow(context.Context, string) error        { return nil }
 func (g *goldenBackend) Pause(context.Context) error                     { return nil }
 func (g *goldenBackend) Resume(context.Context) error                    { return nil }
 func (g *goldenBackend) Config(context.Context) ([]byte, error)          { return g.config, nil }

@@ -41,7 +41,7 @@ func (f *fakeRulesBackend) Subscribe(context.Context) (<-chan localapi.Event, er
 	return nil, errors.New("not supported")
 }
 func (f *fakeRulesBackend) SyncNow(context.Context) error                   { return nil }
-func (f *fakeRulesBackend) SyncContactsNow(context.Context) error           { return nil }
+func (f *fakeRulesBackend) SyncJobNow(context.Context, string) error        { return nil }
 func (f *fakeRulesBackend) Pause(context.Context) error                     { return nil }
 func (f *fakeRulesBackend) Resume(context.Context) error                    { return nil }
 func (f *fakeRulesBackend) Config(context.Context) ([]byte, error)          { return f.config, nil }

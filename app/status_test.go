@@ -76,8 +76,8 @@ func (f *fakeStatusBackend) recorded() []string {
 }
 
 func (f *fakeStatusBackend) SyncNow(context.Context) error { return f.record("sync") }
-func (f *fakeStatusBackend) SyncContactsNow(context.Context) error {
-	return f.record("sync-contacts")
+func (f *fakeStatusBackend) SyncJobNow(_ context.Context, name string) error {
+	return f.record("sync-" + name)
 }
 func (f *fakeStatusBackend) Pause(context.Context) error  { return f.record("pause") }
 func (f *fakeStatusBackend) Resume(context.Context) error { return f.record("resume") }

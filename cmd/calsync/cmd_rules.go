@@ -11,7 +11,7 @@ import (
 
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
-	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/presence"
 	"github.com/calsync/calsync/sync/rules"
 	"github.com/calsync/calsync/sync/setup"
 	"github.com/calsync/calsync/sync/teams"
@@ -246,8 +246,8 @@ func warnUnknownInOneCloud(ctx context.Context, e *env, cfg *config.Config, path
 	if err != nil {
 		return
 	}
-	var ce *engine.ConfigError
-	if errors.As(engine.ValidateAgainstOneCloud(cfg, acts, roles), &ce) {
+	var ce *presence.ConfigError
+	if errors.As(presence.ValidateAgainstOneCloud(cfg, acts, roles), &ce) {
 		for _, p := range ce.Problems {
 			fmt.Fprintf(e.stderr, "calsync: warning: %s: %s\n", path, p)
 		}

@@ -13,9 +13,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/onecloud"
+	"github.com/calsync/calsync/sync/presence"
 	"github.com/calsync/calsync/sync/setup"
 )
 
@@ -98,7 +98,7 @@ func runSyncOnce(ctx context.Context, e *env, g *globals, o syncOptions) error {
 		return setupError(path, err)
 	}
 	rep, err := parts.Engine.SyncOnce(ctx, o.dryRun)
-	code := cliExitCode(engine.ExitCode(rep, err))
+	code := cliExitCode(presence.ExitCode(rep, err))
 
 	if o.json {
 		data, merr := json.Marshal(rep)
@@ -114,7 +114,7 @@ func runSyncOnce(ctx context.Context, e *env, g *globals, o syncOptions) error {
 
 	switch {
 	case err != nil:
-		var ce *engine.ConfigError
+		var ce *presence.ConfigError
 		if errors.As(err, &ce) {
 			return withCode(code, fmt.Errorf("%s: %w", path, err))
 		}
@@ -139,7 +139,7 @@ func setupError(path string, err error) error {
 	if errors.As(err, &mse) || errors.As(err, &mce) {
 		return withCode(exitUsage, err)
 	}
-	var ce *engine.ConfigError
+	var ce *presence.ConfigError
 	if errors.As(err, &ce) {
 		return withCode(exitUsage, fmt.Errorf("%s: %w", path, err))
 	}
@@ -149,13 +149,13 @@ func setupError(path string, err error) error {
 // cliExitCode maps the engine's classification to the CLI's exit codes.
 func cliExitCode(engineCode int) int {
 	switch engineCode {
-	case engine.ExitOK:
+	case presence.ExitOK:
 		return exitOK
-	case engine.ExitConfig:
+	case presence.ExitConfig:
 		return exitUsage
-	case engine.ExitPartial:
+	case presence.ExitPartial:
 		return exitSomeFailed
-	case engine.ExitNothing:
+	case presence.ExitNothing:
 		return exitNoneSynced
 	}
 	return exitFailure
@@ -187,10 +187,10 @@ func remedyOf(err error) string {
 
 // printSyncTable writes the human report: one row per user and a summary.
 // It shows the event's class (UserReport.Current), never its text.
-func printSyncTable(w io.Writer, rep engine.Report, now time.Time, dryRun bool) {
+func printSyncTable(w io.Writer, rep presence.Report, now time.Time, dryRun bool) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER\tMAILBOX\tCALENDAR\tDESIRED\tRULE\tACTION\tERROR")
-	counts := map[engine.Action]int{}
+	counts := map[presence.Action]int{}
 	for _, u := range rep.Users {
 		counts[u.Action]++
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
@@ -202,12 +202,12 @@ func printSyncTable(w io.Writer, rep engine.Report, now time.Time, dryRun bool) 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: ", plural(len(rep.Users), "user"))
 	if dryRun {
-		fmt.Fprintf(&b, "%d would-set, ", counts[engine.ActionWouldSet])
+		fmt.Fprintf(&b, "%d would-set, ", counts[presence.ActionWouldSet])
 	} else {
-		fmt.Fprintf(&b, "%d set, ", counts[engine.ActionSet])
+		fmt.Fprintf(&b, "%d set, ", counts[presence.ActionSet])
 	}
 	fmt.Fprintf(&b, "%d unchanged, %d kept-manual, %s; %s, %s, %s; took %s",
-		counts[engine.ActionUnchanged], counts[engine.ActionKeptManual], plural(counts[engine.ActionError], "error"),
+		counts[presence.ActionUnchanged], counts[presence.ActionKeptManual], plural(counts[presence.ActionError], "error"),
 		plural(rep.GraphRequests, "Graph request"), plural(rep.OneCloudReads, "OneCloud read"),
 		plural(rep.OneCloudWrites, "OneCloud write"), time.Duration(rep.DurationMs)*time.Millisecond)
 	if dryRun {
@@ -217,7 +217,7 @@ func printSyncTable(w io.Writer, rep engine.Report, now time.Time, dryRun bool) 
 }
 
 // errorText is the user's error, or else its warning, marked as such.
-func errorText(u engine.UserReport) string {
+func errorText(u presence.UserReport) string {
 	if u.Error == "" && u.Warning != "" {
 		return "warning: " + u.Warning
 	}
@@ -226,7 +226,7 @@ func errorText(u engine.UserReport) string {
 
 // desiredText is "activity[/role] [until HH:MM]" in local time, the until
 // with its day when it is not today.
-func desiredText(u engine.UserReport, now time.Time) string {
+func desiredText(u presence.UserReport, now time.Time) string {
 	if u.Activity == "" {
 		return "-"
 	}
@@ -251,7 +251,7 @@ func untilText(until, now time.Time) string {
 	return l.Format("Mon _2 Jan 15:04")
 }
 
-func ruleText(u engine.UserReport) string {
+func ruleText(u presence.UserReport) string {
 	switch {
 	case u.Rule >= 0:
 		return strconv.Itoa(u.Rule)

@@ -335,6 +335,23 @@ func cmpErr(first, err error) error {
 	return err
 }
 
+// JobName names contacts sync among calsync's sync jobs (status.jobs, jobs/{name}/sync-now).
+const JobName = "contacts"
+
+// RunJob is one run of the contacts job: every phonebook cfg names, written. Its error says why
+// the run as a whole failed - it stopped (a credential was refused), or some phonebooks could not
+// be synced - so that the scheduler backs off; the report has the details.
+func (s *Syncer) RunJob(ctx context.Context, cfg *config.Config) (Report, error) {
+	rep := s.Run(ctx, Books(cfg), false)
+	if rep.Error != "" {
+		return rep, fmt.Errorf("contacts sync stopped: %s", rep.Error)
+	}
+	if n := rep.Failed(); n > 0 {
+		return rep, fmt.Errorf("%d of %d phonebooks could not be synced", n, len(rep.Phonebooks))
+	}
+	return rep, nil
+}
+
 // Books lists the phonebooks a config asks for: each enabled user's personal phonebook (unless
 // contacts.personal is false) from their mailbox, and the office phonebook from
 // contacts.phonebookMailbox when one is named. With contacts off it is empty: disabled users and

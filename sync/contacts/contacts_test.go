@@ -418,3 +418,41 @@ func TestRunStopsAtARefusedCredential(t *testing.T) {
 		})
 	}
 }
+
+// TestRunJob: the contacts job's run fails when a phonebook could not be synced or the run
+// stopped, so the scheduler backs off, and succeeds otherwise; the report is there either way.
+func TestRunJob(t *testing.T) {
+	ex := fakeExchange{"mario@contoso.it": {contact("A1", "Studio Bianchi", "02 1234 5678")}}
+	users := func(mailboxes ...string) *config.Config {
+		cfg := &config.Config{Contacts: &config.Contacts{Enabled: true}}
+		for i, m := range mailboxes {
+			cfg.Users = append(cfg.Users, config.User{OneCloudUser: fmt.Sprint(1001 + i), Mailbox: m, Enabled: true})
+		}
+		return cfg
+	}
+	for _, tt := range []struct {
+		name    string
+		cfg     *config.Config
+		signIn  error
+		wantErr string // "" = none
+	}{
+		{"every phonebook synced", users("mario@contoso.it"), nil, ""},
+		{"a phonebook failed", users("mario@contoso.it", "gone@contoso.it"), nil, "1 of 2 phonebooks could not be synced"},
+		{"stopped", users("mario@contoso.it"), errors.New("sign-in refused"), "contacts sync stopped: sign-in refused"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := New(Options{Exchange: ex, OneCloud: newFakePhonebooks(), Region: "IT",
+				SignIn: func(context.Context) error { return tt.signIn }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := s.RunJob(context.Background(), tt.cfg)
+			if got := fmt.Sprint(err); (tt.wantErr == "" && err != nil) || (tt.wantErr != "" && got != tt.wantErr) {
+				t.Errorf("RunJob error = %v, want %q", err, tt.wantErr)
+			}
+			if len(rep.Phonebooks) != len(tt.cfg.Users) {
+				t.Errorf("report of %d phonebooks, want %d", len(rep.Phonebooks), len(tt.cfg.Users))
+			}
+		})
+	}
+}

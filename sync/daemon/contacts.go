@@ -2,53 +2,60 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/contacts"
-	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/job"
 	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/setup"
 )
 
-// contactsJobName names contacts sync among the scheduler's jobs.
-const contactsJobName = "contacts"
+// contactsJobName names contacts sync among the jobs.
+const contactsJobName = contacts.JobName
+
+// CodeContactsOff is the local API error code of contacts/sync-now while contacts sync is off.
+const CodeContactsOff = contactsJobName + "_off"
 
 // contactsRun is a generation's contacts sync: what the last run did, for the status.
 type contactsRun struct {
-	syncer   *contacts.Syncer
-	cfg      *config.Config
-	interval time.Duration
+	syncer  *contacts.Syncer
+	cfg     *config.Config
+	tracker *job.Tracker
 
-	mu      sync.Mutex
-	syncing bool
-	lastRun time.Time
-	last    contacts.Report
+	mu   sync.Mutex
+	last contacts.Report
 }
 
-// job is contacts sync as a scheduler job: one run of every phonebook the config names.
-func (c *contactsRun) job(d *Daemon) engine.Job {
-	return engine.Job{Name: contactsJobName, Interval: c.interval, Run: func(ctx context.Context) error {
-		c.mu.Lock()
-		c.syncing = true
-		c.mu.Unlock()
-		started := d.clock.Now()
-		rep := c.syncer.Run(ctx, contacts.Books(c.cfg), false)
-		c.mu.Lock()
-		c.syncing, c.lastRun, c.last = false, started.UTC(), rep
-		c.mu.Unlock()
-		d.logContacts(rep, d.clock.Now().Sub(started))
-		if rep.Error != "" {
-			// The scheduler logs it, once, with when it tries again: it backs off a job failing
-			// in a row, so a refused credential is not retried every interval.
-			return fmt.Errorf("contacts sync stopped: %s", rep.Error)
-		}
-		if n := rep.Failed(); n > 0 {
-			return fmt.Errorf("%d of %d phonebooks could not be synced", n, len(rep.Phonebooks))
-		}
+// startContacts is the contacts job: one run of every phonebook the config names, every
+// contacts.interval; nil when contacts sync is off.
+func startContacts(d *Daemon, g *generation, parts *setup.Parts) *runningJob {
+	if parts.Contacts == nil {
 		return nil
-	}}
+	}
+	c := &contactsRun{syncer: parts.Contacts, cfg: g.cfg,
+		tracker: job.NewTracker(contactsJobName, g.cfg.ContactsInterval(), d.clock)}
+	periodic := c.tracker.Job(func(ctx context.Context) error { return c.run(ctx, d) })
+	return &runningJob{
+		periodic: &periodic,
+		syncNow:  func() { g.sched.SyncJobNow(contactsJobName) },
+		report:   c.tracker.Report,
+		detail:   func(st *localapi.Status) { st.Contacts = c.status() },
+	}
+}
+
+// run is one contacts sync.
+func (c *contactsRun) run(ctx context.Context, d *Daemon) error {
+	started := d.clock.Now()
+	rep, err := c.syncer.RunJob(ctx, c.cfg)
+	c.mu.Lock()
+	c.last = rep
+	c.mu.Unlock()
+	d.logContacts(rep, d.clock.Now().Sub(started))
+	// The scheduler logs err, once, with when it tries again: it backs off a job failing in a
+	// row, so a refused credential is not retried every interval.
+	return err
 }
 
 // logContacts puts one line per run in the service log, and one per phonebook that failed or
@@ -67,9 +74,10 @@ func (d *Daemon) logContacts(rep contacts.Report, took time.Duration) {
 
 // status is contacts sync as the local API shows it.
 func (c *contactsRun) status() *localapi.ContactsStatus {
+	r := c.tracker.Report()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st := &localapi.ContactsStatus{Syncing: c.syncing, LastRun: c.lastRun, Interval: c.interval.String(),
+	st := &localapi.ContactsStatus{Syncing: r.Running, LastRun: r.LastRun, Interval: r.Interval.String(),
 		Phonebooks: []localapi.ContactsPhonebook{}, Error: c.last.Error}
 	for _, b := range c.last.Phonebooks {
 		p := localapi.ContactsPhonebook{Book: b.Book, Mailbox: b.Mailbox, Created: b.Created, Updated: b.Updated,
@@ -82,22 +90,3 @@ func (c *contactsRun) status() *localapi.ContactsStatus {
 	}
 	return st
 }
-
-// SyncContactsNow starts a contacts sync at once. It fails with CodeNotSyncing when no engine
-// runs, and with a 409 saying so when contacts sync is off.
-func (d *Daemon) SyncContactsNow(context.Context) error {
-	g, _, reasons, _ := d.current()
-	if g == nil {
-		return d.notSyncing(reasons)
-	}
-	if g.contacts == nil {
-		return &localapi.APIError{Status: 409, Code: CodeContactsOff,
-			Message: "contacts sync is off: turn it on in the contacts settings (contacts.enabled)"}
-	}
-	d.log.Info("contacts sync requested through the local API")
-	g.sched.SyncJobNow(contactsJobName)
-	return nil
-}
-
-// CodeContactsOff is the local API error code of contacts/sync-now while contacts sync is off.
-const CodeContactsOff = "contacts_off"

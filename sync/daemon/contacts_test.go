@@ -54,10 +54,31 @@ func TestServiceSyncsContacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, o.client.SyncContactsNow(context.Background()))
-	o.waitStatus("the contacts sync asked for", func(st localapi.Status) bool {
+	st = o.waitStatus("the contacts sync asked for", func(st localapi.Status) bool {
 		b, ok := book(st, "user:1001")
-		return ok && b.Created == 1 && b.Unchanged == 1
+		return ok && b.Created == 1 && b.Unchanged == 1 && !st.Contacts.Syncing
 	})
+	// status.jobs holds both jobs, presence first, contacts as status.contacts says (the ghost's
+	// phonebook fails, so the run does).
+	if len(st.Jobs) != 2 || st.Jobs[0].Name != "presence" || st.Jobs[1].Name != "contacts" ||
+		st.Jobs[1].Interval != "15m0s" || !st.Jobs[1].LastRun.Equal(st.Contacts.LastRun) ||
+		!strings.Contains(st.Jobs[1].Error, "could not be synced") {
+		t.Errorf("status.jobs = %+v", st.Jobs)
+	}
+
+	// The generic jobs/{name}/sync-now does the same.
+	if _, err := o.graph.AddContact("anna@contoso.com", emulator.GraphContact{DisplayName: "Idraulico", BusinessPhones: []string{"02 9876 5432"}}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, o.client.SyncJobNow(context.Background(), "contacts"))
+	o.waitStatus("the contacts job asked for", func(st localapi.Status) bool {
+		b, ok := book(st, "user:1001")
+		return ok && b.Created == 1 && b.Unchanged == 2
+	})
+	var nf *localapi.APIError
+	if err := o.client.SyncJobNow(context.Background(), "fax"); !errors.As(err, &nf) || nf.Status != 404 {
+		t.Errorf("jobs/fax/sync-now: %v", err)
+	}
 
 	// Contacts off: no contacts in the status, and sync-now says why.
 	cfg.Contacts.Enabled = false
@@ -66,5 +87,8 @@ func TestServiceSyncsContacts(t *testing.T) {
 	var ae *localapi.APIError
 	if err := o.client.SyncContactsNow(context.Background()); !errors.As(err, &ae) || ae.Code != CodeContactsOff {
 		t.Errorf("contacts/sync-now with contacts off: %v", err)
+	}
+	if err := o.client.SyncJobNow(context.Background(), "contacts"); !errors.As(err, &ae) || ae.Code != CodeContactsOff {
+		t.Errorf("jobs/contacts/sync-now with contacts off: %v", err)
 	}
 }

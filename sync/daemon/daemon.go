@@ -1,8 +1,8 @@
-// Package daemon is the body of `calsync service run`: it runs the sync
-// engine and its boundary scheduler from the configuration and the secret
-// store, serves the local API the GUI steers it through (it implements
-// localapi.Backend), and swaps in a new engine when the GUI saves a
-// configuration or a secret.
+// Package daemon is the body of `calsync service run`: it runs the sync jobs
+// (jobs.go lists them: presence, whose scheduler runs the others, and
+// contacts) from the configuration and the secret store, serves the local
+// API the GUI steers it through (it implements localapi.Backend), and swaps
+// in a new generation of jobs when the GUI saves a configuration or a secret.
 //
 // The service never exits because it cannot sync: with no configuration, an
 // invalid one or a missing secret it stays up, reports the state "error"
@@ -25,10 +25,10 @@ import (
 
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/config"
-	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/internal/pubsub"
 	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/onecloud"
+	"github.com/calsync/calsync/sync/presence"
 	"github.com/calsync/calsync/sync/secrets"
 	"github.com/calsync/calsync/sync/setup"
 )
@@ -57,7 +57,7 @@ type Options struct {
 	Version    string
 	// SchedulerOptions tune every scheduler the daemon starts (zero:
 	// production behaviour; Interval 0 uses the config's sync.interval).
-	SchedulerOptions engine.SchedulerOptions
+	SchedulerOptions presence.SchedulerOptions
 	// StartRetry is how long to wait before trying again to start the
 	// engine after a failure that may pass by itself (a locked keychain, an
 	// unreadable state file); 0 means DefaultStartRetry. A missing or
@@ -338,26 +338,18 @@ func (d *Daemon) requestRestart(ctx context.Context, reason string) {
 // configuration and one set of secrets.
 type generation struct {
 	cfg   *config.Config
-	eng   *engine.Engine
-	sched *engine.Scheduler
-	oc    *onecloud.Client // for names, the directory and observed presence
-	// contacts is contacts sync, run by sched as a job; nil when it is off.
-	contacts *contactsRun
+	eng   *presence.Engine
+	sched *presence.Scheduler
+	oc    *onecloud.Client // for names and the directory
+	// jobs is every sync job the configuration turns on, in jobSpecs' order (presence first).
+	jobs []*runningJob
 
 	cancel    context.CancelFunc
 	schedDone chan struct{}  // closed when the scheduler's Run has returned
 	helpers   sync.WaitGroup // the event translator and the observer
 
-	observe chan struct{} // asks the observer to look again (capacity 1)
-	obsMu   sync.Mutex
-	current map[string]observedPresence // OneCloud user -> what OneCloud showed
-}
-
-// observedPresence is a presence read from OneCloud for a user whose presence
-// is not ours (kept by hand), with the state's ChangedAt it was read for.
-type observedPresence struct {
-	stamp time.Time
-	p     localapi.Presence
+	// observer reads the presences a person set and the presence job kept, for the status.
+	observer *presence.Observer
 }
 
 // start loads the configuration and starts an engine and its scheduler.
@@ -409,7 +401,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 		// for PutConfig; anything else (a locked keychain, an unreadable
 		// state file) may pass by itself.
 		var missing *setup.MissingSecretError
-		var ce *engine.ConfigError
+		var ce *presence.ConfigError
 		retry = (!errors.As(err, &missing) || errors.Is(err, secrets.ErrKeychain)) && !errors.As(err, &ce) && ctx.Err() == nil
 		return nil, cfg, []string{err.Error()}, retry
 	}
@@ -420,8 +412,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 		eng:       eng,
 		oc:        oc,
 		schedDone: make(chan struct{}),
-		observe:   make(chan struct{}, 1),
-		current:   map[string]observedPresence{},
+		observer:  presence.NewObserver(eng),
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	g.cancel = cancel
@@ -430,11 +421,8 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 	// A pause survives the restart without a poll in between.
 	schedOpts := d.opts.SchedulerOptions
 	schedOpts.Paused = paused
-	if parts.Contacts != nil {
-		g.contacts = &contactsRun{syncer: parts.Contacts, cfg: cfg, interval: cfg.ContactsInterval()}
-		schedOpts.Jobs = append(slices.Clone(schedOpts.Jobs), g.contacts.job(d))
-	}
-	g.sched = engine.NewScheduler(eng, schedOpts)
+	schedOpts.Jobs = append(slices.Clone(schedOpts.Jobs), d.startJobs(g, parts)...)
+	g.sched = presence.NewScheduler(eng, schedOpts)
 	d.cur, d.cfg, d.reasons = g, cfg, nil
 	d.mu.Unlock()
 
@@ -447,7 +435,7 @@ func (d *Daemon) build(ctx context.Context) (g *generation, cfg *config.Config, 
 	}()
 	go func() {
 		defer g.helpers.Done()
-		d.observeLoop(runCtx, g)
+		g.observer.Run(runCtx, d.publishStatus)
 	}()
 	go func() {
 		defer g.helpers.Done()

@@ -18,10 +18,10 @@ import (
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/emulator"
-	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/internal/testhelp"
 	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/logfile"
+	"github.com/calsync/calsync/sync/presence"
 	"github.com/calsync/calsync/sync/secrets"
 )
 
@@ -546,7 +546,7 @@ func TestRunServiceStopsCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("state file: %v", err)
 	}
-	var state engine.State
+	var state presence.State
 	must(t, json.Unmarshal(data, &state))
 	if a := state.Users["1001"].Applied; a.Activity != "meeting" {
 		t.Errorf("saved state of 1001 = %+v", state.Users["1001"])

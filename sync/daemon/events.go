@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/calsync/calsync/sync/config"
-	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/internal/pubsub"
 	"github.com/calsync/calsync/sync/localapi"
+	"github.com/calsync/calsync/sync/presence"
 	"github.com/calsync/calsync/sync/teams"
 )
 
@@ -35,7 +35,7 @@ func (d *Daemon) Subscribe(ctx context.Context) (<-chan localapi.Event, error) {
 // translate turns g's scheduler events into local API events until the
 // scheduler's subscription closes. After a burst of changes (the channel is
 // empty again) it publishes one status event.
-func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
+func (d *Daemon) translate(g *generation, events <-chan presence.Event) {
 	// shown is the presence last reported per user: the From of the next
 	// change.
 	shown := map[string]localapi.Presence{}
@@ -55,20 +55,20 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 	for ev := range events {
 		at := utc(ev.Time)
 		switch ev.Type {
-		case engine.EventSyncStarted:
+		case presence.EventSyncStarted:
 			st := d.status()
 			d.hub.Publish(localapi.Event{Type: localapi.EventSyncStarted, Time: at, Status: &st})
-		case engine.EventSyncFinished:
+		case presence.EventSyncFinished:
 			// A poll's apply may have recorded presences without a change
 			// event (found already right): they are the From of the next.
 			refreshShown()
 			st := d.status()
 			d.hub.Publish(localapi.Event{Type: localapi.EventSyncFinished, Time: at, Status: &st, Message: ev.Message})
-			d.askObserver(g)
+			g.observer.Ask()
 			dirty = true
-		case engine.EventPresence:
+		case presence.EventPresence:
 			id, key := ev.User.OneCloudUser, keptKey(ev.User)
-			if ev.User.Action == engine.ActionKeptManual {
+			if ev.User.Action == presence.ActionKeptManual {
 				if kept[id] == key {
 					break
 				}
@@ -77,23 +77,23 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 				delete(kept, id)
 			}
 			d.hub.Publish(localapi.Event{Type: localapi.EventPresence, Time: at, Presence: d.presenceChange(g, ev.User, shown)})
-			if ev.User.Action == engine.ActionKeptManual {
-				d.askObserver(g)
+			if ev.User.Action == presence.ActionKeptManual {
+				g.observer.Ask()
 			}
 			dirty = true
-		case engine.EventUserError:
+		case presence.EventUserError:
 			name := d.dir.name(ev.User.OneCloudUser)
 			d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: at,
 				Message: fmt.Sprintf("user %s: %s", userLabel(name, ev.User.OneCloudUser), ev.Message)})
 			dirty = true
-		case engine.EventError:
+		case presence.EventError:
 			d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: at, Message: ev.Message})
 			dirty = true
-		case engine.EventDegraded:
+		case presence.EventDegraded:
 			d.hub.Publish(localapi.Event{Type: localapi.EventError, Time: at,
 				Message: "calendars could not be read; presence keeps following the calendars already read: " + ev.Message})
 			dirty = true
-		case engine.EventRecovered, engine.EventPaused, engine.EventResumed:
+		case presence.EventRecovered, presence.EventPaused, presence.EventResumed:
 			dirty = true
 		default:
 			dirty = true
@@ -105,17 +105,17 @@ func (d *Daemon) translate(g *generation, events <-chan engine.Event) {
 	}
 }
 
-func keptKey(u engine.UserReport) string {
+func keptKey(u presence.UserReport) string {
 	return fmt.Sprintf("%s|%s|%d", u.Activity, u.Role, u.Until.Unix())
 }
 
 // presenceChange describes one decision of the engine for the GUI. It
 // carries the event's class ("busy (private)"), never its text.
-func (d *Daemon) presenceChange(g *generation, u engine.UserReport, shown map[string]localapi.Presence) *localapi.PresenceChange {
+func (d *Daemon) presenceChange(g *generation, u presence.UserReport, shown map[string]localapi.Presence) *localapi.PresenceChange {
 	id := u.OneCloudUser
 	pc := &localapi.PresenceChange{OneCloudUser: id, Name: d.dir.name(id), Mailbox: u.Mailbox, From: shown[id]}
 	switch u.Action {
-	case engine.ActionSet:
+	case presence.ActionSet:
 		pc.To = localapi.Presence{Activity: u.Activity, Role: u.Role, Until: utc(u.Until)}
 		// The state has what was really written (a rule without a role
 		// keeps the user's role).
@@ -129,67 +129,13 @@ func (d *Daemon) presenceChange(g *generation, u engine.UserReport, shown map[st
 			pc.Reason = "calendar: " + u.Current
 		}
 		shown[id] = pc.To
-	case engine.ActionKeptManual:
+	case presence.ActionKeptManual:
 		pc.To = pc.From
-		g.obsMu.Lock()
-		if o, ok := g.current[id]; ok {
-			pc.To = o.p
+		if p, ok := g.observer.Presence(id); ok {
+			pc.To = oneCloudPresence(p)
 		}
-		g.obsMu.Unlock()
 		pc.Reason = fmt.Sprintf("kept the presence set by hand (the calendar asks for %s)", u.Activity)
 		shown[id] = pc.To
 	}
 	return pc
-}
-
-func (d *Daemon) askObserver(g *generation) {
-	select {
-	case g.observe <- struct{}{}:
-	default:
-	}
-}
-
-// observeLoop reads, when asked, the OneCloud presence of the users whose
-// presence a person set and calsync kept: the engine's state has no record
-// of it, and the status table should show it. Each user is read once per
-// change of their state (a kept-manual decision), not on every status.
-func (d *Daemon) observeLoop(ctx context.Context, g *generation) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-g.observe:
-		}
-		changed := false
-		state := g.eng.State()
-		for _, u := range g.eng.Users() {
-			us, ok := state.Users[u.OneCloudUser]
-			if !ok || !us.KeptManual || !us.Applied.IsZero() {
-				continue
-			}
-			g.obsMu.Lock()
-			seen, known := g.current[u.OneCloudUser]
-			g.obsMu.Unlock()
-			if known && seen.stamp.Equal(us.ChangedAt) {
-				continue
-			}
-			p, _, err := g.oc.GetPresence(ctx, u.OneCloudUser)
-			if ctx.Err() != nil {
-				return
-			}
-			obs := observedPresence{stamp: us.ChangedAt}
-			if err != nil {
-				d.log.Debug("presence set by hand could not be read for the status", "user", u.OneCloudUser, "err", err.Error())
-			} else {
-				obs.p = localapi.Presence{Activity: p.Activity, Role: p.Role, Until: utc(p.Until)}
-			}
-			g.obsMu.Lock()
-			g.current[u.OneCloudUser] = obs
-			g.obsMu.Unlock()
-			changed = true
-		}
-		if changed {
-			d.publishStatus()
-		}
-	}
 }

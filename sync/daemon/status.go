@@ -7,10 +7,10 @@ import (
 
 	"github.com/calsync/calsync/sync/certcred"
 	"github.com/calsync/calsync/sync/config"
-	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/onecloud"
+	"github.com/calsync/calsync/sync/presence"
 )
 
 // Status reports the service at a glance and one row per enabled user. It
@@ -57,9 +57,7 @@ func (d *Daemon) status() localapi.Status {
 		return st
 	}
 
-	if g.contacts != nil {
-		st.Contacts = g.contacts.status()
-	}
+	g.jobsStatus(&st)
 	ss := g.sched.Status()
 	st.Syncing = ss.Polling
 	st.LastSync = utc(ss.LastPoll)
@@ -143,17 +141,21 @@ func syncProgress(syncing bool, users int, engine func() (done, total int)) loca
 
 // currentPresence is what OneCloud shows for a user as far as calsync knows
 // without asking: the presence it applied (or found already right), or, for
-// a presence a person set and calsync kept, what the observer last read.
-func (g *generation) currentPresence(id string, us engine.UserState) localapi.Presence {
+// a presence a person set and calsync kept, what the presence job's observer last read.
+func (g *generation) currentPresence(id string, us presence.UserState) localapi.Presence {
 	if !us.Applied.IsZero() {
 		return appliedPresence(us.Applied)
 	}
-	g.obsMu.Lock()
-	defer g.obsMu.Unlock()
-	return g.current[id].p
+	p, _ := g.observer.Presence(id)
+	return oneCloudPresence(p)
 }
 
-func appliedPresence(a engine.AppliedPresence) localapi.Presence {
+// oneCloudPresence is a presence read from OneCloud as the local API shows it.
+func oneCloudPresence(p onecloud.Presence) localapi.Presence {
+	return localapi.Presence{Activity: p.Activity, Role: p.Role, Until: utc(p.Until)}
+}
+
+func appliedPresence(a presence.AppliedPresence) localapi.Presence {
 	return localapi.Presence{Activity: a.Activity, Role: a.Role, Until: utc(a.Until)}
 }
 

@@ -12,7 +12,8 @@ import (
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/contacts"
-	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/job"
+	"github.com/calsync/calsync/sync/presence"
 	"github.com/calsync/calsync/sync/setup"
 	"github.com/calsync/calsync/sync/teams"
 )
@@ -69,10 +70,12 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	w := opts.Out
 	contactsLines := make(chan string, 64)
 	lastContacts := map[string]string{} // phonebook -> the line last printed about it
-	var jobs []engine.Job
+	var jobs []job.Job
 	if parts.Contacts != nil {
-		jobs = append(jobs, engine.Job{Name: "contacts", Interval: office.Config.ContactsInterval(), Run: func(ctx context.Context) error {
-			rep := parts.Contacts.Run(ctx, contacts.Books(office.Config), false)
+		jobs = append(jobs, job.Job{Name: contacts.JobName, Interval: office.Config.ContactsInterval(), Run: func(ctx context.Context) error {
+			// The demo shows each phonebook's outcome (a failed one too) and keeps its pace: it
+			// does not back off as the service does.
+			rep, _ := parts.Contacts.RunJob(ctx, office.Config)
 			for _, b := range rep.Phonebooks {
 				// One run at a time: the job owns lastContacts.
 				if line := contactsLine(b, office); line != "" && lastContacts[b.Book] != line {
@@ -83,7 +86,7 @@ func RunHeadless(ctx context.Context, opts Options) error {
 			return nil
 		}})
 	}
-	sched := engine.NewScheduler(parts.Engine, engine.SchedulerOptions{Interval: opts.Interval, Logger: opts.Logger, Jobs: jobs})
+	sched := presence.NewScheduler(parts.Engine, presence.SchedulerOptions{Interval: opts.Interval, Logger: opts.Logger, Jobs: jobs})
 	events, unsubscribe := sched.Subscribe(256)
 	defer unsubscribe()
 
@@ -161,7 +164,7 @@ func RunHeadless(ctx context.Context, opts Options) error {
 			}
 			fmt.Fprintf(w, "%s  [contacts] in OneCloud someone renamed Mario's \"Studio Bianchi\" to \"Studio Bianchi (commercialista)\", "+
 				"and Exchange changed its number: syncing contacts now\n", clockText(time.Now()))
-			sched.SyncJobNow("contacts")
+			sched.SyncJobNow(contacts.JobName)
 		case ev, ok := <-events:
 			if !ok {
 				continue
@@ -169,7 +172,7 @@ func RunHeadless(ctx context.Context, opts Options) error {
 			if line := lines.line(ev); line != "" {
 				fmt.Fprintln(w, line)
 			}
-			if ev.Type == engine.EventSyncFinished {
+			if ev.Type == presence.EventSyncFinished {
 				syncs++
 				if syncs == 1 {
 					fmt.Fprintf(w, "%s  first sync done; now waiting for the next event boundary\n", clockText(ev.Time))
@@ -198,7 +201,7 @@ type changes struct {
 }
 
 // line is the timestamped line for ev, or "" when there is nothing new.
-func (c *changes) line(ev engine.Event) string {
+func (c *changes) line(ev presence.Event) string {
 	text := describe(ev, c.office)
 	key := ev.User.OneCloudUser
 	if text == "" || c.last[key] == text {
@@ -211,13 +214,13 @@ func (c *changes) line(ev engine.Event) string {
 // describe renders one scheduler event without its time; "" for events the
 // demo does not show. It prints only the presence and the action: a private
 // event's text is never part of an Event.
-func describe(ev engine.Event, office *Office) string {
+func describe(ev presence.Event, office *Office) string {
 	u := ev.User
 	switch ev.Type {
-	case engine.EventPresence:
+	case presence.EventPresence:
 		name := office.Name(u.OneCloudUser)
 		switch u.Action {
-		case engine.ActionSet:
+		case presence.ActionSet:
 			if office.Config != nil && u.Rule >= 0 && u.Rule < len(office.Config.Rules) && office.Config.Rules[u.Rule].Type == config.TypeTeams {
 				return fmt.Sprintf("%-16s -> %s (Teams: %s)", name, presenceText(u), teams.Words(u.TeamsActivity))
 			}
@@ -225,14 +228,14 @@ func describe(ev engine.Event, office *Office) string {
 				return fmt.Sprintf("%-16s -> %s (outside working hours)", name, presenceText(u))
 			}
 			return fmt.Sprintf("%-16s -> %s", name, presenceText(u))
-		case engine.ActionKeptManual:
+		case presence.ActionKeptManual:
 			return fmt.Sprintf("%-16s kept as set by hand (calendar says %s)", name, presenceText(u))
 		}
-	case engine.EventUserError:
+	case presence.EventUserError:
 		return fmt.Sprintf("%-16s not synced: %s", office.Name(u.OneCloudUser), ev.Message)
-	case engine.EventError, engine.EventDegraded:
+	case presence.EventError, presence.EventDegraded:
 		return "problem: " + ev.Message
-	case engine.EventRecovered:
+	case presence.EventRecovered:
 		return "recovered"
 	}
 	return ""
@@ -241,7 +244,7 @@ func describe(ev engine.Event, office *Office) string {
 // outsideWorkingHours is UserReport.Current for a workinghours decision.
 const outsideWorkingHours = "outside working hours"
 
-func presenceText(u engine.UserReport) string {
+func presenceText(u presence.UserReport) string {
 	s := u.Activity
 	if u.Role != "" {
 		s += " (role " + u.Role + ")"

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/calsync/calsync/sync/engine"
+	"github.com/calsync/calsync/sync/presence"
 )
 
 // TestChangesPrintsOnlyWhatChanged: a presence kept as set by hand, or a
@@ -14,22 +14,22 @@ import (
 func TestChangesPrintsOnlyWhatChanged(t *testing.T) {
 	at := time.Date(2026, 11, 25, 21, 36, 5, 0, time.Local)
 	until := at.Add(45 * time.Minute)
-	kept := func(activity string) engine.Event {
-		return engine.Event{Type: engine.EventPresence, Time: at, User: engine.UserReport{
-			OneCloudUser: "1006", Activity: activity, Until: until, Action: engine.ActionKeptManual}}
+	kept := func(activity string) presence.Event {
+		return presence.Event{Type: presence.EventPresence, Time: at, User: presence.UserReport{
+			OneCloudUser: "1006", Activity: activity, Until: until, Action: presence.ActionKeptManual}}
 	}
-	set := func(user, activity string) engine.Event {
-		return engine.Event{Type: engine.EventPresence, Time: at, User: engine.UserReport{
-			OneCloudUser: user, Activity: activity, Until: until, Action: engine.ActionSet}}
+	set := func(user, activity string) presence.Event {
+		return presence.Event{Type: presence.EventPresence, Time: at, User: presence.UserReport{
+			OneCloudUser: user, Activity: activity, Until: until, Action: presence.ActionSet}}
 	}
-	notFound := engine.Event{Type: engine.EventUserError, Time: at, User: engine.UserReport{OneCloudUser: "1005"},
+	notFound := presence.Event{Type: presence.EventUserError, Time: at, User: presence.UserReport{OneCloudUser: "1005"},
 		Message: "sara.conti@contoso.it: mailbox not found (5009)"}
-	problem := engine.Event{Type: engine.EventError, Time: at, Message: "Microsoft Graph did not answer"}
-	recovered := engine.Event{Type: engine.EventRecovered, Time: at}
-	unchanged := engine.Event{Type: engine.EventPresence, Time: at, User: engine.UserReport{OneCloudUser: "1001", Action: engine.ActionUnchanged}}
+	problem := presence.Event{Type: presence.EventError, Time: at, Message: "Microsoft Graph did not answer"}
+	recovered := presence.Event{Type: presence.EventRecovered, Time: at}
+	unchanged := presence.Event{Type: presence.EventPresence, Time: at, User: presence.UserReport{OneCloudUser: "1001", Action: presence.ActionUnchanged}}
 
 	tests := []struct {
-		ev   engine.Event
+		ev   presence.Event
 		want string // "" = nothing printed
 	}{
 		{set("1001", "meeting"), "Mario Rossi      -> meeting until"},

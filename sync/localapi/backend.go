@@ -18,11 +18,12 @@ type Backend interface {
 	// closes it. The backend must not block on a slow subscriber: dropping
 	// events for it is better than stalling the engine.
 	Subscribe(ctx context.Context) (<-chan Event, error)
-	// SyncNow starts a poll at once, or joins the one running.
+	// SyncNow starts a poll, and a run of every other sync job, at once, or joins the one running.
 	SyncNow(ctx context.Context) error
-	// SyncContactsNow starts a contacts sync at once, without a calendar poll, or right after the one
-	// running.
-	SyncContactsNow(ctx context.Context) error
+	// SyncJobNow starts a run of the named sync job at once, or right after the one running:
+	// "contacts" without a calendar poll; "presence" is SyncNow. An unknown name is a 404
+	// not_found, a job the configuration leaves off a 409 "<name>_off" (contacts_off).
+	SyncJobNow(ctx context.Context, name string) error
 	Pause(ctx context.Context) error
 	Resume(ctx context.Context) error
 	// Config returns the configuration as JSON; it holds no secrets.

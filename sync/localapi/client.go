@@ -210,9 +210,15 @@ func (c *Client) SyncNow(ctx context.Context) error {
 	return c.do(ctx, c.timeout(), http.MethodPost, "sync-now", nil, nil)
 }
 
-// SyncContactsNow asks the service to sync contacts at once.
+// SyncContactsNow asks the service to sync contacts at once (POST contacts/sync-now, kept for
+// the clients written before jobs/{name}/sync-now).
 func (c *Client) SyncContactsNow(ctx context.Context) error {
 	return c.do(ctx, c.timeout(), http.MethodPost, "contacts/sync-now", nil, nil)
+}
+
+// SyncJobNow asks the service to run the named sync job at once.
+func (c *Client) SyncJobNow(ctx context.Context, name string) error {
+	return c.do(ctx, c.timeout(), http.MethodPost, "jobs/"+url.PathEscape(name)+"/sync-now", nil, nil)
 }
 
 // Pause stops presence writes until Resume.

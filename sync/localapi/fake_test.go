@@ -60,6 +60,11 @@ func newFake() *fakeBackend {
 				Calendar:    "busy", NextChange: time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC), NextActivity: "available",
 			}},
 			Version: "1.2.3",
+			Jobs: []JobStatus{
+				{Name: "presence", LastRun: time.Date(2026, 11, 25, 14, 2, 0, 0, time.UTC), Interval: "1m0s"},
+				{Name: "contacts", Running: true, LastRun: time.Date(2026, 11, 25, 13, 45, 0, 0, time.UTC), Interval: "15m0s",
+					Error: "1 of 2 phonebooks could not be synced"},
+			},
 		},
 		config:  []byte(`{"version":1,"sync":{"interval":"1m"}}`),
 		secrets: map[string]string{},
@@ -119,8 +124,8 @@ func (f *fakeBackend) Subscribe(ctx context.Context) (<-chan Event, error) {
 }
 
 func (f *fakeBackend) SyncNow(context.Context) error { return f.call("SyncNow") }
-func (f *fakeBackend) SyncContactsNow(context.Context) error {
-	return f.call("SyncContactsNow")
+func (f *fakeBackend) SyncJobNow(_ context.Context, name string) error {
+	return f.call("SyncJobNow " + name)
 }
 func (f *fakeBackend) Pause(context.Context) error  { return f.call("Pause") }
 func (f *fakeBackend) Resume(context.Context) error { return f.call("Resume") }

@@ -86,6 +86,20 @@ type Status struct {
 	Version                     string `json:"version"`
 	// Contacts is contacts sync; absent when it is off.
 	Contacts *ContactsStatus `json:"contacts,omitempty"`
+	// Jobs is every sync job that runs (presence first), the same few fields for each; absent
+	// while none runs. A job's own details are in its own field (contacts).
+	Jobs []JobStatus `json:"jobs,omitempty"`
+}
+
+// JobStatus is one sync job's last run, as every job reports it.
+type JobStatus struct {
+	Name    string    `json:"name"` // "presence", "contacts"
+	Running bool      `json:"running"`
+	LastRun time.Time `json:"lastRun,omitzero"`
+	// Interval is how often the job runs, a Go duration ("15m0s").
+	Interval string `json:"interval"`
+	// Error is why the last run failed; empty when it succeeded.
+	Error string `json:"error,omitempty"`
 }
 
 // ContactsStatus is what contacts sync did last and does now.

@@ -48,7 +48,8 @@ func TestRoundTrip(t *testing.T) {
 	for _, a := range []struct {
 		name string
 		call func(context.Context) error
-	}{{"SyncNow", c.SyncNow}, {"SyncContactsNow", c.SyncContactsNow}, {"Pause", c.Pause}, {"Resume", c.Resume}} {
+	}{{"SyncNow", c.SyncNow}, {"SyncContactsNow", c.SyncContactsNow},
+		{"SyncJobNow", func(ctx context.Context) error { return c.SyncJobNow(ctx, "contacts") }}, {"Pause", c.Pause}, {"Resume", c.Resume}} {
 		if err := a.call(ctx); err != nil {
 			t.Errorf("%s: %v", a.name, err)
 		}
@@ -91,7 +92,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("Logs(0): %v, n %d", err, fake.lastN)
 	}
 
-	wantCalls := []string{"Status", "SyncNow", "SyncContactsNow", "Pause", "Resume", "Config", "PutConfig", "Config", "SetSecret",
+	wantCalls := []string{"Status", "SyncNow", "SyncJobNow contacts", "SyncJobNow contacts", "Pause", "Resume", "Config", "PutConfig", "Config", "SetSecret",
 		"SecretStatus", "OneCloudDirectory", "TestConnection", "Logs", "Logs"}
 	if got := fake.callList(); !reflect.DeepEqual(got, wantCalls) {
 		t.Errorf("backend calls %v\nwant %v", got, wantCalls)

@@ -122,6 +122,7 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 	add("events", map[string]handlerFunc{get: (*Server).serveEvents})
 	add("sync-now", map[string]handlerFunc{post: (*Server).serveSyncNow})
 	add("contacts/sync-now", map[string]handlerFunc{post: (*Server).serveSyncContactsNow})
+	add("jobs/{name}/sync-now", map[string]handlerFunc{post: (*Server).serveSyncJobNow})
 	add("pause", map[string]handlerFunc{post: (*Server).servePause})
 	add("resume", map[string]handlerFunc{post: (*Server).serveResume})
 	add("config", map[string]handlerFunc{get: (*Server).serveGetConfig, put: (*Server).servePutConfig})
@@ -336,7 +337,7 @@ func validSecretName(name string) bool {
 }
 
 // lookup finds the endpoint for path; arg is the secret name of
-// secrets/{name}.
+// secrets/{name}, or the job name of jobs/{name}/sync-now.
 func (s *Server) lookup(path string) (ep *endpoint, arg string) {
 	rest, ok := strings.CutPrefix(path, PathPrefix)
 	if !ok {
@@ -347,6 +348,13 @@ func (s *Server) lookup(path string) (ep *endpoint, arg string) {
 			return nil, ""
 		}
 		return s.endpoints["secrets/{name}"], name
+	}
+	if rest, ok := strings.CutPrefix(rest, "jobs/"); ok {
+		name, ok := strings.CutSuffix(rest, "/sync-now")
+		if !ok || name == "" || strings.Contains(name, "/") {
+			return nil, ""
+		}
+		return s.endpoints["jobs/{name}/sync-now"], name
 	}
 	if strings.Contains(rest, "{") {
 		return nil, "" // patterns are not paths
@@ -607,8 +615,13 @@ func (s *Server) serveSyncNow(w http.ResponseWriter, r *http.Request, _ string) 
 	s.serveAction(w, r, "sync now", s.backend.SyncNow)
 }
 
+// serveSyncContactsNow is jobs/contacts/sync-now under the path it had before the generic one.
 func (s *Server) serveSyncContactsNow(w http.ResponseWriter, r *http.Request, _ string) {
-	s.serveAction(w, r, "sync contacts now", s.backend.SyncContactsNow)
+	s.serveAction(w, r, "sync contacts now", func(ctx context.Context) error { return s.backend.SyncJobNow(ctx, "contacts") })
+}
+
+func (s *Server) serveSyncJobNow(w http.ResponseWriter, r *http.Request, name string) {
+	s.serveAction(w, r, "sync "+name+" now", func(ctx context.Context) error { return s.backend.SyncJobNow(ctx, name) })
 }
 
 func (s *Server) servePause(w http.ResponseWriter, r *http.Request, _ string) {

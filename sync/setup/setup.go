@@ -19,9 +19,9 @@ import (
 	"github.com/calsync/calsync/sync/clock"
 	"github.com/calsync/calsync/sync/config"
 	"github.com/calsync/calsync/sync/contacts"
-	"github.com/calsync/calsync/sync/engine"
 	"github.com/calsync/calsync/sync/graph"
 	"github.com/calsync/calsync/sync/onecloud"
+	"github.com/calsync/calsync/sync/presence"
 	"github.com/calsync/calsync/sync/secrets"
 	"github.com/calsync/calsync/sync/teamspresence"
 )
@@ -172,7 +172,7 @@ func OneCloud(ctx context.Context, cfg *config.Config, o Options) (*onecloud.Cli
 type Parts struct {
 	Graph    *graph.Client
 	OneCloud *onecloud.Client
-	Engine   *engine.Engine
+	Engine   *presence.Engine
 	// Contacts syncs Exchange contacts into OneCloud phonebooks over the same two clients;
 	// nil when contacts sync is off.
 	Contacts *contacts.Syncer
@@ -194,7 +194,7 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (*Parts, error) {
 	if o.ConfigPath != "" {
 		statePath = config.SiblingPath(o.ConfigPath, config.StateFileName)
 	}
-	deps := engine.Deps{Schedules: g, OneCloud: oc, Catalog: oc}
+	deps := presence.Deps{Schedules: g, OneCloud: oc, Catalog: oc}
 	if cfg.UsesTeams() {
 		var teamsPath string
 		if o.ConfigPath != "" {
@@ -206,7 +206,7 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (*Parts, error) {
 		}
 		deps.Teams = teams
 	}
-	e, err := engine.New(cfg, deps, engine.Options{
+	e, err := presence.New(cfg, deps, presence.Options{
 		StatePath: statePath,
 		Clock:     o.Clock,
 		Logger:    o.logger(),

@@ -17,7 +17,7 @@ import (
 )
 
 // KillsEnv overrides the number of kills of every crash test, for a longer
-// run: CALSYNC_CRASH_KILLS=3000 go test -run SIGKILL ./sync/config ./sync/engine
+// run: CALSYNC_CRASH_KILLS=3000 go test -run SIGKILL ./sync/config ./sync/presence
 const KillsEnv = "CALSYNC_CRASH_KILLS"
 
 // Kills is how many times a crash test kills its child: the positive number

@@ -39,7 +39,7 @@ var appNeverDependsOn = []string{
 	module + "sync/contacts",
 	module + "sync/daemon",
 	module + "sync/emulator",
-	module + "sync/engine",
+	module + "sync/presence",
 	module + "sync/graph",
 	module + "sync/onecloud",
 	module + "sync/secrets",
@@ -187,7 +187,7 @@ func TestEmulatorsImportNoClient(t *testing.T) {
 	if !ok {
 		t.Fatal("package sync/emulator not listed")
 	}
-	for _, client := range []string{"sync/onecloud", "sync/graph", "sync/teamspresence", "sync/contacts", "sync/engine"} {
+	for _, client := range []string{"sync/onecloud", "sync/graph", "sync/teamspresence", "sync/contacts", "sync/presence"} {
 		if slices.Contains(emu.deps, module+client) {
 			t.Errorf("sync/emulator depends on %s", client)
 		}
