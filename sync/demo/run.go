@@ -90,18 +90,7 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	events, unsubscribe := sched.Subscribe(256)
 	defer unsubscribe()
 
-	fmt.Fprintf(w, "OneCloud Calendar Sync demo: an emulated office of %d people (no account needed).\n", len(office.People))
-	fmt.Fprintf(w, "Microsoft 365 emulator at %s, OneCloud emulator at %s.\n\n", office.Config.Connector.GraphURL, office.Config.OneCloud.BaseURL)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, p := range office.People {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.ID, p.Name, p.Story)
-	}
-	tw.Flush()
-	interval := opts.Interval
-	if interval <= 0 {
-		interval = office.Config.Interval()
-	}
-	fmt.Fprintf(w, "\nPresence changes at the second an event or a working day starts or ends; polls run every %s. Ctrl-C ends the demo.\n\n", interval)
+	printIntro(w, office, opts.Interval)
 	if opts.OnOffice != nil {
 		opts.OnOffice(office)
 	}
@@ -109,29 +98,12 @@ func RunHeadless(ctx context.Context, opts Options) error {
 	runDone := make(chan error, 1)
 	go func() { runDone <- sched.Run(ctx) }()
 
-	// Part-way through, someone books a new meeting: the next poll picks it
-	// up and presence flips at its start.
-	edit := time.NewTimer(100 * time.Second)
-	defer edit.Stop()
-	// Earlier, someone renames a contact in OneCloud by hand and Exchange changes it too: the
-	// next contacts sync keeps the hand edit.
-	if opts.HandEditAfter <= 0 {
-		opts.HandEditAfter = time.Minute
+	// The story's changes, each at its moment, run on this goroutine: they print.
+	fired := make(chan func(), 8)
+	for _, h := range story(w, office, sched, parts.Contacts != nil, opts) {
+		t := time.AfterFunc(h.after, func() { fired <- h.do })
+		defer t.Stop()
 	}
-	handEdit := time.NewTimer(opts.HandEditAfter)
-	defer handEdit.Stop()
-	// Someone takes a Teams call nobody booked: busy on the phone within a Teams read, and
-	// back to what the calendar says when it ends.
-	if opts.TeamsCallAfter <= 0 {
-		opts.TeamsCallAfter = 30 * time.Second
-	}
-	if opts.TeamsCallFor <= 0 {
-		opts.TeamsCallFor = time.Minute
-	}
-	callStart := time.NewTimer(opts.TeamsCallAfter)
-	defer callStart.Stop()
-	callEnd := time.NewTimer(opts.TeamsCallAfter + opts.TeamsCallFor)
-	defer callEnd.Stop()
 	syncs := 0
 	lines := changes{office: office, last: map[string]string{}}
 	for {
@@ -143,28 +115,10 @@ func RunHeadless(ctx context.Context, opts Options) error {
 				return nil
 			}
 			return err
-		case <-edit.C:
-			s := time.Now().UTC().Truncate(time.Second).Add(50 * time.Second)
-			office.Graph.AddEvent("marco.gallo@contoso.it", calendar.Event{Start: s, End: s.Add(10 * time.Minute), Status: calendar.Busy, Subject: "Supplier call"})
-			fmt.Fprintf(w, "%s  [calendar] Marco Gallo booked a call from %s to %s: the next poll picks it up\n",
-				clockText(time.Now()), clockText(s), clockText(s.Add(10*time.Minute)))
-		case <-callStart.C:
-			teamsCall(w, office, "Busy", "InACall", "joined a Teams call (no meeting booked)")
-		case <-callEnd.C:
-			teamsCall(w, office, "Available", "Available", "left the Teams call")
+		case do := <-fired:
+			do()
 		case line := <-contactsLines:
 			fmt.Fprintf(w, "%s  %s\n", clockText(time.Now()), line)
-		case <-handEdit.C:
-			if parts.Contacts == nil {
-				continue
-			}
-			if err := office.editContactByHand(); err != nil {
-				fmt.Fprintf(w, "%s  [contacts] the hand edit failed: %v\n", clockText(time.Now()), err)
-				continue
-			}
-			fmt.Fprintf(w, "%s  [contacts] in OneCloud someone renamed Mario's \"Studio Bianchi\" to \"Studio Bianchi (commercialista)\", "+
-				"and Exchange changed its number: syncing contacts now\n", clockText(time.Now()))
-			sched.SyncJobNow(contacts.JobName)
 		case ev, ok := <-events:
 			if !ok {
 				continue
@@ -180,6 +134,67 @@ func RunHeadless(ctx context.Context, opts Options) error {
 			}
 		}
 	}
+}
+
+// printIntro introduces the office: who is who, and what each shows.
+func printIntro(w io.Writer, office *Office, interval time.Duration) {
+	fmt.Fprintf(w, "OneCloud Calendar Sync demo: an emulated office of %d people (no account needed).\n", len(office.People))
+	fmt.Fprintf(w, "Microsoft 365 emulator at %s, OneCloud emulator at %s.\n\n", office.Config.Connector.GraphURL, office.Config.OneCloud.BaseURL)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, p := range office.People {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.ID, p.Name, p.Story)
+	}
+	tw.Flush()
+	if interval <= 0 {
+		interval = office.Config.Interval()
+	}
+	fmt.Fprintf(w, "\nPresence changes at the second an event or a working day starts or ends; polls run every %s. Ctrl-C ends the demo.\n\n", interval)
+}
+
+// happening is one change the demo makes to its office part-way through, after its delay.
+type happening struct {
+	after time.Duration
+	do    func()
+}
+
+// story is what happens in the office while the demo runs:
+//   - someone takes a Teams call nobody booked (TeamsCallAfter, for TeamsCallFor): busy on the
+//     phone within a Teams read, and back to what the calendar says when it ends;
+//   - someone renames a contact in OneCloud by hand and Exchange changes it too (HandEditAfter):
+//     the contacts sync asked for at once keeps the hand edit;
+//   - at 100 s Marco books a new meeting: the next poll picks it up and presence flips at its start.
+func story(w io.Writer, office *Office, sched *presence.Scheduler, withContacts bool, opts Options) []happening {
+	if opts.TeamsCallAfter <= 0 {
+		opts.TeamsCallAfter = 30 * time.Second
+	}
+	if opts.TeamsCallFor <= 0 {
+		opts.TeamsCallFor = time.Minute
+	}
+	if opts.HandEditAfter <= 0 {
+		opts.HandEditAfter = time.Minute
+	}
+	out := []happening{
+		{opts.TeamsCallAfter, func() { teamsCall(w, office, "Busy", "InACall", "joined a Teams call (no meeting booked)") }},
+		{opts.TeamsCallAfter + opts.TeamsCallFor, func() { teamsCall(w, office, "Available", "Available", "left the Teams call") }},
+		{100 * time.Second, func() {
+			s := time.Now().UTC().Truncate(time.Second).Add(50 * time.Second)
+			office.Graph.AddEvent("marco.gallo@contoso.it", calendar.Event{Start: s, End: s.Add(10 * time.Minute), Status: calendar.Busy, Subject: "Supplier call"})
+			fmt.Fprintf(w, "%s  [calendar] Marco Gallo booked a call from %s to %s: the next poll picks it up\n",
+				clockText(time.Now()), clockText(s), clockText(s.Add(10*time.Minute)))
+		}},
+	}
+	if withContacts {
+		out = append(out, happening{opts.HandEditAfter, func() {
+			if err := office.editContactByHand(); err != nil {
+				fmt.Fprintf(w, "%s  [contacts] the hand edit failed: %v\n", clockText(time.Now()), err)
+				return
+			}
+			fmt.Fprintf(w, "%s  [contacts] in OneCloud someone renamed Mario's \"Studio Bianchi\" to \"Studio Bianchi (commercialista)\", "+
+				"and Exchange changed its number: syncing contacts now\n", clockText(time.Now()))
+			sched.SyncJobNow(contacts.JobName)
+		}})
+	}
+	return out
 }
 
 // teamsCall sets the Teams presence of the demo's caller and says so.
