@@ -107,55 +107,7 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 	o.stop = append(o.stop, stopGraph, stopOneCloud)
 
 	now = now.UTC().Truncate(time.Second)
-	at := func(d time.Duration) time.Time { return now.Add(d) }
-	midnight := now.Truncate(24 * time.Hour)
-	type seed struct {
-		person Person
-		events []calendar.Event
-		hidden bool // mailbox unknown to Microsoft 365
-	}
-	seeds := []seed{
-		{Person{"1001", "Mario Rossi", "mario.rossi@contoso.it", "in a meeting until 40 minutes from now"},
-			[]calendar.Event{
-				{Start: at(-20 * time.Minute), End: at(40 * time.Minute), Status: calendar.Busy, Subject: "Budget review", Location: "Sala Verdi"},
-				// Later, and private: read with the rest, its text shown nowhere.
-				{Start: at(2 * time.Hour), End: at(3 * time.Hour), Status: calendar.Busy, Private: true, Subject: privateSubject2, Location: privateLocation2},
-			}, false},
-		{Person{"1002", "Giulia Bianchi", "giulia.bianchi@contoso.it", "a meeting starts 45 seconds after the demo starts"},
-			[]calendar.Event{{Start: at(45 * time.Second), End: at(30 * time.Minute), Status: calendar.Busy, Subject: "Customer call"}}, false},
-		{Person{"1003", "Luca Verdi", TeamsCaller, "lunch, found by the subject \"Team lunch\"; takes a Teams call 30 seconds in, for a minute"},
-			[]calendar.Event{{Start: at(-10 * time.Minute), End: at(50 * time.Minute), Status: calendar.Free, Subject: "Team lunch", Location: "Trattoria"}}, false},
-		{Person{"1004", "Anna Neri", "anna.neri@contoso.it", "a private appointment: busy, its text never leaves Microsoft 365"},
-			[]calendar.Event{{Start: at(-5 * time.Minute), End: at(55 * time.Minute), Status: calendar.Busy, Private: true, Subject: o.PrivateSubject, Location: "Via Roma 12"}}, false},
-		{Person{"1005", "Paolo Russo", "paolo.russo@contoso.it", "out of office all day"},
-			[]calendar.Event{{Start: midnight, End: midnight.Add(24 * time.Hour), Status: calendar.OOF, Subject: "Holiday"}}, false},
-		{Person{"1006", "Sara Conti", "sara.conti@contoso.it", "her mailbox does not exist in Microsoft 365: reported, others unaffected"},
-			nil, true},
-		{Person{"1007", "Marco Gallo", "marco.gallo@contoso.it", "his meeting ends 90 seconds after the demo starts"},
-			[]calendar.Event{{Start: at(-30 * time.Minute), End: at(90 * time.Second), Status: calendar.Busy, Subject: "Stand-up"}}, false},
-		{Person{"1008", "Elena Costa", "elena.costa@contoso.it", "working elsewhere: business trip"},
-			[]calendar.Event{{Start: at(-2 * time.Hour), End: at(6 * time.Hour), Status: calendar.WorkingElsewhere, Subject: "Milan office"}}, false},
-		{Person{"1009", "Francesca Ricci", "francesca.ricci@contoso.it", "back-to-back meetings in 2 and 3 minutes: one change, no flicker at the seam; no working hours published"},
-			[]calendar.Event{
-				{Start: at(2 * time.Minute), End: at(3 * time.Minute), Status: calendar.Busy, Subject: "Interview 1"},
-				{Start: at(3 * time.Minute), End: at(4 * time.Minute), Status: calendar.Busy, Subject: "Interview 2"},
-			}, false},
-		{Person{"1010", "Davide Marino", "davide.marino@contoso.it", "set himself Sick by hand: his meeting never overwrites it"},
-			[]calendar.Event{{Start: at(-15 * time.Minute), End: at(45 * time.Minute), Status: calendar.Busy, Subject: "Planning"}}, false},
-		{Person{"1011", "Chiara Romano", "chiara.romano@contoso.it", "her working day ends 2 minutes after the demo starts: she goes home"},
-			nil, false},
-		{Person{"1012", "Tom Walker", "tom.walker@contoso.it", "works in Seattle, 08:00-17:00 Pacific time: at work or gone home by his clock, not ours"},
-			nil, false},
-	}
-	// Published working hours; nil publishes none. The others publish
-	// workingAround(now): not the emulator's Monday-Friday 08:00-17:00, which
-	// at night or on a Sunday would send the whole office home.
-	hours := map[string]*workhours.Graph{
-		"francesca.ricci@contoso.it": nil,
-		"chiara.romano@contoso.it":   endingDay(now.Add(2 * time.Minute)),
-		"tom.walker@contoso.it": {DaysOfWeek: []string{"monday", "tuesday", "wednesday", "thursday", "friday"},
-			StartTime: "08:00:00.0000000", EndTime: "17:00:00.0000000", TimeZone: &workhours.TimeZone{Name: "Pacific Standard Time"}},
-	}
+	seeds, hours := officeSeeds(now, o.PrivateSubject, privateSubject2, privateLocation2)
 
 	cfg := config.Default()
 	cfg.Connector = config.Connector{
@@ -243,6 +195,64 @@ func NewOfficeIn(ctx context.Context, now time.Time, dir string) (*Office, error
 		return nil, fmt.Errorf("store the demo OneCloud token: %w", err)
 	}
 	return o, nil
+}
+
+// seed is one person of the demo office with their calendar.
+type seed struct {
+	person Person
+	events []calendar.Event
+	hidden bool // mailbox unknown to Microsoft 365
+}
+
+// officeSeeds is the demo office around now: each person with the calendar that tells their
+// story, and the working hours that are not workingAround(now) (nil publishes none). The
+// private texts are those of the two private appointments.
+func officeSeeds(now time.Time, privateSubject, privateSubject2, privateLocation2 string) ([]seed, map[string]*workhours.Graph) {
+	at := func(d time.Duration) time.Time { return now.Add(d) }
+	midnight := now.Truncate(24 * time.Hour)
+	seeds := []seed{
+		{Person{"1001", "Mario Rossi", "mario.rossi@contoso.it", "in a meeting until 40 minutes from now"},
+			[]calendar.Event{
+				{Start: at(-20 * time.Minute), End: at(40 * time.Minute), Status: calendar.Busy, Subject: "Budget review", Location: "Sala Verdi"},
+				// Later, and private: read with the rest, its text shown nowhere.
+				{Start: at(2 * time.Hour), End: at(3 * time.Hour), Status: calendar.Busy, Private: true, Subject: privateSubject2, Location: privateLocation2},
+			}, false},
+		{Person{"1002", "Giulia Bianchi", "giulia.bianchi@contoso.it", "a meeting starts 45 seconds after the demo starts"},
+			[]calendar.Event{{Start: at(45 * time.Second), End: at(30 * time.Minute), Status: calendar.Busy, Subject: "Customer call"}}, false},
+		{Person{"1003", "Luca Verdi", TeamsCaller, "lunch, found by the subject \"Team lunch\"; takes a Teams call 30 seconds in, for a minute"},
+			[]calendar.Event{{Start: at(-10 * time.Minute), End: at(50 * time.Minute), Status: calendar.Free, Subject: "Team lunch", Location: "Trattoria"}}, false},
+		{Person{"1004", "Anna Neri", "anna.neri@contoso.it", "a private appointment: busy, its text never leaves Microsoft 365"},
+			[]calendar.Event{{Start: at(-5 * time.Minute), End: at(55 * time.Minute), Status: calendar.Busy, Private: true, Subject: privateSubject, Location: "Via Roma 12"}}, false},
+		{Person{"1005", "Paolo Russo", "paolo.russo@contoso.it", "out of office all day"},
+			[]calendar.Event{{Start: midnight, End: midnight.Add(24 * time.Hour), Status: calendar.OOF, Subject: "Holiday"}}, false},
+		{Person{"1006", "Sara Conti", "sara.conti@contoso.it", "her mailbox does not exist in Microsoft 365: reported, others unaffected"},
+			nil, true},
+		{Person{"1007", "Marco Gallo", "marco.gallo@contoso.it", "his meeting ends 90 seconds after the demo starts"},
+			[]calendar.Event{{Start: at(-30 * time.Minute), End: at(90 * time.Second), Status: calendar.Busy, Subject: "Stand-up"}}, false},
+		{Person{"1008", "Elena Costa", "elena.costa@contoso.it", "working elsewhere: business trip"},
+			[]calendar.Event{{Start: at(-2 * time.Hour), End: at(6 * time.Hour), Status: calendar.WorkingElsewhere, Subject: "Milan office"}}, false},
+		{Person{"1009", "Francesca Ricci", "francesca.ricci@contoso.it", "back-to-back meetings in 2 and 3 minutes: one change, no flicker at the seam; no working hours published"},
+			[]calendar.Event{
+				{Start: at(2 * time.Minute), End: at(3 * time.Minute), Status: calendar.Busy, Subject: "Interview 1"},
+				{Start: at(3 * time.Minute), End: at(4 * time.Minute), Status: calendar.Busy, Subject: "Interview 2"},
+			}, false},
+		{Person{"1010", "Davide Marino", "davide.marino@contoso.it", "set himself Sick by hand: his meeting never overwrites it"},
+			[]calendar.Event{{Start: at(-15 * time.Minute), End: at(45 * time.Minute), Status: calendar.Busy, Subject: "Planning"}}, false},
+		{Person{"1011", "Chiara Romano", "chiara.romano@contoso.it", "her working day ends 2 minutes after the demo starts: she goes home"},
+			nil, false},
+		{Person{"1012", "Tom Walker", "tom.walker@contoso.it", "works in Seattle, 08:00-17:00 Pacific time: at work or gone home by his clock, not ours"},
+			nil, false},
+	}
+	// Published working hours; nil publishes none. The others publish
+	// workingAround(now): not the emulator's Monday-Friday 08:00-17:00, which
+	// at night or on a Sunday would send the whole office home.
+	hours := map[string]*workhours.Graph{
+		"francesca.ricci@contoso.it": nil,
+		"chiara.romano@contoso.it":   endingDay(now.Add(2 * time.Minute)),
+		"tom.walker@contoso.it": {DaysOfWeek: []string{"monday", "tuesday", "wednesday", "thursday", "friday"},
+			StartTime: "08:00:00.0000000", EndTime: "17:00:00.0000000", TimeZone: &workhours.TimeZone{Name: "Pacific Standard Time"}},
+	}
+	return seeds, hours
 }
 
 // TeamsCaller is the mailbox of the demo's person who takes a Teams call.
