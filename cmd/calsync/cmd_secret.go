@@ -47,52 +47,7 @@ func secretCommand() *command {
 						return nil
 					})
 					return func(ctx context.Context, e *env, args []string) error {
-						if len(args) != 1 {
-							return usageErrorf("calsync secret set: expected exactly one secret name (graph or onecloud)")
-						}
-						name, err := secrets.ParseName(args[0])
-						if err != nil {
-							return withCode(exitUsage, fmt.Errorf("calsync secret set: %w", err))
-						}
-						var rec *expiryRecord // checked before anything is read or stored
-						if expires != nil {
-							if rec, err = prepareExpiry(ctx, g, e, name, *expires, time.Now()); err != nil {
-								return err
-							}
-						}
-						value, err := secrets.ReadValue(e.stdin, e.stdinIsTTY(), e.stderr)
-						if err != nil {
-							return withCode(exitUsage, fmt.Errorf("read %s secret from standard input: %w", name, err))
-						}
-						// A running service owns the secrets it uses (on Windows it runs as
-						// LocalSystem and cannot read this user's keychain): hand the value
-						// over so it stores it and restarts its sync with it.
-						handed, err := handSecretToService(ctx, g, e, name, value)
-						if err != nil {
-							return err
-						}
-						if handed {
-							fmt.Fprintf(e.stdout, "%s secret handed to the running calsync service, which stored it in its keychain\n", name)
-							return rec.record(ctx, e)
-						}
-						path, err := configPath(g, e)
-						if err != nil {
-							return err
-						}
-						store := newSecretStore(e, path)
-						if err := store.Set(ctx, name, value); err != nil {
-							// The store's error already begins "set graph secret: ".
-							// A bad value is bad input (2); a failing keychain is not.
-							if errors.Is(err, secrets.ErrInvalidValue) || errors.Is(err, secrets.ErrTooBig) {
-								return withCode(exitUsage, err)
-							}
-							return err
-						}
-						fmt.Fprintf(e.stdout, "%s secret stored in the system keychain (service %q, account %q)\n", name, store.Service(), name.User())
-						if e.getenv(name.EnvVar()) != "" {
-							fmt.Fprintf(e.stderr, "calsync: note: %s is set here and takes precedence over the keychain; unset it for the stored value to be used\n", name.EnvVar())
-						}
-						return rec.record(ctx, e)
+						return runSecretSet(ctx, g, e, args, expires)
 					}
 				},
 			},
@@ -101,45 +56,103 @@ func secretCommand() *command {
 				short: "say which secrets are set (never their values)",
 				flags: func(fs *flag.FlagSet, g *globals) func(context.Context, *env, []string) error {
 					return func(ctx context.Context, e *env, args []string) error {
-						if err := noArgs("calsync secret status", args); err != nil {
-							return err
-						}
-						path, err := configPath(g, e)
-						if err != nil {
-							return err
-						}
-						store := newSecretStore(e, path)
-						fmt.Fprintf(e.stdout, "Configuration: %s\nKeychain service: %s\n\n", path, store.Service())
-						// The expiry dates are in the configuration; without one there is no note.
-						cfg, _ := config.Load(path)
-						tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-						fmt.Fprintln(tw, "SECRET\tSTATE\tSOURCE\tKEYCHAIN ACCOUNT\tNOTE")
-						var missing []string
-						for _, st := range store.Status(ctx) {
-							state := "set"
-							if !st.Set {
-								state = "missing"
-								missing = append(missing, st.Name.EnvVar())
-							}
-							note := st.Err
-							if n := expiryNote(cfg, st.Name, time.Now()); n != "" && note != "" {
-								note += "; " + n
-							} else if n != "" {
-								note = n
-							}
-							fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", st.Name, state, orDash(st.Source.Where(st.Name)), st.Account, note)
-						}
-						tw.Flush()
-						if len(missing) > 0 {
-							fmt.Fprintf(e.stdout, "\nSet a missing secret with: calsync secret set graph|onecloud (in a session where the system keychain works),\n"+
-								"or in its environment variable (servers, cron, SSH): %s\n", strings.Join(missing, ", "))
-						}
-						return nil
+						return runSecretStatus(ctx, g, e, args)
 					}
 				},
 			},
 		},
 	}
+}
+
+// runSecretSet is `calsync secret set NAME [--expires DATE]`: the date is checked first, then the
+// value is read and handed to a running service or stored in this instance's keychain entry,
+// then the date is recorded.
+func runSecretSet(ctx context.Context, g *globals, e *env, args []string, expires *string) error {
+	if len(args) != 1 {
+		return usageErrorf("calsync secret set: expected exactly one secret name (graph or onecloud)")
+	}
+	name, err := secrets.ParseName(args[0])
+	if err != nil {
+		return withCode(exitUsage, fmt.Errorf("calsync secret set: %w", err))
+	}
+	var rec *expiryRecord // checked before anything is read or stored
+	if expires != nil {
+		if rec, err = prepareExpiry(ctx, g, e, name, *expires, time.Now()); err != nil {
+			return err
+		}
+	}
+	value, err := secrets.ReadValue(e.stdin, e.stdinIsTTY(), e.stderr)
+	if err != nil {
+		return withCode(exitUsage, fmt.Errorf("read %s secret from standard input: %w", name, err))
+	}
+	// A running service owns the secrets it uses (on Windows it runs as
+	// LocalSystem and cannot read this user's keychain): hand the value
+	// over so it stores it and restarts its sync with it.
+	handed, err := handSecretToService(ctx, g, e, name, value)
+	if err != nil {
+		return err
+	}
+	if handed {
+		fmt.Fprintf(e.stdout, "%s secret handed to the running calsync service, which stored it in its keychain\n", name)
+		return rec.record(ctx, e)
+	}
+	path, err := configPath(g, e)
+	if err != nil {
+		return err
+	}
+	store := newSecretStore(e, path)
+	if err := store.Set(ctx, name, value); err != nil {
+		// The store's error already begins "set graph secret: ".
+		// A bad value is bad input (2); a failing keychain is not.
+		if errors.Is(err, secrets.ErrInvalidValue) || errors.Is(err, secrets.ErrTooBig) {
+			return withCode(exitUsage, err)
+		}
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s secret stored in the system keychain (service %q, account %q)\n", name, store.Service(), name.User())
+	if e.getenv(name.EnvVar()) != "" {
+		fmt.Fprintf(e.stderr, "calsync: note: %s is set here and takes precedence over the keychain; unset it for the stored value to be used\n", name.EnvVar())
+	}
+	return rec.record(ctx, e)
+}
+
+// runSecretStatus is `calsync secret status`: which secrets are set, where, under which keychain
+// entries, with the expiry notes the configuration records; never a value.
+func runSecretStatus(ctx context.Context, g *globals, e *env, args []string) error {
+	if err := noArgs("calsync secret status", args); err != nil {
+		return err
+	}
+	path, err := configPath(g, e)
+	if err != nil {
+		return err
+	}
+	store := newSecretStore(e, path)
+	fmt.Fprintf(e.stdout, "Configuration: %s\nKeychain service: %s\n\n", path, store.Service())
+	// The expiry dates are in the configuration; without one there is no note.
+	cfg, _ := config.Load(path)
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SECRET\tSTATE\tSOURCE\tKEYCHAIN ACCOUNT\tNOTE")
+	var missing []string
+	for _, st := range store.Status(ctx) {
+		state := "set"
+		if !st.Set {
+			state = "missing"
+			missing = append(missing, st.Name.EnvVar())
+		}
+		note := st.Err
+		if n := expiryNote(cfg, st.Name, time.Now()); n != "" && note != "" {
+			note += "; " + n
+		} else if n != "" {
+			note = n
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", st.Name, state, orDash(st.Source.Where(st.Name)), st.Account, note)
+	}
+	tw.Flush()
+	if len(missing) > 0 {
+		fmt.Fprintf(e.stdout, "\nSet a missing secret with: calsync secret set graph|onecloud (in a session where the system keychain works),\n"+
+			"or in its environment variable (servers, cron, SSH): %s\n", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // handSecretToService gives the secret to the service over the local API.
