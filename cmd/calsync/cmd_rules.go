@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -192,6 +193,13 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 	} else {
 		fmt.Fprintf(w, "Event:    %s\n", eventText(ev, at))
 	}
+	printDecision(w, set, d, wh, at)
+	warnUnknownInOneCloud(ctx, e, cfg, path)
+	return nil
+}
+
+// printDecision prints the winning rule and the presence it gives at at.
+func printDecision(w io.Writer, set *rules.Set, d rules.Decision, wh *workhours.WorkingHours, at time.Time) {
 	switch {
 	case d.TeamsActivity != "":
 		fmt.Fprintf(w, "Winner:   rules[%d]: %s, for as long as the Teams activity lasts\n", d.Rule, set.Describe(d.Rule))
@@ -222,8 +230,6 @@ func runRulesTest(ctx context.Context, e *env, g *globals, o rulesTestOptions) e
 		until = d.Until.In(at.Location()).Format(time.RFC3339)
 	}
 	fmt.Fprintf(w, "Presence: activity %s, role %s, until %s\n", d.Activity, role, until)
-	warnUnknownInOneCloud(ctx, e, cfg, path)
-	return nil
 }
 
 // warnUnknownInOneCloud warns when the configuration names an activity or
