@@ -58,7 +58,9 @@ func TestStatusFromRunningService(t *testing.T) {
 	var st localapi.Status
 	for {
 		st, err = client.Status(ctx)
-		if err == nil && !st.LastSync.IsZero() && len(office.OneCloud.Writes()) > 0 {
+		// Settled: presence written, and every job (contacts too) has run once and none runs,
+		// so the two status reads below cannot see a job finish in between.
+		if err == nil && !st.LastSync.IsZero() && len(office.OneCloud.Writes()) > 0 && jobsSettled(st) {
 			break
 		}
 		if ctx.Err() != nil {
@@ -180,4 +182,14 @@ func TestPrintStatus(t *testing.T) {
 			}
 		})
 	}
+}
+
+// jobsSettled reports whether every job of st has run once and none runs now.
+func jobsSettled(st localapi.Status) bool {
+	for _, j := range st.Jobs {
+		if j.Running || j.LastRun.IsZero() {
+			return false
+		}
+	}
+	return len(st.Jobs) > 0
 }
