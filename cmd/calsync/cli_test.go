@@ -977,20 +977,8 @@ func TestSecretSetHandsOverToRunningService(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	cfgPath := filepath.Join(dir, "config.json")
 	serviceStore := secrets.New(secrets.Options{Backend: &secrets.Memory{}, Getenv: func(string) string { return "" }})
-	d := daemon.New(daemon.Options{ConfigPath: cfgPath, Secrets: serviceStore, Logger: slog.New(slog.DiscardHandler)})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.ListenAndRun(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	client := localapi.NewClient(d.SocketPath())
-	for i := 0; ; i++ {
-		if _, err := client.SecretStatus(ctx); err == nil {
-			break
-		} else if i > 200 {
-			t.Fatalf("service never answered: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	runTestService(t, cfgPath, serviceStore)
+	ctx := context.Background()
 
 	const value = "Hh7~handed.over-Value_0123456789abcdef"
 	r := runCLI(t, map[string]string{"CALSYNC_CONFIG": cfgPath}, value+"\n", "secret", "set", "graph")
@@ -1043,5 +1031,25 @@ func TestRulesTestTeams(t *testing.T) {
 	r := o.run("rules", "test", "--user", "1001", "--teams", "Sailing")
 	if r.code != exitUsage || !strings.Contains(r.stderr, `--teams: "Sailing" is not a Teams activity; expected one of Available, Away`) {
 		t.Errorf("unknown activity: %s", r)
+	}
+}
+
+// runTestService runs the service (daemon.ListenAndRun) on the configuration at cfgPath with the
+// given secret store until the test ends, and returns once its local API answers.
+func runTestService(t *testing.T, cfgPath string, store *secrets.Store) {
+	t.Helper()
+	d := daemon.New(daemon.Options{ConfigPath: cfgPath, Secrets: store, Logger: slog.New(slog.DiscardHandler)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.ListenAndRun(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	client := localapi.NewClient(d.SocketPath())
+	for i := 0; ; i++ {
+		if _, err := client.Status(ctx); err == nil {
+			return
+		} else if i > 200 {
+			t.Fatalf("service never answered: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,9 +18,7 @@ import (
 	"github.com/calsync/calsync/sync/calendar"
 	"github.com/calsync/calsync/sync/certcred"
 	"github.com/calsync/calsync/sync/config"
-	"github.com/calsync/calsync/sync/daemon"
 	"github.com/calsync/calsync/sync/emulator"
-	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/secrets"
 )
 
@@ -243,20 +240,8 @@ func TestCertNewThroughRunningService(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	cfgPath := filepath.Join(dir, "config.json")
 	serviceStore := secrets.New(secrets.Options{Backend: &secrets.Memory{}, Getenv: func(string) string { return "" }})
-	d := daemon.New(daemon.Options{ConfigPath: cfgPath, Secrets: serviceStore, Logger: slog.New(slog.DiscardHandler)})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.ListenAndRun(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	client := localapi.NewClient(d.SocketPath())
-	for i := 0; ; i++ {
-		if _, err := client.Certificate(ctx); err == nil {
-			break
-		} else if i > 200 {
-			t.Fatalf("service never answered: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	runTestService(t, cfgPath, serviceStore)
+	ctx := context.Background()
 	out := t.TempDir()
 	r := runCLI(t, map[string]string{"CALSYNC_CONFIG": cfgPath}, "", "cert", "new", "--out", out, "--json")
 	if r.code != exitOK {

@@ -4,19 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/zalando/go-keyring"
 
 	"github.com/calsync/calsync/sync/certcred"
 	"github.com/calsync/calsync/sync/config"
-	"github.com/calsync/calsync/sync/daemon"
-	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/secrets"
 	"github.com/calsync/calsync/sync/workhours"
 )
@@ -219,20 +215,7 @@ func TestOnceWarnsWhenTheServiceRuns(t *testing.T) {
 		t.Fatalf("warned with no service: %s", r)
 	}
 	store := secrets.New(secrets.Options{Backend: &secrets.Memory{}, Getenv: func(string) string { return "" }})
-	d := daemon.New(daemon.Options{ConfigPath: o.path, Secrets: store, Logger: slog.New(slog.DiscardHandler)})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.ListenAndRun(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	client := localapi.NewClient(d.SocketPath())
-	for i := 0; ; i++ {
-		if _, err := client.Status(ctx); err == nil {
-			break
-		} else if i > 200 {
-			t.Fatalf("service never answered: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	runTestService(t, o.path, store)
 	for _, tt := range []struct {
 		args  []string
 		warns string

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,8 +13,6 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/calsync/calsync/sync/config"
-	"github.com/calsync/calsync/sync/daemon"
-	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/secrets"
 )
 
@@ -142,20 +139,8 @@ func TestSecretSetExpiresThroughService(t *testing.T) {
 		t.Fatal(err)
 	}
 	serviceStore := secrets.New(secrets.Options{Backend: &secrets.Memory{}, Getenv: func(string) string { return "" }})
-	d := daemon.New(daemon.Options{ConfigPath: cfgPath, Secrets: serviceStore, Logger: slog.New(slog.DiscardHandler)})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.ListenAndRun(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	client := localapi.NewClient(d.SocketPath())
-	for i := 0; ; i++ {
-		if _, err := client.SecretStatus(ctx); err == nil {
-			break
-		} else if i > 200 {
-			t.Fatalf("service never answered: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	runTestService(t, cfgPath, serviceStore)
+	ctx := context.Background()
 
 	const token = "oc-Handed.Token_0123456789abcdef"
 	vars := map[string]string{"CALSYNC_CONFIG": cfgPath}
