@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +11,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"github.com/calsync/calsync/sync/daemon"
 	"github.com/calsync/calsync/sync/demo"
-	"github.com/calsync/calsync/sync/localapi"
 	"github.com/calsync/calsync/sync/secrets"
 )
 
@@ -111,19 +108,7 @@ func TestSecretStoreRoutingRunningService(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer office.Close()
-	d := daemon.New(daemon.Options{ConfigPath: office.ConfigPath, Secrets: office.Secrets, Logger: slog.New(slog.DiscardHandler)})
-	done := make(chan error, 1)
-	go func() { done <- d.ListenAndRun(ctx) }()
-	defer func() { cancel(); <-done }()
-	client := localapi.NewClient(d.SocketPath())
-	for i := 0; ; i++ {
-		if _, err := client.Status(ctx); err == nil {
-			break
-		} else if i > 500 {
-			t.Fatalf("the service never answered: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	runTestService(t, office.ConfigPath, office.Secrets)
 	vars := map[string]string{"CALSYNC_CONFIG": office.ConfigPath}
 
 	r := runCLIOwned(t, true, vars, "", "check")
