@@ -144,7 +144,9 @@ func (g *Graph) presenceAllowedLocked() (retryAfter time.Duration, ok bool) {
 // serveGetPresences is POST /v1.0/communications/getPresencesByUserId {"ids":[...]}.
 func (g *Graph) serveGetPresences(w http.ResponseWriter, r *http.Request) {
 	g.presence.presenceRequests.Add(1)
-	if !g.graphTeamsGate(w, r) {
+	leave, ok := g.graphTeamsGate(w, r)
+	defer leave()
+	if !ok {
 		return
 	}
 	var req struct {
@@ -212,25 +214,19 @@ func (g *Graph) serveGetPresences(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// graphTeamsGate is what every Teams-side request passes: the in-flight count, the latency, the
-// method (POST) and the bearer token.
-func (g *Graph) graphTeamsGate(w http.ResponseWriter, r *http.Request) bool {
-	n := g.inFlight.Add(1)
-	defer g.inFlight.Add(-1)
-	for {
-		m := g.maxInFlight.Load()
-		if n <= m || g.maxInFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
+// graphTeamsGate is what every Teams-side request passes: the in-flight count (until leave, at
+// the request's end), the latency, the method (POST) and the bearer token. Unlike enter it
+// applies none of Outlook's mailbox limits: presence is another service, with its own limit.
+func (g *Graph) graphTeamsGate(w http.ResponseWriter, r *http.Request) (leave func(), ok bool) {
+	_, leave = g.countInFlight()
 	if !g.graphSleep(r) {
-		return false
+		return leave, false
 	}
 	if r.Method != http.MethodPost {
 		writeError(w, http.StatusMethodNotAllowed, "Request_BadRequest", "The HTTP method '"+r.Method+"' is not allowed.")
-		return false
+		return leave, false
 	}
-	return g.graphCheckBearer(w, r)
+	return leave, g.graphCheckBearer(w, r)
 }
 
 // graphLookup answers GET /users/{id or userPrincipalName or mail}?$select=id: the status and
@@ -296,7 +292,9 @@ func (g *Graph) serveUser(w http.ResponseWriter, r *http.Request, user string) {
 // URL does in Graph.
 func (g *Graph) serveBatch(w http.ResponseWriter, r *http.Request) {
 	g.presence.batchRequests.Add(1)
-	if !g.graphTeamsGate(w, r) {
+	leave, ok := g.graphTeamsGate(w, r)
+	defer leave()
+	if !ok {
 		return
 	}
 	var req struct {

@@ -87,15 +87,21 @@ func graphLoadZone(name string) (*time.Location, bool) {
 // what every Outlook request meets first: the latency, the method, the bearer
 // token and the injected faults. ok says whether the handler goes on; leave
 // must run when it ends.
-func (g *Graph) enter(w http.ResponseWriter, r *http.Request, method, mailbox string) (leave func(), ok bool) {
-	n := g.inFlight.Add(1)
-	leave = func() { g.inFlight.Add(-1) }
+// countInFlight counts a request in flight until leave is called, and keeps the most seen at
+// once (GraphStats.MaxInFlight); n is how many are in flight with it.
+func (g *Graph) countInFlight() (n int64, leave func()) {
+	n = g.inFlight.Add(1)
 	for {
 		m := g.maxInFlight.Load()
 		if n <= m || g.maxInFlight.CompareAndSwap(m, n) {
 			break
 		}
 	}
+	return n, func() { g.inFlight.Add(-1) }
+}
+
+func (g *Graph) enter(w http.ResponseWriter, r *http.Request, method, mailbox string) (leave func(), ok bool) {
+	n, leave := g.countInFlight()
 	if !g.graphSleep(r) {
 		return leave, false
 	}
