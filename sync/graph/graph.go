@@ -432,13 +432,7 @@ func (c *Client) fetchBatch(ctx context.Context, mailboxes []string, start, end 
 		return nil
 	})
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			var e *Error
-			if !errors.As(err, &e) || !e.fatal() {
-				return batchResult{err: &Error{Kind: KindCanceled, Message: c.redact(err.Error()), Err: err}}
-			}
-		}
-		return batchResult{err: err}
+		return batchResult{err: c.finalError(ctx, err)}
 	}
 	schedules, err := ParseScheduleResponse(body)
 	if err != nil {
