@@ -382,6 +382,18 @@ func (e *Error) fatal() bool {
 	return false
 }
 
+// finalError makes the error a retried call ended with an *Error, a cancellation when the
+// caller gave up.
+func (c *Client) finalError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		var e *Error
+		if !errors.As(err, &e) || !e.fatal() {
+			return &Error{Kind: KindCanceled, Message: c.redact(err.Error()), Err: err}
+		}
+	}
+	return asError(err, c.redact)
+}
+
 // asError finds the *Error in err, or classifies err as one.
 func asError(err error, redact func(string) string) *Error {
 	var e *Error

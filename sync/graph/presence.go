@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -207,18 +206,6 @@ func postJSON(what, endpoint string, payload []byte, counter *atomic.Int64, clas
 		},
 		classify: classify,
 	}
-}
-
-// finalError makes the error a retried call ended with an *Error, a cancellation when the
-// caller gave up.
-func (c *Client) finalError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		var e *Error
-		if !errors.As(err, &e) || !e.fatal() {
-			return &Error{Kind: KindCanceled, Message: c.redact(err.Error()), Err: err}
-		}
-	}
-	return asError(err, c.redact)
 }
 
 // LookupUserIDs finds the Entra object id of each mailbox (GET /users/{mailbox}?$select=id),
